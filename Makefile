@@ -1,0 +1,24 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	HIGGSCTL_HOME=$${HIGGSCTL_HOME:-$(CURDIR)/.higgsctl-demo} $(BIN)/higgsctl generate "a lighthouse on a cliff at dawn, oil painting" --sandbox --yes
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/generations.py
+
+clean:
+	rm -rf $(VENV) .higgsctl-demo
