@@ -1,0 +1,272 @@
+"""Settings: a TOML file, environment overrides, and defaults — validated once, at start-up.
+
+The config lives in the platformdirs user config dir and all data under the user data dir;
+``HIGGSCTL_HOME`` relocates both. Every problem is reported as one ConfigError that names
+the key and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalog import ModelSpec, default_catalog, parse_catalog
+from .errors import ConfigError
+
+APP_NAME = "higgsctl"
+DEFAULT_BASE_URL = "https://platform.higgsfield.ai"
+SANDBOX_KEY = ("sandbox", "sandbox-secret")
+
+
+@dataclass(frozen=True)
+class HiggsfieldSettings:
+    base_url: str = DEFAULT_BASE_URL
+    api_key: str = ""
+    api_secret: str = ""
+    max_concurrent: int = 4
+    request_timeout: float = 30.0
+    generation_timeout: float = 300.0
+    poll_initial: float = 2.0
+    poll_max: float = 10.0
+    poll_factor: float = 1.5
+    max_download_mb: int = 64
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.api_key and self.api_secret)
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str = ""
+    admin_ids: tuple[int, ...] = ()
+    api_base_url: str = "https://api.telegram.org"
+    mode: str = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str = ""
+
+
+@dataclass(frozen=True)
+class CreditSettings:
+    initial: int = 10000
+    topup_amount: int = 2500
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_prompt_chars: int = 2000
+    max_reference_mb: int = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path
+    data_dir: Path
+    database_url: str
+    storage_path: Path
+    log_level: str = "INFO"
+    higgsfield: HiggsfieldSettings = HiggsfieldSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    credits: CreditSettings = CreditSettings()
+    limits: LimitSettings = LimitSettings()
+    models: dict[str, ModelSpec] = field(default_factory=default_catalog)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def model(self, key: str) -> ModelSpec:
+        from .errors import InvalidInput
+
+        try:
+            return self.models[key]
+        except KeyError:
+            raise InvalidInput(
+                f"Unknown model {key!r}.", hint=f"Choose one of: {', '.join(self.models)}."
+            ) from None
+
+
+# --- locations -------------------------------------------------------------------------
+
+def config_dir() -> Path:
+    home = os.environ.get("HIGGSCTL_HOME")
+    if home:
+        return Path(home).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME)
+
+
+def data_dir() -> Path:
+    home = os.environ.get("HIGGSCTL_HOME")
+    if home:
+        return Path(home).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME)
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+# --- loading ---------------------------------------------------------------------------
+
+_SECTIONS: dict[str, type] = {
+    "higgsfield": HiggsfieldSettings,
+    "telegram": TelegramSettings,
+    "credits": CreditSettings,
+    "limits": LimitSettings,
+}
+_TOP_LEVEL = {"database", "storage", "logging", "models", *_SECTIONS}
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the config file (missing is fine: defaults), apply env overrides, validate."""
+    path = path or config_path()
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc}).", hint="Fix the syntax or run `higgsctl config init`.") from None
+        except OSError as exc:
+            raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
+    return build_settings(raw, path)
+
+
+def build_settings(raw: dict[str, Any], path: Path) -> Settings:
+    unknown = set(raw) - _TOP_LEVEL
+    if unknown:
+        raise ConfigError(f"{path}: unknown section [{sorted(unknown)[0]}].", hint=f"Known sections: {', '.join(sorted(_TOP_LEVEL))}.")
+    sections = {name: _section(raw, name, cls, path) for name, cls in _SECTIONS.items()}
+    sections["higgsfield"] = _higgsfield_env(sections["higgsfield"])
+    token = os.environ.get("HIGGSCTL_TELEGRAM_TOKEN")
+    if token:
+        sections["telegram"] = _replace(sections["telegram"], token=token)
+
+    ddir = data_dir()
+    database = _table(raw, "database", path)
+    storage = _table(raw, "storage", path)
+    logging_ = _table(raw, "logging", path)
+    _only_keys(database, {"url"}, "database", path)
+    _only_keys(storage, {"path"}, "storage", path)
+    _only_keys(logging_, {"level"}, "logging", path)
+    db_url = os.environ.get("HIGGSCTL_DATABASE_URL") or _typed(database, "url", str, "database", path, f"sqlite:///{ddir / 'higgsctl.db'}")
+    storage_path = Path(_typed(storage, "path", str, "storage", path, str(ddir / "storage"))).expanduser()
+    level = _typed(logging_, "level", str, "logging", path, "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"{path}: [logging] level must be DEBUG, INFO, WARNING or ERROR, not {level!r}.")
+
+    models = parse_catalog(raw.get("models"), path) if "models" in raw else default_catalog()
+    settings = Settings(
+        config_path=path, data_dir=ddir, database_url=db_url, storage_path=storage_path,
+        log_level=level, models=models, **sections,
+    )
+    _check_ranges(settings, path)
+    return settings
+
+
+def _higgsfield_env(hf: HiggsfieldSettings) -> HiggsfieldSettings:
+    """The official SDK's variables: HF_KEY="id:secret" first, else HF_API_KEY + HF_API_SECRET."""
+    hf_key = os.environ.get("HF_KEY")
+    if hf_key and ":" in hf_key:
+        key, secret = hf_key.split(":", 1)
+        hf = _replace(hf, api_key=key, api_secret=secret)
+    elif os.environ.get("HF_API_KEY") and os.environ.get("HF_API_SECRET"):
+        hf = _replace(hf, api_key=os.environ["HF_API_KEY"], api_secret=os.environ["HF_API_SECRET"])
+    if os.environ.get("HIGGSCTL_BASE_URL"):
+        hf = _replace(hf, base_url=os.environ["HIGGSCTL_BASE_URL"])
+    return hf
+
+
+def _check_ranges(s: Settings, path: Path) -> None:
+    def need(ok: bool, key: str, what: str) -> None:
+        if not ok:
+            raise ConfigError(f"{path}: {key} {what}.")
+
+    need(s.higgsfield.base_url.startswith(("http://", "https://")), "[higgsfield] base_url", "must start with http:// or https://")
+    need(s.telegram.api_base_url.startswith(("http://", "https://")), "[telegram] api_base_url", "must start with http:// or https://")
+    need(s.higgsfield.max_concurrent >= 1, "[higgsfield] max_concurrent", "must be at least 1")
+    need(s.higgsfield.generation_timeout > 0, "[higgsfield] generation_timeout", "must be positive")
+    need(0 < s.higgsfield.poll_initial <= s.higgsfield.poll_max, "[higgsfield] poll_initial", "must be positive and at most poll_max")
+    need(s.higgsfield.poll_factor >= 1, "[higgsfield] poll_factor", "must be at least 1")
+    need(s.higgsfield.max_download_mb >= 1, "[higgsfield] max_download_mb", "must be at least 1")
+    need(s.credits.initial >= 0, "[credits] initial", "must not be negative")
+    need(s.credits.topup_amount > 0, "[credits] topup_amount", "must be positive")
+    need(s.limits.max_prompt_chars > 0, "[limits] max_prompt_chars", "must be positive")
+    need(s.limits.max_reference_mb > 0, "[limits] max_reference_mb", "must be positive")
+    need(s.telegram.mode in {"polling", "webhook"}, "[telegram] mode", "must be 'polling' or 'webhook'")
+    need(s.database_url.split(":", 1)[0] in _DB_SCHEMES, "[database] url", f"has an unknown scheme (use one of {', '.join(sorted(_DB_SCHEMES))})")
+
+
+_DB_SCHEMES = {"sqlite", "postgres", "postgresql", "postgresext", "postgresqlext", "psycopg3", "mysql"}
+
+
+def _section(raw: dict, name: str, cls: type, path: Path):
+    table = _table(raw, name, path)
+    defaults = cls()
+    allowed = set(cls.__dataclass_fields__)
+    _only_keys(table, allowed, name, path)
+    values = {}
+    for key, value in table.items():
+        default = getattr(defaults, key)
+        values[key] = _coerce(value, default, f"[{name}] {key}", path)
+    return cls(**values)
+
+
+def _coerce(value: Any, default: Any, label: str, path: Path) -> Any:
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, tuple):
+        ok = isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        value = tuple(value) if ok else value
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        kind = "a list of integers" if isinstance(default, tuple) else type(default).__name__
+        raise ConfigError(f"{path}: {label} must be {_article(kind)}, got {value!r}.")
+    return value
+
+
+def _article(kind: str) -> str:
+    names = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false"}
+    return names.get(kind, kind)
+
+
+def _table(raw: dict, name: str, path: Path) -> dict:
+    table = raw.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {name} must be a table ([{name}]).")
+    return table
+
+
+def _only_keys(table: dict, allowed: set[str], name: str, path: Path) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(f"{path}: unknown key [{name}] {key}.", hint=f"Known keys: {', '.join(sorted(allowed))}.")
+
+
+def _typed(table: dict, key: str, kind: type, name: str, path: Path, default: Any) -> Any:
+    if key not in table:
+        return default
+    value = table[key]
+    if not isinstance(value, kind):
+        raise ConfigError(f"{path}: [{name}] {key} must be {_article(kind.__name__)}, got {value!r}.")
+    return value
+
+
+def _replace(obj, **changes):
+    from dataclasses import replace
+
+    return replace(obj, **changes)

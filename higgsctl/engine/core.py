@@ -1,0 +1,53 @@
+"""The Engine: one object that holds every service a face needs."""
+
+from __future__ import annotations
+
+from .config import Settings
+from .credits import Credits
+from .db import open_database
+from .generations import Generations
+from .higgsfield import HiggsfieldClient
+from .history import History
+from .storage import FileStore
+from .topups import TopUps
+from .users import Users
+
+
+class Engine:
+    """Open with ``Engine(settings)``; close with ``await engine.aclose()`` (or ``close()``
+    from synchronous code that never generated)."""
+
+    def __init__(self, settings: Settings, *, transport=None) -> None:
+        self.settings = settings
+        self.db = open_database(settings.database_url)
+        self.store = FileStore(settings.storage_path)
+        self.users = Users(settings.credits.initial)
+        self.credits = Credits()
+        self.topups = TopUps(self.credits, settings.credits.topup_amount)
+        self.history = History()
+        self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport))
+
+    def _client(self, transport) -> HiggsfieldClient:
+        hf = self.settings.higgsfield
+        if not hf.has_credentials:
+            from .errors import ConfigError
+
+            raise ConfigError(
+                f"No Higgsfield key: set [higgsfield] api_key and api_secret in {self.settings.config_path}.",
+                hint="Or set HF_KEY=id:secret, or use --sandbox to try without keys.",
+            )
+        return HiggsfieldClient(hf.base_url, hf.api_key, hf.api_secret, timeout=hf.request_timeout, transport=transport)
+
+    async def aclose(self) -> None:
+        await self.generations.aclose()
+        self.close()
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+    async def __aenter__(self) -> "Engine":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()

@@ -1,0 +1,120 @@
+"""The credit ledger: every balance change is one ledger row written in the same transaction.
+
+Money rules:
+- A generation first *holds* its cost: one conditional ``UPDATE ... WHERE balance >= cost``,
+  so the balance never goes negative and two concurrent holds can't both spend the last credits.
+- The hold is then *captured* (success) or *released* (any failure) by flipping
+  ``generation.charge`` from ``held`` with a conditional UPDATE: exactly once, even if the
+  process dies and a resumed job tries again.
+- Transactions are synchronous and short; async callers run them with ``asyncio.to_thread``.
+  Never await inside one.
+"""
+
+from __future__ import annotations
+
+from peewee import JOIN, fn
+
+from .db import write_transaction
+from .errors import InsufficientCredits, InvalidInput, NotFound, UserBlocked
+from .models import Generation, LedgerEntry, User, database
+
+MAX_GRANT = 10_000_000
+
+
+class Credits:
+    def balance(self, user_id: int) -> int:
+        user = User.get_or_none(User.id == user_id)
+        if user is None:
+            raise NotFound(f"No user {user_id}.")
+        return user.balance
+
+    def hold(self, user_id: int, cost: int, **generation_fields) -> Generation:
+        """Debit ``cost`` and create the generation that owns the hold, atomically."""
+        with write_transaction(database.obj):
+            debited = (
+                User.update(balance=User.balance - cost)
+                .where((User.id == user_id) & (User.balance >= cost) & (User.blocked == False))  # noqa: E712
+                .execute()
+            )
+            if not debited:
+                user = User.get_or_none(User.id == user_id)
+                if user is None:
+                    raise NotFound(f"No user {user_id}.")
+                if user.blocked:
+                    raise UserBlocked("This account is blocked.", hint="Ask an admin to unblock it.")
+                raise InsufficientCredits(cost, user.balance)
+            generation = Generation.create(user=user_id, cost=cost, charge="held", **generation_fields)
+            LedgerEntry.create(
+                user=user_id, amount=-cost, reason="hold", actor=generation.source, generation=generation,
+                note=f"{generation.model} generation #{generation.id}",
+            )
+        return generation
+
+    def capture(self, generation_id: int) -> bool:
+        """Keep the held credits for good. True if this call did it, False if already settled."""
+        with write_transaction(database.obj):
+            return bool(
+                Generation.update(charge="captured")
+                .where((Generation.id == generation_id) & (Generation.charge == "held"))
+                .execute()
+            )
+
+    def release(self, generation_id: int, why: str) -> bool:
+        """Give the held credits back. True if this call did it, False if already settled."""
+        with write_transaction(database.obj):
+            settled = (
+                Generation.update(charge="released")
+                .where((Generation.id == generation_id) & (Generation.charge == "held"))
+                .execute()
+            )
+            if not settled:
+                return False
+            generation = Generation.get_by_id(generation_id)
+            User.update(balance=User.balance + generation.cost).where(User.id == generation.user_id).execute()
+            LedgerEntry.create(
+                user=generation.user_id, amount=generation.cost, reason="release", actor="system",
+                generation=generation, note=f"generation #{generation_id} {why}",
+            )
+        return True
+
+    def grant(self, user_id: int, amount: int, *, actor: str, note: str | None = None, reason: str = "grant", topup=None) -> int:
+        """Add credits (admin grant or approved top-up). Returns the new balance."""
+        if not isinstance(amount, int) or amount <= 0:
+            raise InvalidInput(f"Amount must be a positive whole number, not {amount!r}.")
+        if amount > MAX_GRANT:
+            raise InvalidInput(f"Amount {amount} is above the per-grant limit of {MAX_GRANT}.")
+        with write_transaction(database.obj):
+            if not User.update(balance=User.balance + amount).where(User.id == user_id).execute():
+                raise NotFound(f"No user {user_id}.")
+            LedgerEntry.create(user=user_id, amount=amount, reason=reason, actor=actor, note=note, topup=topup)
+            return User.get_by_id(user_id).balance
+
+    def ledger(self, user_id: int, *, limit: int = 50, offset: int = 0) -> list[LedgerEntry]:
+        return list(
+            LedgerEntry.select()
+            .where(LedgerEntry.user == user_id)
+            .order_by(LedgerEntry.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+
+    def discrepancies(self) -> list[tuple[int, int, int]]:
+        """Users whose balance differs from the sum of their ledger: (id, balance, ledger sum).
+        Empty when the books are right; a test and `db status` check this."""
+        total = fn.COALESCE(fn.SUM(LedgerEntry.amount), 0)
+        rows = (
+            User.select(User.id, User.balance, total.alias("total"))
+            .join(LedgerEntry, JOIN.LEFT_OUTER, on=(LedgerEntry.user == User.id))
+            .group_by(User.id, User.balance)
+            .having(total != User.balance)
+            .tuples()
+        )
+        return [(uid, balance, int(total)) for uid, balance, total in rows]
+
+
+def open_holds() -> list[Generation]:
+    """Generations whose credits are still held (unfinished work, or a crash before settling)."""
+    return list(Generation.select().where(Generation.charge == "held").order_by(Generation.id))
+
+
+__all__ = ["Credits", "open_holds"]

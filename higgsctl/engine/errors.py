@@ -1,0 +1,116 @@
+"""The error family every face renders in its own way.
+
+Each error carries a human message and an optional hint. ``exit_code`` lets the CLI map
+an error to its documented exit status without a lookup table of classes.
+"""
+
+from __future__ import annotations
+
+
+class HiggsctlError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- configuration and input ------------------------------------------------------------
+
+class ConfigError(HiggsctlError):
+    exit_code = 3
+
+
+class InvalidInput(HiggsctlError):
+    """Bad input from a user or operator; nothing was charged."""
+
+    exit_code = 2
+
+
+class NotFound(HiggsctlError):
+    exit_code = 2
+
+
+# --- money ------------------------------------------------------------------------------
+
+class InsufficientCredits(HiggsctlError):
+    exit_code = 5
+
+    def __init__(self, needed: int, balance: int) -> None:
+        super().__init__(
+            f"Not enough credits: this costs {needed}, the balance is {balance}.",
+            hint="Request a top-up or ask an admin for a grant.",
+        )
+        self.needed = needed
+        self.balance = balance
+
+
+class UserBlocked(HiggsctlError):
+    exit_code = 5
+
+
+class TopUpPending(HiggsctlError):
+    exit_code = 2
+
+
+# --- Higgsfield API ---------------------------------------------------------------------
+
+class HiggsfieldError(HiggsctlError):
+    """An error talking to the Higgsfield API."""
+
+    exit_code = 4
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        status_code: int | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.status_code = status_code
+        self.correlation_id = correlation_id
+
+
+class HiggsfieldAuthError(HiggsfieldError):
+    exit_code = 3
+
+
+class HiggsfieldCreditsError(HiggsfieldError):
+    """The operator's Higgsfield account ran out of credits (HTTP 403)."""
+
+
+class ConcurrencyLimitError(HiggsfieldError):
+    retryable = True
+
+
+class HiggsfieldValidationError(HiggsfieldError):
+    pass
+
+
+class HiggsfieldNotFound(HiggsfieldError):
+    pass
+
+
+class HiggsfieldServerError(HiggsfieldError):
+    retryable = True
+
+
+class HiggsfieldNetworkError(HiggsfieldError):
+    retryable = True
+
+
+class HiggsfieldTimeout(HiggsfieldError):
+    """A request (or a whole generation) took longer than allowed."""
+
+    retryable = True
+
+
+class DownloadTooLarge(HiggsfieldError):
+    pass

@@ -1,0 +1,108 @@
+"""peewee models. The schema itself is created by the numbered files in ``migrations/``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+OPERATOR_ID = 0  # the account `higgsctl generate` charges when no --as is given
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class JSONField(TextField):
+    def db_value(self, value):
+        return None if value is None else json.dumps(value)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    id = BigIntegerField(primary_key=True)  # the Telegram user id; 0 is the CLI operator
+    username = CharField(null=True, index=True)
+    first_name = CharField(default="")
+    last_name = CharField(null=True)
+    language = CharField(default="en")
+    balance = BigIntegerField(default=0)
+    blocked = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        if self.username:
+            return f"@{self.username}"
+        name = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return name or str(self.id)
+
+
+class Generation(BaseModel):
+    user = ForeignKeyField(User, backref="generations", on_delete="RESTRICT")
+    model = CharField()
+    prompt = TextField()
+    aspect_ratio = CharField()
+    references = JSONField(default=list)  # stored paths relative to the file store root
+    source = CharField(default="cli")  # cli | bot
+    chat_id = BigIntegerField(null=True)  # where the bot delivers the result
+    status_message_id = BigIntegerField(null=True)
+    idempotency_key = CharField(unique=True)
+    request_id = CharField(null=True, unique=True)
+    status_url = TextField(null=True)
+    cancel_url = TextField(null=True)
+    status = CharField(default="pending", index=True)
+    error = TextField(null=True)
+    result_files = JSONField(default=list)
+    cost = IntegerField()
+    charge = CharField(default="held")  # held | captured | released
+    created_at = DateTimeField(default=utcnow, index=True)
+    submitted_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+    delivered_at = DateTimeField(null=True)
+
+
+class TopUpRequest(BaseModel):
+    user = ForeignKeyField(User, backref="topups", on_delete="RESTRICT")
+    amount = BigIntegerField()  # requested
+    status = CharField(default="pending", index=True)  # pending | approved | rejected
+    granted = BigIntegerField(null=True)  # what an approval actually added
+    decided_by = CharField(null=True)
+    decided_at = DateTimeField(null=True)
+    notified_at = DateTimeField(null=True)  # when the bot told the user of the decision
+    created_at = DateTimeField(default=utcnow)
+
+
+class LedgerEntry(BaseModel):
+    user = ForeignKeyField(User, backref="ledger", on_delete="RESTRICT")
+    amount = BigIntegerField()  # signed: what this entry did to the balance
+    reason = CharField()  # signup | hold | release | grant | topup
+    actor = CharField()  # who caused it: "system", "admin:<id>", "cli", "user:<id>"
+    note = TextField(null=True)
+    generation = ForeignKeyField(Generation, null=True, backref="ledger", on_delete="RESTRICT")
+    topup = ForeignKeyField(TopUpRequest, null=True, backref="ledger", on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
+ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest)

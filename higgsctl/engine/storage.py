@@ -1,0 +1,94 @@
+"""Per-user file store: ``users/{id}/last_uploads``, ``results`` and ``used``, as in the old bot.
+
+Nothing that comes from outside (file names from Telegram, ids, extensions) ever reaches a
+path unchecked: names are reduced to a safe basename and every final path is verified to lie
+inside the store root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+from .errors import InvalidInput
+
+KINDS = ("last_uploads", "results", "used")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
+
+
+def safe_name(name: str, default: str = "file") -> str:
+    """A file name with no directory part, no leading dots and only harmless characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE.sub("_", base).lstrip(".")[:120]
+    return base or default
+
+
+class FileStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root.expanduser().resolve()
+
+    def user_dir(self, user_id: int, kind: str) -> Path:
+        if kind not in KINDS:
+            raise InvalidInput(f"Unknown storage area {kind!r}.")
+        if not isinstance(user_id, int):
+            raise InvalidInput(f"User id must be an integer, not {user_id!r}.")
+        path = self.root / "users" / str(user_id) / kind
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def inside(self, path: Path) -> Path:
+        """``path`` resolved, if it lies inside the store; InvalidInput otherwise."""
+        resolved = (self.root / path).resolve()
+        if not resolved.is_relative_to(self.root):
+            raise InvalidInput(f"Path {str(path)!r} is outside the file store.")
+        return resolved
+
+    def relative(self, path: Path) -> str:
+        return self.inside(path).relative_to(self.root).as_posix()
+
+    def save_upload(self, user_id: int, data: bytes, name: str) -> Path:
+        """Store a reference photo a user sent; returns its path."""
+        stem = safe_name(name, "upload")
+        path = self.user_dir(user_id, "last_uploads") / f"{uuid.uuid4().hex[:8]}-{stem}"
+        _atomic_write(path, data)
+        return path
+
+    def adopt_reference(self, user_id: int, source: Path) -> Path:
+        """Copy a reference file given on the command line into the user's uploads."""
+        dest = self.user_dir(user_id, "last_uploads") / f"{uuid.uuid4().hex[:8]}-{safe_name(source.name, 'ref')}"
+        shutil.copyfile(source, dest)
+        return dest
+
+    def result_path(self, user_id: int, generation_id: int, index: int, extension: str) -> Path:
+        ext = extension.lower() if extension.lower() in IMAGE_EXTENSIONS else ".png"
+        return self.user_dir(user_id, "results") / f"{int(generation_id)}-{int(index)}{ext}"
+
+    def retire_uploads(self, user_id: int, paths: list[Path]) -> list[Path]:
+        """Move used reference photos from last_uploads to used; returns their new paths."""
+        used = self.user_dir(user_id, "used")
+        moved = []
+        for path in paths:
+            source = self.inside(path)
+            if source.parent != self.user_dir(user_id, "last_uploads") or not source.exists():
+                moved.append(source)
+                continue
+            dest = used / source.name
+            os.replace(source, dest)
+            moved.append(dest)
+        return moved
+
+    def clear_uploads(self, user_id: int) -> int:
+        """Move whatever is left in last_uploads to used (a wizard was abandoned)."""
+        uploads = list(self.user_dir(user_id, "last_uploads").iterdir())
+        self.retire_uploads(user_id, uploads)
+        return len(uploads)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,124 @@
+"""Users: registration with sign-up credits, lookup by id or @username, blocking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peewee import IntegrityError, fn
+
+from .db import write_transaction
+from .errors import InvalidInput, NotFound
+from .models import OPERATOR_ID, Generation, LedgerEntry, User, database, utcnow
+
+SORTABLE = {"id", "username", "balance", "created_at", "last_seen_at"}
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One line of the users table, with counts the dashboard and `users list` show."""
+
+    user: User
+    generations: int
+
+
+class Users:
+    def __init__(self, initial_credits: int) -> None:
+        self.initial_credits = initial_credits
+
+    def register(
+        self,
+        user_id: int,
+        *,
+        username: str | None = None,
+        first_name: str = "",
+        last_name: str | None = None,
+        language: str = "en",
+    ) -> tuple[User, bool]:
+        """Get or create the user; a new user gets the sign-up credits in the same transaction.
+        Known users get their names and last-seen time refreshed. Returns (user, created)."""
+        existing = User.get_or_none(User.id == user_id)
+        if existing is not None:
+            changes = {"last_seen_at": utcnow()}
+            if username != existing.username or first_name != existing.first_name:
+                changes.update(username=username, first_name=first_name, last_name=last_name)
+            User.update(**changes).where(User.id == user_id).execute()
+            return User.get_by_id(user_id), False
+        try:
+            with write_transaction(database.obj):
+                user = User.create(
+                    id=user_id, username=username, first_name=first_name, last_name=last_name,
+                    language=language, balance=self.initial_credits,
+                )
+                if self.initial_credits:
+                    LedgerEntry.create(user=user, amount=self.initial_credits, reason="signup", actor="system")
+        except IntegrityError:  # registered concurrently by another update or process
+            return User.get_by_id(user_id), False
+        return user, True
+
+    def operator(self) -> User:
+        return self.register(OPERATOR_ID, username="operator", first_name="CLI operator")[0]
+
+    def get(self, user_id: int) -> User:
+        user = User.get_or_none(User.id == user_id)
+        if user is None:
+            raise NotFound(f"No user {user_id}.", hint="`higgsctl users list` shows who exists.")
+        return user
+
+    def resolve(self, ref: str | int) -> User:
+        """A user from a Telegram id ("123456") or a username ("@name")."""
+        text = str(ref).strip()
+        if text.startswith("@"):
+            name = text[1:]
+            user = User.get_or_none(fn.LOWER(User.username) == name.lower()) if name else None
+            if user is None:
+                raise NotFound(f"No user {text}.", hint="`higgsctl users list` shows who exists.")
+            return user
+        if not text.lstrip("-").isdigit():
+            raise InvalidInput(f"{text!r} is neither a Telegram id nor an @username.")
+        return self.get(int(text))
+
+    def set_blocked(self, user_id: int, blocked: bool) -> User:
+        if not User.update(blocked=blocked).where(User.id == user_id).execute():
+            raise NotFound(f"No user {user_id}.")
+        return User.get_by_id(user_id)
+
+    def set_language(self, user_id: int, language: str) -> None:
+        User.update(language=language).where(User.id == user_id).execute()
+
+    def count(self, search: str | None = None) -> int:
+        return self._query(search).count()
+
+    def list(
+        self,
+        *,
+        search: str | None = None,
+        order: str = "id",
+        descending: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[UserRow]:
+        if order not in SORTABLE | {"generations"}:
+            raise InvalidInput(f"Cannot sort users by {order!r}.")
+        count = fn.COUNT(Generation.id)
+        column = count if order == "generations" else getattr(User, order)
+        query = (
+            self._query(search)
+            .select_extend(count.alias("generation_count"))
+            .join(Generation, "LEFT OUTER", on=(Generation.user == User.id))
+            .group_by(User.id)
+            .order_by(column.desc() if descending else column.asc(), User.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [UserRow(user, user.generation_count) for user in query]
+
+    @staticmethod
+    def _query(search: str | None):
+        query = User.select()
+        if search:
+            text = search.strip().lstrip("@").lower()
+            clauses = fn.LOWER(User.username).contains(text) | fn.LOWER(User.first_name).contains(text)
+            if text.isdigit():
+                clauses |= User.id == int(text)
+            query = query.where(clauses)
+        return query
