@@ -253,7 +253,8 @@ class _Job:
 
     async def submit(self) -> bool:
         spec = self.s.settings.model(self.g.model)
-        await self.set_status("uploading" if self.g.references else "pending")
+        if self.g.references:
+            await self.set_status("uploading")
         urls = [await self.upload(path) for path in self.g.references]
         if self.canceled():
             await self.end("canceled", "canceled before submission")

@@ -1,0 +1,184 @@
+"""A Higgsfield-compatible HTTP server on loopback for tests, demos and benchmarks.
+
+``async with Sandbox(SandboxOptions(service_time=0.3)) as sb:`` then point any client (ours or
+the official SDK) at ``sb.base_url`` with ``Key sandbox:sandbox-secret``. Statuses follow the
+clock; faults come from ``options.fault`` or a ``[sandbox:<fault>]`` marker in the prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from .server import SandboxRoutes
+from .state import FAULTS, TERMINAL, WEBHOOK_STATUSES, RequestRecord, SandboxState, SandboxStats
+
+__all__ = ["AppSpec", "FAULTS", "Sandbox", "SandboxOptions", "SandboxStats", "serve"]
+
+WEBHOOK_ATTEMPTS = 5
+WEBHOOK_BACKOFF = 0.1  # doubles per attempt: 0.1, 0.2, 0.4, 0.8
+
+
+@dataclass
+class AppSpec:
+    """What one application path accepts."""
+
+    reference_field: str = "input_images"  # or "image_urls"
+    max_references: int = 8
+    aspect_ratios: tuple[str, ...] = ("auto", "1:1", "4:3", "3:4", "3:2", "2:3", "5:4", "4:5",
+                                      "16:9", "9:16", "21:9")
+
+
+@dataclass
+class SandboxOptions:
+    key_id: str = "sandbox"
+    key_secret: str = "sandbox-secret"
+    service_time: float = 2.0
+    concurrency_limit: int | None = 4
+    fault: str | None = None
+    image_long_side: int = 1024
+    applications: dict[str, AppSpec] | None = None
+    webhook_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.fault is not None and self.fault not in FAULTS:
+            raise ValueError(f"unknown sandbox fault {self.fault!r}; known: {', '.join(FAULTS)}")
+
+
+class Sandbox:
+    def __init__(self, options: SandboxOptions | None = None, host: str = "127.0.0.1", port: int = 0,
+                 *, access_log: bool = False) -> None:
+        self.options = options or SandboxOptions()
+        self.host = host
+        self.port = port
+        self.access_log = access_log
+        self.base_url = ""
+        self.default_spec = AppSpec()
+        self.state = SandboxState()
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def stats(self) -> SandboxStats:
+        return self.state.stats
+
+    @property
+    def requests(self) -> dict[str, RequestRecord]:
+        return self.state.requests
+
+    async def start(self) -> str:
+        app = SandboxRoutes(self).app()
+        log = logging.getLogger("aiohttp.access") if self.access_log else None
+        self._runner = web.AppRunner(app, access_log=log, handle_signals=False, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self.base_url = f"http://{host}:{port}"
+        self._session = aiohttp.ClientSession()
+        return self.base_url
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Sandbox:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # --- test helpers -----------------------------------------------------------------
+    def _record(self, request_id: str) -> RequestRecord:
+        record = self.state.get(request_id)
+        if record is None:
+            raise KeyError(request_id)
+        return record
+
+    def complete_now(self, request_id: str) -> None:
+        """Jump one request to the end of its service time (terminal per its fault)."""
+        self.state.complete_now(self._record(request_id))
+
+    def set_status(self, request_id: str, status: str) -> None:
+        """Pin a request to any status ('queued' ... 'canceled'); the clock no longer moves it."""
+        if status not in ("queued", "in_progress", *TERMINAL):
+            raise ValueError(f"unknown status {status!r}")
+        self.state.force(self._record(request_id), status)
+
+    # --- webhooks ---------------------------------------------------------------------
+    def watch_webhook(self, record: RequestRecord) -> None:
+        record.webhook_event = asyncio.Event()
+        task = asyncio.create_task(self._webhook_job(record))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _webhook_job(self, record: RequestRecord) -> None:
+        assert record.webhook_event is not None
+        while True:
+            now = self.state.clock()
+            status = record.status_at(now)
+            if status in WEBHOOK_STATUSES:
+                break
+            if status == "canceled":
+                return
+            wait = record.seconds_to_terminal(now)
+            record.webhook_event.clear()
+            try:
+                await asyncio.wait_for(record.webhook_event.wait(), None if wait is None else wait + 0.005)
+            except TimeoutError:
+                pass
+        await self._deliver(record, self.state.status_object(record))
+
+    async def _deliver(self, record: RequestRecord, payload: dict[str, Any]) -> None:
+        """POST the status object; retry network errors and 5xx a few times, never 4xx."""
+        assert self._session is not None and record.webhook is not None
+        body = json.dumps(payload)
+        headers = {"Content-Type": "application/json", "webhook-id": str(uuid.uuid4())}
+        timeout = aiohttp.ClientTimeout(total=self.options.webhook_timeout)
+        for attempt in range(WEBHOOK_ATTEMPTS):
+            self.stats.webhook_attempts += 1
+            try:
+                async with self._session.post(record.webhook, data=body, headers=headers,
+                                              timeout=timeout) as response:
+                    if response.status < 300:
+                        record.webhook_delivered = True
+                        self.stats.webhook_deliveries += 1
+                        return
+                    if response.status < 500:
+                        return
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            if attempt + 1 < WEBHOOK_ATTEMPTS:
+                await asyncio.sleep(WEBHOOK_BACKOFF * 2 ** attempt)
+
+
+def serve(options: SandboxOptions, host: str = "127.0.0.1", port: int = 8787, *,
+          access_log: bool = False) -> None:
+    """Run a sandbox until Ctrl-C. Prints nothing; the caller announces the URL."""
+
+    async def main() -> None:
+        async with Sandbox(options, host, port, access_log=access_log):
+            await asyncio.Event().wait()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
