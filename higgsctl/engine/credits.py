@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from peewee import JOIN, fn
 
+from . import fastsql
 from .db import write_transaction
 from .errors import InsufficientCredits, InvalidInput, NotFound, UserBlocked
 from .models import Generation, LedgerEntry, User, database
@@ -31,10 +32,9 @@ class Credits:
     def hold(self, user_id: int, cost: int, **generation_fields) -> Generation:
         """Debit ``cost`` and create the generation that owns the hold, atomically."""
         with write_transaction(database.obj):
-            debited = (
-                User.update(balance=User.balance - cost)
-                .where((User.id == user_id) & (User.balance >= cost) & (User.blocked == False))  # noqa: E712
-                .execute()
+            debited = fastsql.execute(
+                'UPDATE "user" SET balance = balance - ? WHERE id = ? AND balance >= ? AND NOT blocked',
+                cost, user_id, cost,
             )
             if not debited:
                 user = User.get_or_none(User.id == user_id)
@@ -43,37 +43,28 @@ class Credits:
                 if user.blocked:
                     raise UserBlocked("This account is blocked.", hint="Ask an admin to unblock it.")
                 raise InsufficientCredits(cost, user.balance)
-            generation = Generation.create(user=user_id, cost=cost, charge="held", **generation_fields)
-            LedgerEntry.create(
-                user=user_id, amount=-cost, reason="hold", actor=generation.source, generation=generation,
-                note=f"{generation.model} generation #{generation.id}",
+            generation = fastsql.insert(Generation, user=user_id, cost=cost, charge="held", **generation_fields)
+            fastsql.insert(
+                LedgerEntry, user=user_id, amount=-cost, reason="hold", actor=generation.source,
+                generation=generation.id, note=f"{generation.model} generation #{generation.id}",
             )
         return generation
 
     def capture(self, generation_id: int) -> bool:
         """Keep the held credits for good. True if this call did it, False if already settled."""
         with write_transaction(database.obj):
-            return bool(
-                Generation.update(charge="captured")
-                .where((Generation.id == generation_id) & (Generation.charge == "held"))
-                .execute()
-            )
+            return bool(fastsql.update(Generation, generation_id, "charge = ?", ("held",), charge="captured"))
 
     def release(self, generation_id: int, why: str) -> bool:
         """Give the held credits back. True if this call did it, False if already settled."""
         with write_transaction(database.obj):
-            settled = (
-                Generation.update(charge="released")
-                .where((Generation.id == generation_id) & (Generation.charge == "held"))
-                .execute()
-            )
-            if not settled:
+            if not fastsql.update(Generation, generation_id, "charge = ?", ("held",), charge="released"):
                 return False
-            generation = Generation.get_by_id(generation_id)
-            User.update(balance=User.balance + generation.cost).where(User.id == generation.user_id).execute()
-            LedgerEntry.create(
-                user=generation.user_id, amount=generation.cost, reason="release", actor="system",
-                generation=generation, note=f"generation #{generation_id} {why}",
+            generation = fastsql.get(Generation, generation_id)
+            fastsql.execute('UPDATE "user" SET balance = balance + ? WHERE id = ?', generation.cost, generation.user_id)
+            fastsql.insert(
+                LedgerEntry, user=generation.user_id, amount=generation.cost, reason="release", actor="system",
+                generation=generation_id, note=f"generation #{generation_id} {why}",
             )
         return True
 

@@ -15,14 +15,16 @@ import logging
 import random
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable
 from urllib.parse import urlparse
 
+from . import fastsql
 from .config import Settings
 from .credits import Credits
-from .db import write_transaction
+from .db import is_sqlite, write_transaction
 from .errors import ConcurrencyLimitError, HiggsctlError, HiggsfieldError, HiggsfieldTimeout, InvalidInput, NotFound
 from .higgsfield import HiggsfieldClient, PollPolicy, Status
 from .models import Generation, database, utcnow
@@ -33,6 +35,7 @@ log = logging.getLogger("higgsctl.generations")
 
 ACTIVE = ("pending", "uploading", "queued", "in_progress", "downloading")
 TERMINAL = ("completed", "failed", "nsfw", "canceled", "timed_out")
+_STILL_ACTIVE = f"status IN ({', '.join('?' for _ in ACTIVE)})"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,16 @@ class Generations:
         self._slots: asyncio.Semaphore | None = None
         self._wakeups: dict[int, asyncio.Event] = {}
         self._cancel_requested: set[int] = set()
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def _db(self, fn, *args, **kwargs):
+        """Run blocking database work off the event loop. On SQLite one thread does all of
+        it: writers in one process never contend for the lock (whose busy handler sleeps
+        for milliseconds), and other processes still wait on busy_timeout."""
+        if self._executor is None:
+            workers = 1 if is_sqlite(database.obj) else 4
+            self._executor = ThreadPoolExecutor(workers, thread_name_prefix="higgsctl-db")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
     @property
     def client(self) -> HiggsfieldClient:
@@ -77,13 +90,18 @@ class Generations:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
     # --- creating and running --------------------------------------------------------
 
     async def create(self, request: GenerationRequest) -> Generation:
         """Validate, then hold the cost and record the job. Nothing is sent yet."""
-        checked = await asyncio.to_thread(check_request, self.settings, request)
-        return await asyncio.to_thread(self._hold, checked)
+        if request.references:  # Pillow reads the files: keep that off the database thread
+            checked = await asyncio.to_thread(check_request, self.settings, request)
+            return await self._db(self._hold, checked)
+        return await self._db(lambda: self._hold(check_request(self.settings, request)))
 
     def _hold(self, checked: CheckedRequest) -> Generation:
         request = checked.request
@@ -129,7 +147,7 @@ class Generations:
             self._cancel_requested.add(generation_id)
             self._wake(generation_id)
             if generation_id not in self._wakeups:  # not running in this process
-                await asyncio.to_thread(self.finish, generation_id, "canceled", "canceled before submission")
+                await self._db(self.finish, generation_id, "canceled", "canceled before submission")
             return True
         if generation.status != "queued":
             return False
@@ -145,7 +163,7 @@ class Generations:
 
     async def resume_unfinished(self, on_event: EventHandler | None = None, *, source: str | None = None) -> list[asyncio.Task]:
         """Start tasks that finish every job a previous process left unfinished."""
-        pending = await asyncio.to_thread(self.unfinished, source)
+        pending = await self._db(self.unfinished, source)
         tasks = [asyncio.create_task(self.execute(g.id, on_event), name=f"generation-{g.id}") for g in pending]
         if tasks:
             log.info("resuming %d unfinished generation(s)", len(tasks))
@@ -154,13 +172,13 @@ class Generations:
     # --- records ---------------------------------------------------------------------
 
     def get(self, generation_id: int) -> Generation:
-        generation = Generation.get_or_none(Generation.id == generation_id)
+        generation = fastsql.get(Generation, generation_id)
         if generation is None:
             raise NotFound(f"No generation #{generation_id}.")
         return generation
 
     async def get_async(self, generation_id: int) -> Generation:
-        return await asyncio.to_thread(self.get, generation_id)
+        return await self._db(self.get, generation_id)
 
     def unfinished(self, source: str | None = None) -> list[Generation]:
         query = Generation.select().where(Generation.status.in_(ACTIVE))
@@ -170,9 +188,7 @@ class Generations:
 
     def update(self, generation_id: int, **fields) -> None:
         """Change a job that is still running; a finished job is never brought back."""
-        Generation.update(**fields).where(
-            (Generation.id == generation_id) & Generation.status.in_(ACTIVE)
-        ).execute()
+        fastsql.update(Generation, generation_id, _STILL_ACTIVE, ACTIVE, **fields)
 
     def finish(self, generation_id: int, status: str, error: str | None = None, files: list[str] | None = None) -> bool:
         """Record the terminal status and settle the hold in one transaction. Only the first
@@ -181,14 +197,16 @@ class Generations:
             changes = {"status": status, "error": error, "finished_at": utcnow()}
             if files is not None:
                 changes["result_files"] = files
-            done = Generation.update(**changes).where(
-                (Generation.id == generation_id) & Generation.status.in_(ACTIVE)
-            ).execute()
+            done = fastsql.update(Generation, generation_id, _STILL_ACTIVE, ACTIVE, **changes)
             if status == "completed":
                 self.credits.capture(generation_id)
             else:
                 self.credits.release(generation_id, status)
         return bool(done)
+
+    def finish_and_get(self, generation_id: int, status: str, error: str | None, files: list[str] | None) -> Generation:
+        self.finish(generation_id, status, error, files)
+        return self.get(generation_id)
 
     def mark_delivered(self, generation_id: int) -> bool:
         """Claim delivery of a result (the bot): True for exactly one caller."""
@@ -209,7 +227,7 @@ class Generations:
         # A crash between recording a terminal status and settling is impossible (one
         # transaction), but rows written by older versions or by hand may still hold.
         if generation.charge == "held":
-            await asyncio.to_thread(self.finish, generation.id, generation.status, generation.error)
+            await self._db(self.finish, generation.id, generation.status, generation.error)
 
     def poll_policy(self) -> PollPolicy:
         hf = self.settings.higgsfield
@@ -236,7 +254,7 @@ class _Job:
             if self.g.request_id is None:
                 async with self.s.slots:
                     if not await self.submit():
-                        return await self.reload()
+                        return self.g
                     await self.follow()
             else:
                 async with self.s.slots:
@@ -249,7 +267,7 @@ class _Job:
         except Exception as exc:  # a bug must not keep the user's credits
             log.exception("generation %s crashed", self.g.id)
             await self.end("failed", f"internal error: {type(exc).__name__}")
-        return await self.reload()
+        return self.g
 
     async def submit(self) -> bool:
         spec = self.s.settings.model(self.g.model)
@@ -281,11 +299,11 @@ class _Job:
             except HiggsfieldError as exc:
                 await self.end("failed", exc.message)
                 return False
-        await asyncio.to_thread(
-            self.s.update, self.g.id, request_id=status.request_id, status_url=status.status_url,
-            cancel_url=status.cancel_url, submitted_at=utcnow(), status="queued",
-        )
-        self.g = await self.reload()
+        submitted = {"request_id": status.request_id, "status_url": status.status_url,
+                     "cancel_url": status.cancel_url, "submitted_at": utcnow(), "status": "queued"}
+        await self.s._db(self.s.update, self.g.id, **submitted)
+        for name, value in submitted.items():
+            setattr(self.g, name, value)
         log.info("generation %s submitted as %s", self.g.id, self.g.request_id)
         await self.emit("queued")
         return True
@@ -297,7 +315,7 @@ class _Job:
         if not path.is_file():
             raise InvalidInput(f"Reference {path.name} is gone from the file store.")
         data = await asyncio.to_thread(path.read_bytes)
-        content_type = await asyncio.to_thread(_content_type, path, CONTENT_TYPES)
+        content_type = await asyncio.to_thread(_content_type, path, CONTENT_TYPES)  # Pillow: off the loop
         return await self.s.client.upload(data, content_type)
 
     async def follow(self) -> None:
@@ -338,7 +356,7 @@ class _Job:
         files = []
         for index, url in enumerate(urls):
             ext = Path(urlparse(url).path).suffix or ".png"
-            dest = await asyncio.to_thread(self.s.store.result_path, self.g.user_id, self.g.id, index, ext)
+            dest = await self.s._db(self.s.store.result_path, self.g.user_id, self.g.id, index, ext)
             await self.s.client.download(url, dest, max_bytes=max_bytes)
             files.append(self.s.store.relative(dest))
         await self.end("completed", None, files)
@@ -382,13 +400,12 @@ class _Job:
 
     async def set_status(self, status: str, detail: str | None = None) -> None:
         if status != self.g.status:
-            await asyncio.to_thread(self.s.update, self.g.id, status=status)
+            await self.s._db(self.s.update, self.g.id, status=status)
             self.g.status = status
         await self.emit(status, detail)
 
     async def end(self, status: str, error: str | None, files: list[str] | None = None) -> None:
-        await asyncio.to_thread(self.s.finish, self.g.id, status, error, files)
-        self.g = await self.reload()
+        self.g = await self.s._db(self.s.finish_and_get, self.g.id, status, error, files)
         log.info("generation %s ended %s%s", self.g.id, self.g.status, f": {error}" if error else "")
         await self.emit(self.g.status, self.g.error)
 
