@@ -1,29 +1,48 @@
 """The shared engine of higgsctl: Higgsfield client, database, credits, files, jobs.
 
-It imports no UI library; every face (CLI, bot, TUI) receives an ``Engine``.
+It imports no UI library; every face (CLI, bot, TUI) receives an ``Engine``. Names load
+lazily so that a command which only needs the config doesn't import httpx and peewee.
 """
 
-from .catalog import ModelSpec
-from .config import Settings, config_path, load_settings
-from .core import Engine
-from .errors import (
-    ConfigError,
-    HiggsctlError,
-    HiggsfieldError,
-    InsufficientCredits,
-    InvalidInput,
-    NotFound,
-    TopUpPending,
-    UserBlocked,
-)
-from .generations import ACTIVE, TERMINAL, JobEvent
-from .history import HistoryFilter, Overview
-from .models import OPERATOR_ID, Generation, LedgerEntry, TopUpRequest, User
-from .requests import GenerationRequest
+from __future__ import annotations
 
-__all__ = [
-    "ACTIVE", "TERMINAL", "ConfigError", "Engine", "Generation", "GenerationRequest", "HiggsctlError",
-    "HiggsfieldError", "HistoryFilter", "InsufficientCredits", "InvalidInput", "JobEvent", "LedgerEntry",
-    "ModelSpec", "NotFound", "OPERATOR_ID", "Overview", "Settings", "TopUpPending", "TopUpRequest", "User",
-    "UserBlocked", "config_path", "load_settings",
-]
+import importlib
+from typing import TYPE_CHECKING
+
+_EXPORTS = {
+    "ModelSpec": "catalog",
+    "Settings": "config", "config_path": "config", "load_settings": "config",
+    "Engine": "core",
+    "ConfigError": "errors", "HiggsctlError": "errors", "HiggsfieldError": "errors",
+    "InsufficientCredits": "errors", "InvalidInput": "errors", "NotFound": "errors",
+    "TopUpPending": "errors", "UserBlocked": "errors",
+    "ACTIVE": "generations", "TERMINAL": "generations", "JobEvent": "generations",
+    "HistoryFilter": "history", "Overview": "history",
+    "OPERATOR_ID": "models", "Generation": "models", "LedgerEntry": "models",
+    "TopUpRequest": "models", "User": "models",
+    "GenerationRequest": "requests",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .catalog import ModelSpec
+    from .config import Settings, config_path, load_settings
+    from .core import Engine
+    from .errors import (
+        ConfigError, HiggsctlError, HiggsfieldError, InsufficientCredits, InvalidInput, NotFound,
+        TopUpPending, UserBlocked,
+    )
+    from .generations import ACTIVE, TERMINAL, JobEvent
+    from .history import HistoryFilter, Overview
+    from .models import OPERATOR_ID, Generation, LedgerEntry, TopUpRequest, User
+    from .requests import GenerationRequest

@@ -10,6 +10,7 @@ Progress is data: ``on_event`` receives a ``JobEvent`` for each change.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import random
@@ -98,10 +99,20 @@ class Generations:
 
     async def create(self, request: GenerationRequest) -> Generation:
         """Validate, then hold the cost and record the job. Nothing is sent yet."""
+        self.client  # no API key: ConfigError now, before any credit is held
         if request.references:  # Pillow reads the files: keep that off the database thread
             checked = await asyncio.to_thread(check_request, self.settings, request)
-            return await self._db(self._hold, checked)
-        return await self._db(lambda: self._hold(check_request(self.settings, request)))
+            hold = asyncio.ensure_future(self._db(self._hold, checked))
+        else:
+            hold = asyncio.ensure_future(self._db(lambda: self._hold(check_request(self.settings, request))))
+        try:
+            return await asyncio.shield(hold)
+        except asyncio.CancelledError:
+            # Interrupted while the hold was being written: it still lands, so give it back.
+            with contextlib.suppress(Exception):
+                generation = await hold
+                await self._db(self.finish, generation.id, "canceled", "interrupted before submission")
+            raise
 
     def _hold(self, checked: CheckedRequest) -> Generation:
         request = checked.request
@@ -251,14 +262,15 @@ class _Job:
     async def run(self) -> Generation:
         try:
             await self.emit(self.g.status)
-            if self.g.request_id is None:
-                async with self.s.slots:
-                    if not await self.submit():
-                        return self.g
-                    await self.follow()
-            else:
-                async with self.s.slots:
-                    await self.follow()
+            if not await self.take_slot():
+                await self.end("canceled", "canceled while waiting for a free slot")
+                return self.g
+            try:
+                if self.g.request_id is None and not await self.submit():
+                    return self.g
+                await self.follow()
+            finally:
+                self.s.slots.release()
         except asyncio.CancelledError:
             await asyncio.shield(self.on_interrupt())
             raise
@@ -268,6 +280,29 @@ class _Job:
             log.exception("generation %s crashed", self.g.id)
             await self.end("failed", f"internal error: {type(exc).__name__}")
         return self.g
+
+    async def take_slot(self) -> bool:
+        """Wait for one of the account's submission slots, or for a cancel (False)."""
+        slots = self.s.slots
+        if not slots.locked():
+            await slots.acquire()
+            return True
+        await self.emit("pending", "waiting for a free slot")
+        acquire = asyncio.ensure_future(slots.acquire())
+        while not acquire.done():
+            woken = asyncio.ensure_future(self.wakeup.wait())
+            try:
+                await asyncio.wait({acquire, woken}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                woken.cancel()
+            self.wakeup.clear()
+            if self.canceled() and not acquire.done():
+                acquire.cancel()
+                return False
+        if self.canceled():
+            slots.release()
+            return False
+        return True
 
     async def submit(self) -> bool:
         spec = self.s.settings.model(self.g.model)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
 from .db import write_transaction
 from .errors import InvalidInput, NotFound
@@ -104,7 +104,7 @@ class Users:
         query = (
             self._query(search)
             .select_extend(count.alias("generation_count"))
-            .join(Generation, "LEFT OUTER", on=(Generation.user == User.id))
+            .join(Generation, JOIN.LEFT_OUTER, on=(Generation.user == User.id))
             .group_by(User.id)
             .order_by(column.desc() if descending else column.asc(), User.id)
             .limit(limit)

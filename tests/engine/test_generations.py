@@ -259,3 +259,26 @@ async def test_result_downloads_are_real_png(gen_engine):
     data = gen_engine.store.inside(generation.result_files[0]).read_bytes()
     with Image.open(io.BytesIO(data)) as image:
         assert image.height > image.width
+
+
+async def test_cancel_while_waiting_for_a_local_slot(settings, sandbox):
+    """All of the account's slots are busy: a job waiting locally can still be cancelled."""
+    sandbox.options.service_time = 30
+    engine = Engine(fast(settings, sandbox, max_concurrent=1))
+    engine.users.register(1)
+    busy_queued, slot_wait = asyncio.Event(), asyncio.Event()
+    busy = asyncio.create_task(engine.generations.run(
+        GenerationRequest(1, "nano-banana", "busy", "1:1"), lambda e: e.status == "queued" and busy_queued.set()))
+    await asyncio.wait_for(busy_queued.wait(), 5)
+    waiting = await engine.generations.create(GenerationRequest(1, "nano-banana", "waits", "1:1"))
+    task = asyncio.create_task(engine.generations.execute(
+        waiting.id, lambda e: e.detail == "waiting for a free slot" and slot_wait.set()))
+    await asyncio.wait_for(slot_wait.wait(), 5)
+    assert await engine.generations.cancel(waiting.id) is True
+    final = await asyncio.wait_for(task, 5)
+    assert (final.status, final.charge, final.request_id) == ("canceled", "released", None)
+    busy.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await busy
+    assert engine.credits.balance(1) == 10000
+    await engine.aclose()

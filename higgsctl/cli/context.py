@@ -1,0 +1,124 @@
+"""What every command shares: the --debug flag, loading settings and the engine lazily,
+and turning errors into one red line and a documented exit code."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+import typer
+from typer.core import TyperGroup
+
+from . import exit_codes, render
+
+if TYPE_CHECKING:
+    from higgsctl.engine import Engine, Settings, User
+
+
+@dataclass
+class State:
+    debug: bool = False
+
+
+STATE = State()
+# Plain click help (no rich): `--help` stays fast, `\b` blocks keep example lines intact.
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def group(help: str | None, **kwargs) -> typer.Typer:
+    """A command group with the settings every group shares."""
+    kwargs.setdefault("no_args_is_help", True)
+    if help is not None:  # None: the callback's docstring is the help
+        kwargs["help"] = help
+    return typer.Typer(rich_markup_mode=None, context_settings=CONTEXT, **kwargs)
+
+
+class HiggsctlGroup(TyperGroup):
+    """The root group: renders every error raised below it."""
+
+    def parse_args(self, ctx, args):
+        _plain_bool_flags(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            render.note("[yellow]Interrupted.[/]")
+            raise typer.Exit(exit_codes.INTERRUPTED) from None
+        except Exception as exc:  # noqa: BLE001 - the one place errors become exit codes
+            raise typer.Exit(report(exc)) from None
+
+
+def _plain_bool_flags(params) -> None:
+    """Typer 0.29 coerces parameters through a pydantic TypeAdapter built on first use. Its
+    own --install-completion/--show-completion flags default to None, so every run built
+    one and imported pydantic (~100 ms). A bool flag needs no coercion: give those flags
+    a trivial one. Best effort: if Typer's internals change, nothing breaks, it is slower."""
+    try:
+        from dataclasses import dataclass as _dataclass
+
+        from typer._coercion import RuntimeParam
+    except ImportError:  # pragma: no cover - another Typer version
+        return
+    global _BoolFlag
+    if _BoolFlag is None:
+        @_dataclass(frozen=True)
+        class _BoolFlag(RuntimeParam):  # type: ignore[no-redef]
+            def _coerce_value(self, value, param, ctx):
+                return bool(value)
+
+    for param in params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is not None and descriptor.annotation is bool and getattr(param, "_runtime_param", 0) is None:
+            param._runtime_param = _BoolFlag(annotation=bool, parameter_info=descriptor.parameter_info)
+
+
+_BoolFlag = None
+
+
+def report(exc: BaseException) -> int:
+    """Render an exception (traceback only with --debug) and return its exit code."""
+    if STATE.debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    errors = sys.modules.get("higgsctl.engine.errors")  # never imported → not an engine error
+    if errors is not None and isinstance(exc, errors.HiggsctlError):
+        render.error(exc.message, exc.hint)
+        return exc.exit_code
+    render.error(f"{type(exc).__name__}: {exc}", None if STATE.debug else "Run with --debug for the traceback.")
+    return exit_codes.GENERIC
+
+
+def load_settings(*, log_to_file: bool = False) -> Settings:
+    """Settings from the config file and environment. Logging is set up only when asked
+    (commands that generate) or with --debug."""
+    from higgsctl.engine import load_settings as _load
+    from higgsctl.engine.logs import setup_logging
+
+    settings = _load()
+    if log_to_file or STATE.debug:
+        setup_logging(settings, console=STATE.debug, to_file=log_to_file, level="DEBUG" if STATE.debug else None)
+    return settings
+
+
+@contextmanager
+def open_engine(settings: Settings | None = None) -> Iterator[Engine]:
+    """A synchronous engine for commands that only read and write the database."""
+    from higgsctl.engine import Engine
+
+    engine = Engine(settings or load_settings())
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def user_label(user: User) -> str:
+    name = f"@{user.username}" if user.username else (user.first_name or "")
+    return f"{name} ({user.id})" if name else str(user.id)

@@ -1,0 +1,224 @@
+"""`higgsctl generate`: price → confirm → hold → run the jobs concurrently → save files."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from . import exit_codes, render
+from .context import load_settings, open_engine, user_label
+
+if TYPE_CHECKING:
+    from higgsctl.engine import Engine, Generation, GenerationRequest, Settings
+
+MAX_COUNT = 16
+FAILED = ("failed", "nsfw", "timed_out", "canceled")
+
+
+def generate(
+    prompt: Annotated[str, typer.Argument(metavar="PROMPT", help="What the image should show.", show_default=False)],
+    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model key from `higgsctl models` (default: the first one).")] = None,
+    aspect: Annotated[str, typer.Option("--aspect", "-a", metavar="RATIO", help="Aspect ratio, e.g. 16:9.")] = "1:1",
+    ref: Annotated[Optional[list[Path]], typer.Option("--ref", "-r", metavar="FILE", help="Reference photo (JPEG/PNG/WebP/GIF); repeat for more.", show_default=False)] = None,
+    count: Annotated[int, typer.Option("--count", "-n", metavar="N", min=1, max=MAX_COUNT, help="Images to generate, concurrently.")] = 1,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="DIR", file_okay=False, help="Copy the results into this directory.", show_default=False)] = None,
+    as_user: Annotated[Optional[str], typer.Option("--as", metavar="USER", help="Charge this user (Telegram id or @username) instead of the operator account.", show_default=False)] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Spend without asking (required when stdin is not a terminal).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of file paths.")] = False,
+    sandbox: Annotated[bool, typer.Option("--sandbox", help="Use the built-in offline sandbox instead of Higgsfield (no keys needed).")] = False,
+    service_time: Annotated[float, typer.Option("--sandbox-service-time", min=0.0, hidden=True)] = 2.0,
+) -> None:
+    """Generate images from a prompt and print the saved file paths.
+
+    Shows the price and asks before spending credits (pass --yes in scripts). Progress goes
+    to stderr; Ctrl-C cancels queued requests and releases their credits.
+
+    \b
+    Examples:
+      higgsctl generate "a red fox in fresh snow" --aspect 16:9
+      higgsctl generate "same cat, as a watercolor" --ref cat.jpg --model seedream-4.5
+      higgsctl generate "logo ideas for a bakery" --count 3 --out ./logos --yes
+      higgsctl generate "a lighthouse at dusk" --sandbox --yes --json
+    """
+    settings = load_settings(log_to_file=True)
+    plan = _prepare(settings, prompt, model, aspect, tuple(ref or ()), count, as_user, sandbox)
+    _confirm(plan, yes)
+    import asyncio
+
+    result = asyncio.run(run_generate(settings, plan.requests, sandbox=sandbox, service_time=service_time))
+    files = {row["id"]: _deliver(row["files"], out) for row in result.rows}
+    if json_out:
+        render.print_json(_document(result, files))
+    else:
+        for row in result.rows:
+            for path in files[row["id"]]:
+                render.line(str(path))
+    _finish(result)
+
+
+@dataclass
+class Plan:
+    requests: list[GenerationRequest]
+    user: str
+    total: int
+    balance: int
+    label: str
+
+
+@dataclass
+class Result:
+    """What happened, in plain data, read back from the database after the run."""
+
+    rows: list[dict[str, Any]]
+    balance: int
+    interrupted: bool = False
+    kept: list[int] = field(default_factory=list)
+
+
+def _prepare(settings: Settings, prompt, model, aspect, refs, count, as_user, sandbox) -> Plan:
+    """Everything that can be checked before a credit moves: input, user, key, balance."""
+    from higgsctl.engine import GenerationRequest, InsufficientCredits, UserBlocked
+    from higgsctl.engine.requests import check_request
+
+    with open_engine(settings) as engine:
+        user = engine.users.resolve(as_user) if as_user else engine.users.operator()
+        request = GenerationRequest(user_id=user.id, model=model or next(iter(settings.models)), prompt=prompt,
+                                    aspect_ratio=aspect, references=refs, source="cli")
+        checked = check_request(settings, request)
+        if user.blocked:
+            raise UserBlocked(f"{user_label(user)} is blocked.", hint=f"`higgsctl users unblock {user.id}` lifts it.")
+        if not sandbox and not settings.higgsfield.has_credentials:
+            engine.generations.client  # noqa: B018 - the engine raises its ConfigError (with the hint)
+        total = checked.cost * count
+        if user.balance < total:
+            raise InsufficientCredits(total, user.balance)
+    spec = settings.model(request.model)
+    return Plan([request] * count, user_label(user), total, user.balance, f"{count} × {spec.label}")
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _confirm(plan: Plan, yes: bool) -> None:
+    from higgsctl.engine import InvalidInput
+
+    summary = f"{plan.label} for {plan.total} credits from {plan.user} (balance {plan.balance})"
+    if yes:
+        render.note(f"[dim]{render.escape(summary)}[/]")
+        return
+    if not interactive():
+        raise InvalidInput(f"Refusing to spend {plan.total} credits without confirmation: stdin is not a terminal.",
+                           hint="Pass --yes to confirm non-interactively.")
+    if not typer.confirm(f"Generate {summary}?", default=True, err=True):
+        render.note("Nothing was spent.")
+        raise typer.Exit(exit_codes.GENERIC)
+
+
+async def run_generate(settings: Settings, requests: list[GenerationRequest], *, sandbox: bool,
+                       service_time: float = 2.0) -> Result:
+    """Open the engine (behind an in-process sandbox if asked), run, and read the outcome back."""
+    import asyncio
+    from contextlib import AsyncExitStack
+
+    from higgsctl.engine import Engine
+
+    from .render import JobProgress
+
+    async with AsyncExitStack() as stack:
+        if sandbox:
+            from higgsctl.engine.sandbox import Sandbox
+            from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+
+            sb = await stack.enter_async_context(Sandbox(sandbox_options(settings, service_time=service_time)))
+            settings = settings_for_sandbox(settings, sb)
+        engine = Engine(settings)
+        stack.push_async_callback(engine.aclose)
+        with JobProgress(render.err()) as progress:
+            generations, interrupted = await run_jobs(engine, requests, progress)
+        rows = [_row(engine, g) for g in generations]
+        balance = await asyncio.to_thread(engine.credits.balance, requests[0].user_id)
+    kept = [g.id for g in generations if g.charge == "held"]
+    return Result(rows, balance, interrupted, kept)
+
+
+async def run_jobs(engine: Engine, requests: list[GenerationRequest], on_event=None) -> tuple[list[Generation], bool]:
+    """Hold every job's credits, then execute them concurrently. Cancelling this coroutine
+    (Ctrl-C) cancels the jobs; the engine cancels queued requests upstream and releases their
+    holds. Returns the final generations and whether we were interrupted."""
+    import asyncio
+
+    creating = [asyncio.ensure_future(engine.generations.create(r)) for r in requests]
+    interrupted = False
+    try:
+        created = await asyncio.shield(asyncio.gather(*creating, return_exceptions=True))
+    except asyncio.CancelledError:  # let the holds land, then cancel them below
+        interrupted = True
+        created = await asyncio.gather(*creating, return_exceptions=True)
+    held = [g for g in created if not isinstance(g, BaseException)]
+    problems = [e for e in created if isinstance(e, BaseException)]
+    if interrupted or problems:
+        for generation in held:  # not running: the engine ends them as canceled and releases
+            await engine.generations.cancel(generation.id)
+        if problems and not interrupted:
+            raise problems[0]
+        return [await engine.generations.get_async(g.id) for g in held], True
+    tasks = [asyncio.ensure_future(engine.generations.execute(g.id, on_event)) for g in held]
+    try:
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    except asyncio.CancelledError:
+        interrupted = True
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    crashed = [o for o in outcomes if isinstance(o, Exception)]
+    if crashed:
+        raise crashed[0]
+    return [await engine.generations.get_async(g.id) for g in held], interrupted
+
+
+def _row(engine: Engine, g: Generation) -> dict[str, Any]:
+    return {
+        "id": g.id, "request_id": g.request_id, "status": g.status, "model": g.model,
+        "files": [str(engine.store.inside(Path(p))) for p in g.result_files],
+        "cost": g.cost, "charged": g.charge == "captured", "charge": g.charge, "error": g.error,
+    }
+
+
+def _deliver(files: list[str], out: Path | None) -> list[Path]:
+    if out is None:
+        return [Path(f) for f in files]
+    import shutil
+
+    out.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy2(f, out / Path(f).name)).resolve() for f in files]
+
+
+def _document(result: Result, files: dict[int, list[Path]]) -> dict[str, Any]:
+    generations = [{**{k: v for k, v in row.items() if k != "charge"}, "files": [str(p) for p in files[row["id"]]]}
+                   for row in result.rows]
+    charged = sum(row["cost"] for row in result.rows if row["charged"])
+    return {"generations": generations, "credits_charged": charged, "balance": result.balance}
+
+
+def _finish(result: Result) -> None:
+    """Summarize on stderr and pick the exit code."""
+    charged = sum(row["cost"] for row in result.rows if row["charged"])
+    if result.interrupted:
+        canceled = [r for r in result.rows if r["status"] == "canceled"]
+        done = [r for r in result.rows if r["status"] == "completed"]
+        kept = f"; kept {len(result.kept)} already generating (#{', #'.join(map(str, result.kept))}, credits held until it is resumed)" if result.kept else ""
+        render.note(f"[yellow]Interrupted:[/] canceled {len(canceled)} (credits released), {len(done)} completed{kept}. "
+                    f"Balance {result.balance}.")
+        raise typer.Exit(exit_codes.INTERRUPTED)
+    bad = [r for r in result.rows if r["status"] in FAILED]
+    for row in bad:
+        why = f": {row['error']}" if row["error"] else ""
+        render.error(f"Generation #{row['id']} ended {row['status']}{why}.")
+    if bad:
+        released = sum(r["cost"] for r in bad if r["charge"] == "released")
+        render.note(f"[dim]{released} credits released; {charged} charged. Balance {result.balance}.[/]")
+        raise typer.Exit(exit_codes.REFUSED)
+    render.note(f"[green]Done:[/] {len(result.rows)} image(s), {charged} credits charged. Balance {result.balance}.")

@@ -1,0 +1,116 @@
+"""`higgsctl users`: list, inspect, block and unblock bot users."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from . import render
+from .context import group, open_engine, user_label
+
+app = group("List, inspect, block and unblock users.")
+
+USER = Annotated[str, typer.Argument(metavar="USER", help="Telegram id or @username.", show_default=False)]
+JSON = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+class Sort(str, Enum):
+    id = "id"
+    username = "username"
+    balance = "balance"
+    generations = "generations"
+    created = "created_at"
+    last_seen = "last_seen_at"
+
+
+def user_dict(user, generations: int | None = None) -> dict:
+    data = {"id": user.id, "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
+            "language": user.language, "balance": user.balance, "blocked": user.blocked,
+            "created_at": user.created_at, "last_seen_at": user.last_seen_at}
+    if generations is not None:
+        data["generations"] = generations
+    return data
+
+
+@app.command("list")
+def list_users(
+    search: Annotated[Optional[str], typer.Option("--search", "-s", metavar="TEXT", help="Match id, @username or first name.", show_default=False)] = None,
+    sort: Annotated[Sort, typer.Option("--sort", help="Sort key.")] = Sort.id,
+    desc: Annotated[bool, typer.Option("--desc", help="Largest / newest first.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="Rows to show.")] = 50,
+    json_out: JSON = False,
+) -> None:
+    """List users with their balance and number of generations.
+
+    \b
+    Examples:
+      higgsctl users list --sort balance --desc --limit 10
+      higgsctl users list --search alice --json
+    """
+    with open_engine() as engine:
+        rows = engine.users.list(search=search, order=sort.value, descending=desc, limit=limit)
+        total = engine.users.count(search=search)
+    if json_out:
+        render.print_json([user_dict(r.user, r.generations) for r in rows])
+        return
+    render.table(["Id", "User", "Name", "Balance", "Gens", "Blocked", "Last seen"],
+                 ([r.user.id, f"@{r.user.username}" if r.user.username else "", r.user.first_name, r.user.balance,
+                   r.generations, "yes" if r.user.blocked else "", render.when(r.user.last_seen_at)] for r in rows))
+    if total > len(rows):
+        render.note(f"[dim]Showing {len(rows)} of {total} users (--limit).[/]")
+
+
+@app.command()
+def show(user: USER, json_out: JSON = False) -> None:
+    """Show one user: balance, status, generations and any pending top-up.
+
+    \b
+    Example:
+      higgsctl users show @alice
+    """
+    from higgsctl.engine import HistoryFilter
+
+    with open_engine() as engine:
+        target = engine.users.resolve(user)
+        generations = engine.history.count(HistoryFilter(user_id=target.id))
+        pending = engine.topups.pending_for(target.id)
+    data = {**user_dict(target, generations), "pending_topup": None if pending is None else pending.id}
+    if json_out:
+        render.print_json(data)
+        return
+    render.fields([
+        ("User", user_label(target)), ("Name", " ".join(p for p in (target.first_name, target.last_name) if p)),
+        ("Language", target.language), ("Balance", target.balance), ("Blocked", "yes" if target.blocked else "no"),
+        ("Generations", generations), ("Pending top-up", f"#{pending.id}" if pending else "none"),
+        ("Joined", render.when(target.created_at)), ("Last seen", render.when(target.last_seen_at)),
+    ])
+
+
+@app.command()
+def block(user: USER) -> None:
+    """Block a user: the bot stops serving them and holds are refused.
+
+    \b
+    Example:
+      higgsctl users block @spammer
+    """
+    _set_blocked(user, True)
+
+
+@app.command()
+def unblock(user: USER) -> None:
+    """Unblock a user.
+
+    \b
+    Example:
+      higgsctl users unblock 123456789
+    """
+    _set_blocked(user, False)
+
+
+def _set_blocked(ref: str, blocked: bool) -> None:
+    with open_engine() as engine:
+        target = engine.users.set_blocked(engine.users.resolve(ref).id, blocked)
+    render.line(f"{'Blocked' if blocked else 'Unblocked'} {user_label(target)}.")
