@@ -20,7 +20,7 @@ _EXPORTS = {
     "HistoryFilter": "history", "Overview": "history",
     "OPERATOR_ID": "models", "Generation": "models", "LedgerEntry": "models",
     "TopUpRequest": "models", "User": "models",
-    "GenerationRequest": "requests",
+    "GenerationRequest": "requests", "check_reference": "requests", "CONTENT_TYPES": "requests",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -45,4 +45,4 @@ if TYPE_CHECKING:
     from .generations import ACTIVE, TERMINAL, JobEvent
     from .history import HistoryFilter, Overview
     from .models import OPERATOR_ID, Generation, LedgerEntry, TopUpRequest, User
-    from .requests import GenerationRequest
+    from .requests import CONTENT_TYPES, GenerationRequest, check_reference

@@ -135,13 +135,18 @@ class Generations:
         generation = await self.create(request)
         return await self.execute(generation.id, on_event)
 
-    async def execute(self, generation_id: int, on_event: EventHandler | None = None) -> Generation:
-        """Drive one job to a terminal status (resuming from wherever it stopped)."""
+    async def execute(self, generation_id: int, on_event: EventHandler | None = None, *,
+                      keep_on_interrupt: bool = False) -> Generation:
+        """Drive one job to a terminal status (resuming from wherever it stopped).
+
+        If the task is cancelled, a queued request is cancelled upstream and its hold
+        released — unless ``keep_on_interrupt`` (a service shutting down to restart): then
+        the job stays open for the next ``resume_unfinished``."""
         generation = await self.get_async(generation_id)
         if generation.status in TERMINAL:
             await self._settle_leftover(generation)
             return generation
-        job = _Job(self, generation, on_event)
+        job = _Job(self, generation, on_event, keep_on_interrupt)
         self._wakeups[generation_id] = job.wakeup
         try:
             return await job.run()
@@ -172,10 +177,14 @@ class Generations:
         if event is not None:
             event.set()
 
-    async def resume_unfinished(self, on_event: EventHandler | None = None, *, source: str | None = None) -> list[asyncio.Task]:
+    async def resume_unfinished(self, on_event: EventHandler | None = None, *, source: str | None = None,
+                                keep_on_interrupt: bool = False) -> list[asyncio.Task]:
         """Start tasks that finish every job a previous process left unfinished."""
         pending = await self._db(self.unfinished, source)
-        tasks = [asyncio.create_task(self.execute(g.id, on_event), name=f"generation-{g.id}") for g in pending]
+        tasks = [
+            asyncio.create_task(self.execute(g.id, on_event, keep_on_interrupt=keep_on_interrupt), name=f"generation-{g.id}")
+            for g in pending
+        ]
         if tasks:
             log.info("resuming %d unfinished generation(s)", len(tasks))
         return tasks
@@ -249,10 +258,12 @@ class Generations:
 class _Job:
     """One generation's run; its state lives in the database, this only drives it."""
 
-    def __init__(self, service: Generations, generation: Generation, on_event: EventHandler | None):
+    def __init__(self, service: Generations, generation: Generation, on_event: EventHandler | None,
+                 keep_on_interrupt: bool = False):
         self.s = service
         self.g = generation
         self.on_event = on_event
+        self.keep_on_interrupt = keep_on_interrupt
         self.wakeup = asyncio.Event()
         self.deadline = time.monotonic() + service.settings.higgsfield.generation_timeout
         if generation.submitted_at is not None:  # resumed: the timeout counts from the submit
@@ -410,6 +421,8 @@ class _Job:
         current = await self.reload()
         if current.status in TERMINAL:
             return
+        if self.keep_on_interrupt and current.request_id is not None:
+            return  # submitted: the next resume_unfinished follows it (the hold stays held)
         if current.request_id is None:
             await self.end("canceled", "interrupted before submission")
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import re
 from pathlib import Path
 
 from .config import Settings
@@ -16,10 +17,12 @@ from .config import Settings
 class RedactSecrets(logging.Filter):
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        # Any letter case: PTB capitalizes Telegram's error texts, lower-casing the token in them.
+        self.pattern = re.compile("|".join(map(re.escape, secrets)), re.IGNORECASE) if secrets else None
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
+        if self.pattern is None:
             return True
         message = record.getMessage()
         redacted = self.redact(message)
@@ -32,9 +35,7 @@ class RedactSecrets(logging.Filter):
         return True
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self.pattern.sub("***", text) if self.pattern else text
 
 
 def secrets_of(settings: Settings) -> list[str]:

@@ -1,0 +1,84 @@
+"""``build_application(settings, engine)``: the PTB Application, built but not started."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application
+
+from higgsctl.engine import ConfigError, Engine, Settings
+
+from .delivery import Delivery
+from .handlers import register_all
+from .notifier import Notifier
+from .services import KEY, Services
+from .texts import ADMIN_COMMANDS, COMMANDS
+
+log = logging.getLogger("higgsctl.bot")
+
+LONG_POLL = 10  # seconds getUpdates waits on the server; its read timeout adds to this
+
+
+def build_application(settings: Settings, engine: Engine, *, notifier_interval: float = 5.0,
+                      album_delay: float = 1.0) -> Application:
+    tg = settings.telegram
+    if not tg.token:
+        raise ConfigError(f"No bot token: set [telegram] token in {settings.config_path}.",
+                          hint="Or set HIGGSCTL_TELEGRAM_TOKEN. @BotFather gives you one.")
+    root = tg.api_base_url.rstrip("/")
+    app = (
+        Application.builder()
+        .token(tg.token)
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .concurrent_updates(True)
+        # The default gives up after the first 429; retry_after is honoured between tries.
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        # PTB's 5 s defaults are too short for photo uploads and downloads.
+        .connect_timeout(10).read_timeout(30).write_timeout(60).media_write_timeout(120).pool_timeout(10)
+        .get_updates_connect_timeout(10).get_updates_read_timeout(10).get_updates_pool_timeout(10)
+        .post_init(on_startup)
+        .build()
+    )
+    app.bot_data[KEY] = Services(
+        settings=settings, engine=engine, delivery=Delivery(app, engine),
+        notifier=Notifier(app, engine, notifier_interval), album_delay=album_delay,
+    )
+    register_all(app, tg.admin_ids)
+    return app
+
+
+async def on_startup(app: Application) -> None:
+    """post_init: command menus, then finish what a previous process left (resumed jobs
+    deliver when done; the notifier's first sweep sends finished-but-undelivered results
+    and top-up decisions made while the bot was down)."""
+    services: Services = app.bot_data[KEY]
+    await set_commands(app, services.settings)
+    resumed = await services.delivery.resume()
+    if resumed:
+        log.info("resumed %d generation(s)", resumed)
+    services.notifier.start()
+
+
+async def on_stop(app: Application) -> None:
+    """Before Application.stop(): it waits for every task, and a generation can take minutes."""
+    services: Services = app.bot_data[KEY]
+    await services.notifier.stop()
+    await services.delivery.stop()
+
+
+async def set_commands(app: Application, settings: Settings) -> None:
+    bot = app.bot
+    try:
+        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["en"]])
+        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["ru"]], language_code="ru")
+    except TelegramError as exc:
+        log.warning("command menu not set: %s", exc)
+    admin_menu = [BotCommand(c, d) for c, d in COMMANDS["en"] + ADMIN_COMMANDS]
+    for admin_id in settings.telegram.admin_ids:
+        try:
+            await bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as exc:  # "chat not found" until the admin opens the bot once
+            log.warning("admin command menu for %s not set: %s", admin_id, exc)

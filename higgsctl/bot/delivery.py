@@ -1,0 +1,283 @@
+"""Jobs → one status message edited as they move → the result as a photo and as a file.
+
+Exactly-once delivery. The order is *send, then claim*: ``mark_delivered`` is a conditional
+UPDATE (``WHERE delivered_at IS NULL``) that only one caller wins, and it runs after the
+result reached Telegram. A crash before the claim means the next start re-sends (the user
+may, in that millisecond window, see a result twice); claiming first would instead lose the
+result for good whenever the process died or Telegram failed between claim and send, and a
+paid result must never be lost. Inside one process a set of in-flight ids keeps the job's
+own task and the notifier's sweep from sending the same result twice, and a result already
+claimed in the database is never sent again; so a restart only re-sends what was never
+confirmed as sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable
+
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application
+
+from higgsctl.engine import TERMINAL, Engine, Generation, JobEvent
+
+from . import keyboards
+from .services import db, redacted_traceback
+from .texts import t
+
+log = logging.getLogger("higgsctl.bot.delivery")
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto limits
+PHOTO_MAX_SIDES = 10000  # width + height
+PHOTO_MAX_RATIO = 20
+ACTION_EVERY = 4.5  # a chat action shows for about 5 s
+RETRY_BASE = 5.0  # seconds before the sweep retries a failed delivery; doubles per failure, at most 5 min
+
+
+@dataclass
+class Target:
+    chat_id: int
+    message_id: int | None
+    lang: str
+
+
+class Delivery:
+    def __init__(self, app: Application, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+        self.stopping = False
+        self.retry_base = RETRY_BASE
+        self.tasks: set[asyncio.Task] = set()
+        self._actions: dict[int, asyncio.Task] = {}
+        self._targets: dict[int, Target] = {}
+        self._shown: dict[int, str] = {}
+        self._delivering: set[int] = set()
+        self._sent: dict[int, set[str]] = {}  # parts already sent by this process (retries skip them)
+        self._retry_at: dict[int, tuple[int, float]] = {}
+
+    # --- running jobs ----------------------------------------------------------------
+
+    def launch(self, generation_id: int) -> None:
+        """Run a created job in the background; never awaited by a handler."""
+        if self.stopping:  # left pending in the database: the next start resumes it
+            return
+        job = self.engine.generations.execute(generation_id, self.on_event, keep_on_interrupt=True)
+        self._spawn(self._follow(job), f"bot-generation-{generation_id}")
+
+    async def resume(self) -> int:
+        """Finish what a previous process left running; each resumed job delivers as usual."""
+        jobs = await self.engine.generations.resume_unfinished(self.on_event, source="bot", keep_on_interrupt=True)
+        for job in jobs:
+            self._track(job)
+            self._spawn(self._follow(job), f"bot-{job.get_name()}")
+        return len(jobs)
+
+    def _track(self, task: asyncio.Task) -> None:
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _spawn(self, coro, name: str) -> None:
+        # Application.create_task routes errors to the error handler, but only while running.
+        if self.app.running:
+            self._track(self.app.create_task(coro, name=name))
+        else:
+            self._track(asyncio.create_task(self._logged(coro), name=name))
+
+    async def _logged(self, coro) -> None:
+        try:
+            await coro
+        except Exception as exc:
+            log.error("background delivery task failed\n%s", redacted_traceback(exc, self.engine.settings))
+
+    async def _follow(self, job: Awaitable[Generation]) -> None:
+        generation = await job
+        await self.deliver(generation.id)
+
+    async def stop(self) -> None:
+        """Shut down: jobs already generating stay open and resume on the next start (the
+        engine cancels a queued one upstream and releases its hold)."""
+        self.stopping = True
+        tasks = [*self.tasks, *self._actions.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- progress --------------------------------------------------------------------
+
+    async def on_event(self, event: JobEvent) -> None:
+        target = await self._target(event.generation_id)
+        if target is None:
+            return
+        if event.terminal:  # deliver() renders the outcome
+            self._stop_action(event.generation_id)
+            return
+        self._start_action(event.generation_id, target.chat_id)
+        key = "st_pending_wait" if event.status == "pending" and event.detail else f"st_{event.status}"
+        text = t(target.lang, key, id=event.generation_id)
+        markup = keyboards.job_status(target.lang, event.generation_id, event.status)
+        await self._show(event.generation_id, target, text, markup)
+
+    async def _target(self, generation_id: int) -> Target | None:
+        target = self._targets.get(generation_id)
+        if target is None:
+            generation = await db(self.engine.generations.get, generation_id)
+            if generation.chat_id is None:
+                return None
+            user = await db(self.engine.users.get, generation.user_id)
+            target = Target(generation.chat_id, generation.status_message_id, user.language)
+            self._targets[generation_id] = target
+        return target
+
+    async def _show(self, generation_id: int, target: Target, text: str, markup=None) -> bool:
+        """Edit the job's status message; False if there is none or it can't be edited."""
+        if target.message_id is None:
+            return False
+        if self._shown.get(generation_id) == text:
+            return True
+        try:
+            await self.app.bot.edit_message_text(text, chat_id=target.chat_id, message_id=target.message_id,
+                                                 reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                log.info("generation %s: status message not edited: %s", generation_id, exc.message)
+                return False
+        except TelegramError as exc:
+            log.warning("generation %s: status message not edited: %s", generation_id, exc)
+            return False
+        self._shown[generation_id] = text
+        return True
+
+    def _start_action(self, generation_id: int, chat_id: int) -> None:
+        if generation_id not in self._actions and not self.stopping:
+            self._actions[generation_id] = asyncio.create_task(self._keep_action(chat_id))
+
+    def _stop_action(self, generation_id: int) -> None:
+        task = self._actions.pop(generation_id, None)
+        if task is not None:
+            task.cancel()
+
+    async def _keep_action(self, chat_id: int) -> None:
+        while True:
+            try:
+                await self.app.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+            except TelegramError as exc:
+                log.debug("chat action failed: %s", exc)
+            await asyncio.sleep(ACTION_EVERY)  # pacing a background indicator, not waiting on a result
+
+    # --- delivering ------------------------------------------------------------------
+
+    def due(self, generation_id: int) -> bool:
+        """Whether a sweep may retry this delivery now (failed sends back off)."""
+        entry = self._retry_at.get(generation_id)
+        return entry is None or entry[1] <= asyncio.get_running_loop().time()
+
+    async def deliver(self, generation_id: int) -> None:
+        """Tell the user how the job ended (result or plain-words failure), then claim it."""
+        if generation_id in self._delivering:
+            return
+        self._delivering.add(generation_id)
+        try:
+            generation = await db(self.engine.generations.get, generation_id)
+            if generation.delivered_at is not None or generation.status not in TERMINAL:
+                return
+            if generation.chat_id is not None:
+                try:
+                    await self._send_outcome(generation)
+                except (Forbidden, BadRequest) as exc:  # the chat refuses it: retrying can't help
+                    log.warning("generation %s: result not deliverable: %s", generation_id, exc.message)
+                except TelegramError as exc:  # network, timeouts, 5xx: stays unclaimed, retried later
+                    tries = self._retry_at.get(generation_id, (0, 0.0))[0] + 1
+                    delay = min(300.0, self.retry_base * 2 ** (tries - 1))
+                    self._retry_at[generation_id] = (tries, asyncio.get_running_loop().time() + delay)
+                    log.warning("generation %s: delivery failed (%s); will retry", generation_id, exc)
+                    return
+            if not await db(self.engine.generations.mark_delivered, generation_id):
+                log.warning("generation %s: another process delivered it too", generation_id)
+            self._forget(generation_id)
+        finally:
+            self._delivering.discard(generation_id)
+            self._stop_action(generation_id)
+
+    def _forget(self, generation_id: int) -> None:
+        for cache in (self._targets, self._shown, self._sent, self._retry_at):
+            cache.pop(generation_id, None)
+
+    async def _send_outcome(self, generation: Generation) -> None:
+        gid = generation.id
+        target = await self._target(gid)
+        balance = await db(self.engine.credits.balance, generation.user_id)
+        if generation.status == "completed":
+            await self._show(gid, target, t(target.lang, "st_completed", id=gid))
+            await self.send_result(generation, target.lang, balance, self._sent.setdefault(gid, set()))
+            return
+        text = t(target.lang, f"st_{generation.status}", id=gid, cost=generation.cost, balance=balance)
+        if not await self._show(gid, target, text):
+            await self.app.bot.send_message(generation.chat_id, text)
+
+    async def send_result(self, generation: Generation, lang: str, balance: int, sent: set[str] | None = None,
+                          chat_id: int | None = None) -> None:
+        """The result as a photo (with buttons) and as the original file, from local storage."""
+        sent = set() if sent is None else sent
+        chat_id = chat_id or generation.chat_id
+        spec = self.engine.settings.models.get(generation.model)
+        caption = t(lang, "result_caption", label=spec.label if spec else generation.model,
+                    aspect=generation.aspect_ratio, id=generation.id, cost=generation.cost, balance=balance)
+        paths = [self.engine.store.inside(Path(p)) for p in generation.result_files]
+        if not paths or not all(p.is_file() for p in paths):
+            await self.app.bot.send_message(chat_id, t(lang, "file_gone", id=generation.id))
+            return
+        for index, path in enumerate(paths):
+            if f"photo{index}" not in sent:
+                photo = await asyncio.to_thread(photo_bytes, path)
+                first = index == 0  # the caption and the buttons go under the first photo
+                try:
+                    await self.app.bot.send_photo(chat_id, photo, caption=caption if first else None,
+                                                  reply_markup=keyboards.result(lang, generation.id) if first else None)
+                except BadRequest as exc:  # the preview is refused: the file below still carries the result
+                    log.warning("generation %s: photo refused (%s); sending the file only", generation.id, exc.message)
+                sent.add(f"photo{index}")
+            if f"file{index}" not in sent:
+                data = await asyncio.to_thread(path.read_bytes)
+                name = f"higgsfield-{generation.id}-{index + 1}{path.suffix}"
+                await self.app.bot.send_document(chat_id, data, filename=name,
+                                                 caption=t(lang, "original_caption", id=generation.id))
+                sent.add(f"file{index}")
+
+
+def photo_bytes(path: Path) -> bytes:
+    """The image as Telegram accepts it for sendPhoto: the original when it fits the photo
+    limits (10 MB, width + height <= 10000, ratio <= 20), else a downscaled JPEG preview.
+    Blocking (Pillow): call it via asyncio.to_thread."""
+    from PIL import Image
+
+    data = path.read_bytes()
+    with Image.open(io.BytesIO(data)) as image:
+        width, height = image.size
+        fits = (len(data) <= PHOTO_MAX_BYTES and width + height <= PHOTO_MAX_SIDES
+                and max(width, height) / max(1, min(width, height)) <= PHOTO_MAX_RATIO
+                and image.format in ("JPEG", "PNG", "WEBP"))
+        if fits:
+            return data
+        preview = image.convert("RGB")
+    if max(width, height) / max(1, min(width, height)) > PHOTO_MAX_RATIO:  # crop the middle to 20:1
+        if width > height:
+            keep = height * PHOTO_MAX_RATIO
+            preview = preview.crop(((width - keep) // 2, 0, (width + keep) // 2, height))
+        else:
+            keep = width * PHOTO_MAX_RATIO
+            preview = preview.crop((0, (height - keep) // 2, width, (height + keep) // 2))
+    scale = min(1.0, 4096 / max(preview.size))
+    if scale < 1.0:
+        preview = preview.resize((max(1, round(preview.width * scale)), max(1, round(preview.height * scale))),
+                                 Image.Resampling.LANCZOS)
+    for quality in (90, 80, 65, 50):
+        buffer = io.BytesIO()
+        preview.save(buffer, "JPEG", quality=quality, optimize=True)
+        if buffer.tell() <= PHOTO_MAX_BYTES:
+            break
+    return buffer.getvalue()

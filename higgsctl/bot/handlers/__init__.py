@@ -1,0 +1,20 @@
+"""Bot handlers, one module per feature; ``register_all`` wires them in order."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from . import account, admin, errors, jobs, photos, results, start, topup, wizard
+
+
+def register_all(app: Application, admin_ids: tuple[int, ...]) -> None:
+    start.register(app)
+    admin.register(app, admin_ids)
+    jobs.register(app)
+    wizard.register(app)
+    photos.register(app)
+    results.register(app)
+    account.register(app)
+    topup.register(app)
+    start.register_fallbacks(app)  # last: only what nothing above matched
+    app.add_error_handler(errors.on_error)

@@ -1,0 +1,85 @@
+"""/balance and /history (paged; each finished item re-sent from local storage)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from higgsctl.engine import ACTIVE, HistoryFilter
+
+from .. import keyboards
+from ..services import db
+from ..texts import t
+from .common import Context, Who, guarded, reply
+from .jobs import owned_generation
+
+PAGE_SIZE = 5
+PROMPT_PREVIEW = 60
+
+
+def cheapest(who: Who) -> int:
+    return min((spec.price for spec in who.services.settings.models.values()), default=0)
+
+
+@guarded
+async def balance(update: Update, context: Context, who: Who) -> None:
+    amount = await db(who.services.engine.credits.balance, who.id)
+    text = t(who.lang, "balance", balance=amount, price=cheapest(who))
+    if update.callback_query:
+        await reply(update, text, keyboards.balance(who.lang))
+    else:
+        await update.effective_message.reply_text(text, reply_markup=keyboards.balance(who.lang))
+
+
+async def history_page(who: Who, page: int) -> tuple[str, keyboards.Markup | None]:
+    history = who.services.engine.history
+    total = await db(history.count, HistoryFilter(user_id=who.id))
+    if total == 0:
+        return t(who.lang, "history_empty"), keyboards.main_menu(who.lang)
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = max(0, min(page, pages - 1))
+    items = await db(history.list, HistoryFilter(user_id=who.id, limit=PAGE_SIZE, offset=page * PAGE_SIZE))
+    lines = [t(who.lang, "history_head", page=page + 1, pages=pages)]
+    models = who.services.settings.models
+    for g in items:
+        status = "hs_active" if g.status in ACTIVE else f"hs_{g.status}"
+        prompt = g.prompt if len(g.prompt) <= PROMPT_PREVIEW else g.prompt[: PROMPT_PREVIEW - 1] + "…"
+        label = models[g.model].label if g.model in models else g.model
+        lines.append(t(who.lang, "history_item", id=g.id, label=label, aspect=g.aspect_ratio, status=t(who.lang, status),
+                       date=g.created_at.strftime("%Y-%m-%d %H:%M"), prompt=prompt))
+    finished = [(g.id, g.status == "completed" and bool(g.result_files)) for g in items]
+    markup = keyboards.history(who.lang, page, pages, finished)
+    return "\n".join(lines), markup
+
+
+@guarded
+async def history(update: Update, context: Context, who: Who) -> None:
+    if update.callback_query:
+        try:
+            page = int(update.callback_query.data.split(":")[1])
+        except (IndexError, ValueError):
+            page = 0
+        await reply(update, *await history_page(who, page))
+    else:
+        text, markup = await history_page(who, 0)
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+@guarded
+async def history_item(update: Update, context: Context, who: Who) -> None:
+    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    if generation is None:
+        return
+    if generation.status != "completed":
+        await update.get_bot().send_message(update.effective_chat.id, t(who.lang, "file_gone", id=generation.id))
+        return
+    amount = await db(who.services.engine.credits.balance, who.id)
+    await who.services.delivery.send_result(generation, who.lang, amount, chat_id=update.effective_chat.id)
+
+
+def register(app: Application, group: int = 0) -> None:
+    app.add_handler(CommandHandler("balance", balance), group)
+    app.add_handler(CallbackQueryHandler(balance, pattern=r"^bal$"), group)
+    app.add_handler(CommandHandler("history", history), group)
+    app.add_handler(CallbackQueryHandler(history, pattern=r"^h:\d+$"), group)
+    app.add_handler(CallbackQueryHandler(history_item, pattern=r"^hi:\d+$"), group)

@@ -1,0 +1,112 @@
+"""Admin commands: /grant, /user, /stats, /block, /unblock.
+
+Registered with a ``filters.User(admin ids)`` filter: for anyone else these commands fall
+through to the unknown-command hint, exactly like a command that does not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, filters
+
+from higgsctl.engine import HiggsctlError, HistoryFilter
+
+from ..services import db
+from ..texts import admin, t
+from .common import Context, Who, guarded
+
+log = logging.getLogger("higgsctl.bot.admin")
+RECENT = 5
+
+
+async def _say(update: Update, text: str) -> None:
+    await update.effective_message.reply_text(text)
+
+
+@guarded
+async def grant(update: Update, context: Context, who: Who) -> None:
+    args = context.args or []
+    if len(args) < 2 or not args[1].isdigit():
+        await _say(update, admin("usage_grant"))
+        return
+    engine = who.services.engine
+    try:
+        user = await db(engine.users.resolve, args[0])
+        balance = await db(engine.credits.grant, user.id, int(args[1]), actor=f"admin:{who.id}",
+                           note=" ".join(args[2:]) or None)
+    except HiggsctlError as exc:
+        await _say(update, admin("error", message=exc.message))
+        return
+    await _say(update, admin("granted", amount=int(args[1]), user=user.display_name, balance=balance))
+    try:
+        await update.get_bot().send_message(user.id, t(user.language, "granted_you", amount=int(args[1]), balance=balance))
+    except TelegramError as exc:
+        log.info("grant: user %s not notified: %s", user.id, exc)
+
+
+@guarded
+async def user_info(update: Update, context: Context, who: Who) -> None:
+    if len(context.args or []) != 1:
+        await _say(update, admin("usage_user", command="user"))
+        return
+    engine = who.services.engine
+    try:
+        user = await db(engine.users.resolve, context.args[0])
+    except HiggsctlError as exc:
+        await _say(update, admin("error", message=exc.message))
+        return
+    total = await db(engine.history.count, HistoryFilter(user_id=user.id))
+    completed = await db(engine.history.count, HistoryFilter(user_id=user.id, status="completed"))
+    recent = await db(engine.history.list, HistoryFilter(user_id=user.id, limit=RECENT))
+    lines = [admin("user", user=user.display_name, id=user.id, balance=user.balance, blocked="yes" if user.blocked else "no",
+                   language=user.language, total=total, completed=completed, joined=user.created_at.strftime("%Y-%m-%d"))]
+    for g in recent:
+        lines.append(admin("user_gen", id=g.id, model=g.model, status=g.status, date=g.created_at.strftime("%Y-%m-%d %H:%M"),
+                           prompt=g.prompt[:50]))
+    await _say(update, "\n".join(lines))
+
+
+@guarded
+async def stats(update: Update, context: Context, who: Who) -> None:
+    o = await db(who.services.engine.history.overview)
+    await _say(update, admin("stats", users=o.users, blocked=o.blocked_users, active=o.active_generations,
+                             pending=o.pending_topups, d=o.today, w=o.week))
+
+
+async def _set_blocked(update: Update, context: Context, who: Who, blocked: bool) -> None:
+    command = "block" if blocked else "unblock"
+    if len(context.args or []) != 1:
+        await _say(update, admin("usage_user", command=command))
+        return
+    engine = who.services.engine
+    try:
+        user = await db(engine.users.resolve, context.args[0])
+        user = await db(engine.users.set_blocked, user.id, blocked)
+    except HiggsctlError as exc:
+        await _say(update, admin("error", message=exc.message))
+        return
+    await _say(update, admin("blocked" if blocked else "unblocked", user=user.display_name))
+
+
+@guarded
+async def block(update: Update, context: Context, who: Who) -> None:
+    await _set_blocked(update, context, who, True)
+
+
+@guarded
+async def unblock(update: Update, context: Context, who: Who) -> None:
+    await _set_blocked(update, context, who, False)
+
+
+COMMANDS = {"grant": grant, "user": user_info, "stats": stats, "block": block, "unblock": unblock}
+
+
+def register(app: Application, admin_ids: tuple[int, ...], group: int = 0) -> None:
+    if not admin_ids:
+        return
+    only_admins = filters.User(user_id=admin_ids)
+    for name, callback in COMMANDS.items():
+        app.add_handler(CommandHandler(name, callback, filters=only_admins), group)

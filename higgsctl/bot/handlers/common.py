@@ -1,0 +1,137 @@
+"""What every handler needs: who is talking (registered, language, blocked, admin), the
+wizard state of a chat turn, and replying by editing when a button was pressed."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Awaitable, Callable
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from higgsctl.engine import NotFound
+
+from ..services import Services, db, services
+from ..texts import language_for, t
+
+log = logging.getLogger("higgsctl.bot")
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+@dataclass
+class Who:
+    id: int
+    lang: str
+    name: str
+    balance: int
+    admin: bool
+    services: Services
+
+
+@dataclass
+class Wizard:
+    """One user's generation wizard. In memory: it only lives for the chat turns of one
+    set-up; everything after the confirm (the job, its status message) is in the database."""
+
+    step: str = "model"  # model → prompt → refs → aspect → confirm
+    model: str | None = None
+    prompt: str | None = None
+    refs: list[Path] = field(default_factory=list)
+    aspect: str | None = None
+
+
+def wizard(context: Context) -> Wizard | None:
+    return context.user_data.get("wizard")
+
+
+def set_wizard(context: Context, value: Wizard | None) -> None:
+    if value is None:
+        context.user_data.pop("wizard", None)
+    else:
+        context.user_data["wizard"] = value
+
+
+async def identify(update: Update, context: Context) -> Who | None:
+    """The engine's user for this update (registered on first contact); None when blocked
+    (after telling them so) or when the update has no user."""
+    tg_user = update.effective_user
+    if tg_user is None or tg_user.is_bot or not private(update):
+        return None
+    s = services(context)
+    try:
+        user = await db(s.engine.users.get, tg_user.id)
+    except NotFound:
+        user, _ = await db(s.engine.users.register, tg_user.id, username=tg_user.username,
+                           first_name=tg_user.first_name or "", last_name=tg_user.last_name,
+                           language=language_for(tg_user.language_code))
+    admin = s.is_admin(tg_user.id)
+    if user.blocked and not admin:
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, t(user.language, "blocked"))
+        return None
+    return Who(id=user.id, lang=user.language, name=tg_user.first_name or user.display_name,
+               balance=user.balance, admin=admin, services=s)
+
+
+def private(update: Update) -> bool:
+    """The bot serves private chats only; in groups it stays silent."""
+    return update.effective_chat is not None and update.effective_chat.type == "private"
+
+
+Handler = Callable[[Update, Context, Who], Awaitable[None]]
+
+
+def guarded(fn: Handler) -> Callable[[Update, Context], Awaitable[None]]:
+    """Answer a button press first, then identify the user; blocked users stop here."""
+
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: Context) -> None:
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except BadRequest as exc:  # a press that waited too long (bot was down): still handle it
+                log.info("callback not answered: %s", exc.message)
+        who = await identify(update, context)
+        if who is not None:
+            await fn(update, context, who)
+
+    return wrapper
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> int:
+    """Edit the message whose button was pressed, else send a new one; returns its id."""
+    query = update.callback_query
+    if query is not None and query.message is not None and getattr(query.message, "text", None) is not None:
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+            return query.message.message_id
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return query.message.message_id
+            log.info("could not edit message: %s", exc.message)
+    message = await update.get_bot().send_message(update.effective_chat.id, text, reply_markup=markup)
+    return message.message_id
+
+
+async def expired(update: Update, who: Who) -> None:
+    await reply(update, t(who.lang, "expired"))
+
+
+def callback_arg(update: Update, index: int = 1) -> str:
+    return (update.callback_query.data or "").split(":")[index]
+
+
+async def edit(bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> bool:
+    """Edit a message the bot sent; False (logged) when Telegram refuses."""
+    try:
+        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            log.info("could not edit message %s: %s", message_id, exc.message)
+            return False
+    return True

@@ -1,0 +1,92 @@
+"""Starting a generation from any face of the bot (wizard, Regenerate, Other aspect), the
+Cancel button of a queued job, and /cancel."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from higgsctl.engine import GenerationRequest, HiggsctlError, InsufficientCredits, InvalidInput, NotFound, UserBlocked
+
+from .. import keyboards
+from ..services import db
+from ..texts import t
+from .common import Context, Who, edit, expired, guarded, log, reply, set_wizard, wizard
+
+
+async def start_generation(update: Update, who: Who, request: GenerationRequest) -> bool:
+    """Hold the credits and run the job in the background; the status message
+    (``request.status_message_id``) shows the outcome of the hold either way."""
+    s, bot = who.services, update.get_bot()
+    chat_id, message_id = request.chat_id, request.status_message_id
+    try:
+        generation = await s.engine.generations.create(request)
+    except InsufficientCredits as exc:
+        await edit(bot, chat_id, message_id, t(who.lang, "not_enough", needed=exc.needed, balance=exc.balance),
+                   keyboards.balance(who.lang))
+        return False
+    except UserBlocked:
+        await edit(bot, chat_id, message_id, t(who.lang, "blocked"))
+        return False
+    except InvalidInput as exc:
+        await edit(bot, chat_id, message_id, t(who.lang, "rejected_input", message=exc.message))
+        return False
+    except HiggsctlError as exc:  # the operator's set-up (no API key, ...): nothing was held
+        log.error("generation not started: %s", exc.message)
+        await edit(bot, chat_id, message_id, t(who.lang, "unavailable"))
+        return False
+    await edit(bot, chat_id, message_id, t(who.lang, "st_pending", id=generation.id),
+               keyboards.job_status(who.lang, generation.id, "pending"))
+    s.delivery.launch(generation.id)
+    return True
+
+
+async def owned_generation(update: Update, who: Who, generation_id: str):
+    """The caller's generation with this id, or None (after saying the menu expired)."""
+    try:
+        generation = await db(who.services.engine.generations.get, int(generation_id))
+    except (NotFound, ValueError):
+        generation = None
+    if generation is None or generation.user_id != who.id:
+        await expired(update, who)
+        return None
+    return generation
+
+
+@guarded
+async def cancel_job(update: Update, context: Context, who: Who) -> None:
+    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    if generation is None:
+        return
+    await _cancel(update, who, generation.id, edit_status=True)
+
+
+async def _cancel(update: Update, who: Who, generation_id: int, *, edit_status: bool) -> str:
+    if await who.services.engine.generations.cancel(generation_id):
+        text = t(who.lang, "job_canceling", id=generation_id)
+        if edit_status:
+            await reply(update, text)
+        return text
+    text = t(who.lang, "job_not_cancelable", id=generation_id)
+    if edit_status:
+        await update.get_bot().send_message(update.effective_chat.id, text)
+    return text
+
+
+@guarded
+async def cancel_command(update: Update, context: Context, who: Who) -> None:
+    """Leave the wizard, and cancel this user's jobs that have not started generating."""
+    lines = []
+    if wizard(context) is not None:
+        set_wizard(context, None)
+        lines.append(t(who.lang, "wizard_left"))
+    unfinished = await db(who.services.engine.generations.unfinished, "bot")
+    for generation in unfinished:
+        if generation.user_id == who.id and generation.status in keyboards.CANCELABLE:
+            lines.append(await _cancel(update, who, generation.id, edit_status=False))
+    await update.effective_message.reply_text("\n".join(lines) or t(who.lang, "nothing_to_cancel"))
+
+
+def register(app: Application, group: int = 0) -> None:
+    app.add_handler(CommandHandler("cancel", cancel_command), group)
+    app.add_handler(CallbackQueryHandler(cancel_job, pattern=r"^c:\d+$"), group)

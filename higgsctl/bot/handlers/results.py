@@ -1,0 +1,82 @@
+"""The buttons under a result: Regenerate (same parameters, a new hold), Other aspect, Use
+as reference. Each carries the generation id, so it works after a restart too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from higgsctl.engine import Generation, GenerationRequest
+
+from .. import keyboards
+from ..texts import t
+from .common import Context, Who, Wizard, expired, guarded, reply, set_wizard
+from .jobs import owned_generation, start_generation
+from .wizard import model_menu
+
+
+def _again(generation: Generation, who: Who, aspect: str, chat_id: int, message_id: int) -> GenerationRequest:
+    store = who.services.engine.store
+    return GenerationRequest(
+        user_id=who.id, model=generation.model, prompt=generation.prompt, aspect_ratio=aspect,
+        references=tuple(store.inside(Path(p)) for p in generation.references), source="bot",
+        chat_id=chat_id, status_message_id=message_id,
+    )
+
+
+@guarded
+async def regenerate(update: Update, context: Context, who: Who) -> None:
+    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    if generation is None:
+        return
+    status = await update.get_bot().send_message(update.effective_chat.id, t(who.lang, "st_pending", id="…"))
+    await start_generation(update, who, _again(generation, who, generation.aspect_ratio, status.chat_id, status.message_id))
+
+
+@guarded
+async def other_aspect(update: Update, context: Context, who: Who) -> None:
+    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    if generation is None:
+        return
+    spec = who.services.settings.models.get(generation.model)
+    if spec is None:
+        await expired(update, who)
+        return
+    await update.get_bot().send_message(
+        update.effective_chat.id, t(who.lang, "other_aspect", id=generation.id),
+        reply_markup=keyboards.other_aspects(generation.id, spec.aspect_ratios, generation.aspect_ratio))
+
+
+@guarded
+async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
+    _, generation_id, aspect = update.callback_query.data.split(":", 2)
+    generation = await owned_generation(update, who, generation_id)
+    if generation is None:
+        return
+    message = update.callback_query.message
+    await reply(update, t(who.lang, "st_pending", id="…"))  # this message becomes the status message
+    await start_generation(update, who, _again(generation, who, aspect, message.chat.id, message.message_id))
+
+
+@guarded
+async def use_as_reference(update: Update, context: Context, who: Who) -> None:
+    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    if generation is None:
+        return
+    store = who.services.engine.store
+    paths = [store.inside(Path(p)) for p in generation.result_files]
+    if not paths or not paths[0].is_file():
+        await update.get_bot().send_message(update.effective_chat.id, t(who.lang, "file_gone", id=generation.id))
+        return
+    set_wizard(context, Wizard(step="model", refs=paths[:1]))
+    text, markup = model_menu(who, with_reference=True)
+    await update.get_bot().send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+def register(app: Application, group: int = 0) -> None:
+    app.add_handler(CallbackQueryHandler(regenerate, pattern=r"^rg:\d+$"), group)
+    app.add_handler(CallbackQueryHandler(other_aspect, pattern=r"^oa:\d+$"), group)
+    app.add_handler(CallbackQueryHandler(run_in_aspect, pattern=r"^ra:\d+:"), group)
+    app.add_handler(CallbackQueryHandler(use_as_reference, pattern=r"^ur:\d+$"), group)

@@ -1,0 +1,98 @@
+"""Running the bot: ``run_bot(settings)`` for `higgsctl bot run`, and the ``start_bot`` /
+``stop_bot`` pair it is made of (tests start the very same application in-process).
+
+Start: open the Engine → build → initialize → start → post_init (command menus, resume
+unfinished bot jobs, the notifier) → polling (default) or webhook. Stop (SIGINT/SIGTERM):
+stop fetching updates → stop the notifier and the job tasks (a job already generating stays
+open in the database and resumes on the next start) → stop and shut down PTB → close the Engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from urllib.parse import urlparse
+
+from telegram.ext import Application
+
+from higgsctl.engine import ConfigError, Engine, Settings
+from higgsctl.engine.logs import setup_logging
+
+from .app import LONG_POLL, build_application, on_stop
+
+log = logging.getLogger("higgsctl.bot")
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def run_bot(settings: Settings, *, sandbox: bool = False) -> None:
+    """Run until SIGINT/SIGTERM. ``sandbox``: against the built-in Higgsfield sandbox."""
+    setup_logging(settings)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(settings, sandbox))
+
+
+async def _serve(settings: Settings, sandbox: bool) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        if sandbox:
+            from higgsctl.engine.sandbox import Sandbox
+            from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+
+            sb = await stack.enter_async_context(Sandbox(sandbox_options(settings)))
+            settings = settings_for_sandbox(settings, sb)
+            log.info("using the Higgsfield sandbox at %s", sb.base_url)
+        elif not settings.higgsfield.has_credentials:
+            raise ConfigError(f"No Higgsfield key: set [higgsfield] api_key and api_secret in {settings.config_path}.",
+                              hint="Or set HF_KEY=id:secret, or run with --sandbox to try without keys.")
+        engine = Engine(settings)
+        stack.push_async_callback(engine.aclose)
+        app = await start_bot(settings, engine)
+        stack.push_async_callback(stop_bot, app)
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C raises KeyboardInterrupt
+                loop.add_signal_handler(sig, stopped.set)
+        await stopped.wait()
+        log.info("stopping the bot")
+
+
+async def start_bot(settings: Settings, engine: Engine, *, notifier_interval: float = 5.0,
+                    album_delay: float = 1.0) -> Application:
+    """Build and start the bot on the running loop; returns the running Application."""
+    webhook = _webhook_args(settings) if settings.telegram.mode == "webhook" else None
+    app = build_application(settings, engine, notifier_interval=notifier_interval, album_delay=album_delay)
+    await app.initialize()
+    await app.start()  # before post_init, so resumed jobs are tasks of a running application
+    await app.post_init(app)
+    if webhook is not None:
+        await app.updater.start_webhook(**webhook, allowed_updates=ALLOWED_UPDATES)
+    else:
+        await app.updater.start_polling(timeout=LONG_POLL, allowed_updates=ALLOWED_UPDATES)
+    log.info("bot @%s is running (%s)", app.bot.username, settings.telegram.mode)
+    return app
+
+
+async def stop_bot(app: Application) -> None:
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    await on_stop(app)
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+
+
+def _webhook_args(settings: Settings) -> dict:
+    tg = settings.telegram
+    try:
+        import tornado  # noqa: F401  (PTB's webhook server)
+    except ImportError:
+        raise ConfigError("Webhook mode needs python-telegram-bot's webhooks extra.",
+                          hint='pip install "python-telegram-bot[webhooks]==22.8", '
+                               'or set [telegram] mode = "polling".') from None
+    if not tg.webhook_url.startswith("https://"):
+        raise ConfigError(f"{settings.config_path}: [telegram] webhook_url must be the public https:// URL Telegram calls.")
+    return dict(listen=tg.webhook_listen, port=tg.webhook_port, url_path=urlparse(tg.webhook_url).path.strip("/"),
+                webhook_url=tg.webhook_url, secret_token=tg.webhook_secret or None)

@@ -1,0 +1,60 @@
+"""What every handler reaches through ``context.bot_data``: the engine and the bot's helpers.
+
+Only things that live as long as the process are here (tasks, caches, album buffers);
+anything that must survive a restart is in the engine's database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from higgsctl.engine import Engine, Settings
+
+if TYPE_CHECKING:
+    from telegram.ext import CallbackContext
+
+    from .delivery import Delivery
+    from .notifier import Notifier
+
+KEY = "higgsctl"
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    delivery: "Delivery"
+    notifier: "Notifier"
+    album_delay: float = 1.0
+    # top-up request id -> [(admin chat id, message id)], to show every admin who decided.
+    # Lost on restart: stale buttons still work (the decision is in the database).
+    topup_messages: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    # (user id, media_group_id) -> AlbumBuffer, see handlers/photos.py
+    albums: dict[tuple[int, str], Any] = field(default_factory=dict)
+
+    @property
+    def admin_ids(self) -> frozenset[int]:
+        return frozenset(self.settings.telegram.admin_ids)
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.admin_ids
+
+
+def services(context: "CallbackContext") -> Services:
+    return context.application.bot_data[KEY]
+
+
+def redacted_traceback(exc: BaseException, settings: Settings) -> str:
+    """A formatted exception with every secret masked (in any letter case)."""
+    from higgsctl.engine.logs import RedactSecrets, secrets_of
+
+    return RedactSecrets(secrets_of(settings)).redact("".join(traceback.format_exception(exc)).rstrip())
+
+
+async def db(fn: Callable[..., T], *args, **kwargs) -> T:
+    """Engine services are synchronous (peewee): run them off the event loop."""
+    return await asyncio.to_thread(fn, *args, **kwargs)

@@ -1,0 +1,238 @@
+"""Every user-facing text of the bot, per language, in one place.
+
+Texts are plain (no parse_mode): prompts and names come from users and need no escaping.
+``t(lang, key, **values)`` falls back to English for an unknown language or a missing key.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("en", "ru")
+
+EN = {
+    # start, help, language
+    "welcome": "Welcome, {name}! You have {balance} credits. Pick a model, describe the image, "
+               "add reference photos if you like, and I'll generate it.",
+    "welcome_back": "Welcome back, {name}! Balance: {balance} credits.",
+    "menu": "What would you like to do?",
+    "help": "How it works:\n"
+            "1. Generate → choose a model (the price is on the button).\n"
+            "2. Send a prompt: describe the image.\n"
+            "3. Send up to the model's limit of reference photos (an album works), or press Skip.\n"
+            "4. Choose an aspect ratio and confirm.\n"
+            "You get the picture as a photo and as the original file.\n\n"
+            "Commands: /start menu, /balance, /history, /topup (ask for {topup} credits), "
+            "/cancel, /lang, /help.",
+    "lang_choose": "Choose your language:",
+    "lang_set": "Language: English.",
+    "blocked": "Your account is blocked. Contact the bot's admin if you think this is a mistake.",
+    "unknown_command": "I don't know that command. /help lists what I can do.",
+    "unknown_input": "I didn't get that. Press a button below or use /help.",
+    "expired": "This menu has expired, start again with /start.",
+    "error": "Something went wrong on my side. Please try again; your credits are safe.",
+    # buttons
+    "b_generate": "🎨 Generate", "b_balance": "💰 Balance", "b_history": "🗂 History",
+    "b_topup": "➕ Top up", "b_help": "❓ Help", "b_cancel": "✖ Cancel", "b_skip": "Skip ➡",
+    "b_continue": "Continue ➡", "b_confirm": "✅ Generate for {price}", "b_regen": "🔁 Regenerate",
+    "b_other_aspect": "📐 Other aspect", "b_use_ref": "🖼 Use as reference", "b_approve": "✅ Approve",
+    "b_reject": "❌ Reject", "b_prev": "‹ Newer", "b_next": "Older ›", "b_model": "{label} · {price} cr",
+    # wizard
+    "choose_model": "Choose a model (price per image):",
+    "choose_model_with_ref": "The image is added as a reference. Choose a model (price per image):",
+    "send_prompt": "{label}. Now send the prompt: describe the image you want.",
+    "prompt_too_long": "The prompt is {length} characters long; the limit is {limit}. Please shorten it.",
+    "prompt_empty": "Please describe the image in words.",
+    "send_refs": "Send up to {max} reference photos (an album is fine), or press Skip.",
+    "no_refs_model": "{label} takes no reference photos.",
+    "refs_added": "📎 {added} photo(s) added: {count} of {max}. Send more, or press Continue.",
+    "refs_too_many": "{label} takes at most {max} reference photos; this would make {total}. "
+                     "I kept the {count} you had; send fewer.",
+    "ref_too_big": "{name} is {size:.1f} MB; the limit is {limit} MB. Nothing was charged.",
+    "ref_not_image": "{name} is not an image. Send a JPEG, PNG, WebP or GIF.",
+    "ref_failed": "I couldn't download {name} from Telegram. Please send it again.",
+    "photo_unexpected": "I'm not waiting for photos right now. Press Generate to start.",
+    "photo_need_prompt": "First send the prompt as text; reference photos come next.",
+    "choose_aspect": "Choose the aspect ratio:",
+    "confirm": "Model: {label}\nAspect: {aspect}\nReference photos: {refs}\nPrompt: {prompt}\n\n"
+               "Price: {price} credits. Balance: {balance}.",
+    "hint_model": "Choose a model with the buttons above, or /cancel.",
+    "hint_refs": "Send reference photos, or press Skip/Continue above.",
+    "hint_aspect": "Choose an aspect ratio with the buttons above, or /cancel.",
+    "hint_confirm": "Press Generate above to start, or /cancel.",
+    "wizard_left": "OK, cancelled. /start when you want to try again.",
+    "nothing_to_cancel": "There is nothing to cancel.",
+    "job_canceling": "Cancelling generation #{id}…",
+    "job_not_cancelable": "Generation #{id} has already started and can't be cancelled.",
+    "not_enough": "Not enough credits: this costs {needed}, your balance is {balance}. "
+                  "Use /topup to ask for more.",
+    "rejected_input": "I can't start this: {message}",
+    "unavailable": "Image generation is unavailable right now; nothing was charged. Please try again later.",
+    # job status
+    "st_pending": "⏳ Generation #{id} is starting…",
+    "st_pending_wait": "⏳ Generation #{id} is waiting for a free slot…",
+    "st_uploading": "📤 Generation #{id}: uploading your reference photos…",
+    "st_queued": "⏳ Generation #{id} is queued…",
+    "st_in_progress": "🎨 Generation #{id} is being generated…",
+    "st_downloading": "📥 Generation #{id} is ready, sending it to you…",
+    "st_completed": "✅ Generation #{id} is done.",
+    "st_failed": "❌ Generation #{id} failed on the image service's side. Nothing was charged: "
+                 "your {cost} credits are back. Balance: {balance}. Try again or change the prompt.",
+    "st_nsfw": "🚫 Generation #{id} was blocked by the content filter. Nothing was charged: your "
+               "{cost} credits are back. Balance: {balance}. Please change the prompt or the photos.",
+    "st_timed_out": "⌛ Generation #{id} took too long and was stopped. Nothing was charged: your "
+                    "{cost} credits are back. Balance: {balance}.",
+    "st_canceled": "✖ Generation #{id} was cancelled. Your {cost} credits are back. Balance: {balance}.",
+    "result_caption": "{label} · {aspect} · #{id}\nCost: {cost} credits · Balance: {balance}",
+    "original_caption": "Original file #{id}",
+    "file_gone": "The file of generation #{id} is no longer stored.",
+    "other_aspect": "Another aspect ratio for generation #{id}:",
+    "not_yours": "This isn't available to you.",
+    # account
+    "balance": "Balance: {balance} credits. One image costs {price} credits.",
+    "history_empty": "You have no generations yet. Press Generate to make one.",
+    "history_head": "Your generations (page {page} of {pages}):",
+    "history_item": "#{id} · {label} · {aspect} · {status} · {date}\n   {prompt}",
+    "hs_completed": "done", "hs_failed": "failed", "hs_nsfw": "blocked", "hs_timed_out": "timed out",
+    "hs_canceled": "cancelled", "hs_active": "in progress",
+    # top-ups
+    "topup_sent": "Request #{id} for {amount} credits sent to the admins. I'll tell you when they decide.",
+    "topup_pending": "Your request #{id} is still waiting for an admin; one request at a time.",
+    "topup_approved": "✅ Your top-up request #{id} was approved: +{amount} credits. Balance: {balance}.",
+    "topup_rejected": "Your top-up request #{id} was rejected. Balance: {balance}.",
+    "granted_you": "An admin added {amount} credits. Balance: {balance}.",
+}
+
+RU = {
+    "welcome": "Добро пожаловать, {name}! У вас {balance} кр. Выберите модель, опишите картинку, "
+               "при желании добавьте референсы — и я её сгенерирую.",
+    "welcome_back": "С возвращением, {name}! Баланс: {balance} кр.",
+    "menu": "Что будем делать?",
+    "help": "Как это работает:\n"
+            "1. Сгенерировать → выберите модель (цена на кнопке).\n"
+            "2. Отправьте промпт — описание картинки.\n"
+            "3. Отправьте референсные фото (можно альбомом, до лимита модели) или нажмите «Пропустить».\n"
+            "4. Выберите соотношение сторон и подтвердите.\n"
+            "Результат придёт фото и оригинальным файлом.\n\n"
+            "Команды: /start меню, /balance, /history, /topup (запросить {topup} кр.), "
+            "/cancel, /lang, /help.",
+    "lang_choose": "Выберите язык:",
+    "lang_set": "Язык: русский.",
+    "blocked": "Ваш аккаунт заблокирован. Если это ошибка, напишите администратору бота.",
+    "unknown_command": "Такой команды нет. /help — что я умею.",
+    "unknown_input": "Не понял. Нажмите кнопку ниже или /help.",
+    "expired": "Это меню устарело, начните заново с /start.",
+    "error": "У меня что-то пошло не так. Попробуйте ещё раз; ваши кредиты в сохранности.",
+    "b_generate": "🎨 Сгенерировать", "b_balance": "💰 Баланс", "b_history": "🗂 История",
+    "b_topup": "➕ Пополнить", "b_help": "❓ Помощь", "b_cancel": "✖ Отмена", "b_skip": "Пропустить ➡",
+    "b_continue": "Дальше ➡", "b_confirm": "✅ Сгенерировать за {price}", "b_regen": "🔁 Ещё раз",
+    "b_other_aspect": "📐 Другой формат", "b_use_ref": "🖼 Как референс", "b_approve": "✅ Одобрить",
+    "b_reject": "❌ Отклонить", "b_prev": "‹ Новее", "b_next": "Старее ›", "b_model": "{label} · {price} кр.",
+    "choose_model": "Выберите модель (цена за картинку):",
+    "choose_model_with_ref": "Картинка добавлена как референс. Выберите модель (цена за картинку):",
+    "send_prompt": "{label}. Теперь отправьте промпт — опишите картинку.",
+    "prompt_too_long": "В промпте {length} символов, максимум {limit}. Сократите, пожалуйста.",
+    "prompt_empty": "Опишите картинку словами.",
+    "send_refs": "Отправьте до {max} референсных фото (можно альбомом) или нажмите «Пропустить».",
+    "no_refs_model": "{label} не принимает референсы.",
+    "refs_added": "📎 Добавлено фото: {added}, всего {count} из {max}. Отправьте ещё или нажмите «Дальше».",
+    "refs_too_many": "{label} принимает не больше {max} референсов, а получилось бы {total}. "
+                     "Оставил прежние {count}; отправьте меньше.",
+    "ref_too_big": "{name}: {size:.1f} МБ, максимум {limit} МБ. Ничего не списано.",
+    "ref_not_image": "{name} — не картинка. Отправьте JPEG, PNG, WebP или GIF.",
+    "ref_failed": "Не удалось скачать {name} из Telegram. Отправьте ещё раз.",
+    "photo_unexpected": "Сейчас я не жду фото. Нажмите «Сгенерировать», чтобы начать.",
+    "photo_need_prompt": "Сначала отправьте промпт текстом, референсы — следующим шагом.",
+    "choose_aspect": "Выберите соотношение сторон:",
+    "confirm": "Модель: {label}\nФормат: {aspect}\nРеференсов: {refs}\nПромпт: {prompt}\n\n"
+               "Цена: {price} кр. Баланс: {balance}.",
+    "hint_model": "Выберите модель кнопкой выше или /cancel.",
+    "hint_refs": "Отправьте референсы или нажмите «Пропустить»/«Дальше» выше.",
+    "hint_aspect": "Выберите формат кнопкой выше или /cancel.",
+    "hint_confirm": "Нажмите «Сгенерировать» выше или /cancel.",
+    "wizard_left": "Отменено. /start — начать заново.",
+    "nothing_to_cancel": "Отменять нечего.",
+    "job_canceling": "Отменяю генерацию #{id}…",
+    "job_not_cancelable": "Генерация #{id} уже идёт, отменить её нельзя.",
+    "not_enough": "Недостаточно кредитов: нужно {needed}, на балансе {balance}. /topup — запросить пополнение.",
+    "rejected_input": "Не могу запустить: {message}",
+    "unavailable": "Генерация сейчас недоступна; ничего не списано. Попробуйте позже.",
+    "st_pending": "⏳ Генерация #{id} запускается…",
+    "st_pending_wait": "⏳ Генерация #{id} ждёт свободный слот…",
+    "st_uploading": "📤 Генерация #{id}: загружаю референсы…",
+    "st_queued": "⏳ Генерация #{id} в очереди…",
+    "st_in_progress": "🎨 Генерация #{id} рисуется…",
+    "st_downloading": "📥 Генерация #{id} готова, отправляю…",
+    "st_completed": "✅ Генерация #{id} готова.",
+    "st_failed": "❌ Генерация #{id} не удалась на стороне сервиса. Ничего не списано: {cost} кр. "
+                 "вернулись. Баланс: {balance}. Попробуйте ещё раз или измените промпт.",
+    "st_nsfw": "🚫 Генерацию #{id} заблокировал фильтр контента. Ничего не списано: {cost} кр. "
+               "вернулись. Баланс: {balance}. Измените промпт или фото.",
+    "st_timed_out": "⌛ Генерация #{id} заняла слишком много времени и остановлена. Ничего не списано: "
+                    "{cost} кр. вернулись. Баланс: {balance}.",
+    "st_canceled": "✖ Генерация #{id} отменена. {cost} кр. вернулись. Баланс: {balance}.",
+    "result_caption": "{label} · {aspect} · #{id}\nСтоимость: {cost} кр. · Баланс: {balance}",
+    "original_caption": "Оригинал #{id}",
+    "file_gone": "Файл генерации #{id} больше не хранится.",
+    "other_aspect": "Другой формат для генерации #{id}:",
+    "not_yours": "Это вам недоступно.",
+    "balance": "Баланс: {balance} кр. Одна картинка стоит {price} кр.",
+    "history_empty": "Генераций пока нет. Нажмите «Сгенерировать».",
+    "history_head": "Ваши генерации (стр. {page} из {pages}):",
+    "history_item": "#{id} · {label} · {aspect} · {status} · {date}\n   {prompt}",
+    "hs_completed": "готово", "hs_failed": "ошибка", "hs_nsfw": "заблокировано", "hs_timed_out": "таймаут",
+    "hs_canceled": "отменено", "hs_active": "в работе",
+    "topup_sent": "Запрос #{id} на {amount} кр. отправлен администраторам. Сообщу, когда решат.",
+    "topup_pending": "Ваш запрос #{id} ещё ждёт решения; одновременно — только один запрос.",
+    "topup_approved": "✅ Запрос #{id} одобрен: +{amount} кр. Баланс: {balance}.",
+    "topup_rejected": "Запрос #{id} на пополнение отклонён. Баланс: {balance}.",
+    "granted_you": "Администратор начислил {amount} кр. Баланс: {balance}.",
+}
+
+# Admin texts: admins are operators, English only.
+ADMIN = {
+    "topup_request": "Top-up request #{id}: {user} (id {user_id}) asks for {amount} credits. Balance: {balance}.",
+    "topup_decided": "Top-up request #{id} for {user}: {status} by {actor}{granted}.",
+    "topup_already": "Request #{id} was already {status} by {actor}.",
+    "usage_grant": "Usage: /grant USER AMOUNT [reason] (USER is an id or @username).",
+    "usage_user": "Usage: /{command} USER (an id or @username).",
+    "granted": "Granted {amount} credits to {user}. Balance: {balance}.",
+    "blocked": "{user} is now blocked.",
+    "unblocked": "{user} is now unblocked.",
+    "user": "{user} (id {id})\nBalance: {balance}\nBlocked: {blocked}\nLanguage: {language}\n"
+            "Generations: {total} ({completed} done)\nJoined: {joined}",
+    "user_gen": "#{id} {model} {status} {date}: {prompt}",
+    "stats": "Users: {users} ({blocked} blocked)\nActive generations: {active}\nPending top-ups: {pending}\n"
+             "Last 24 h: {d.generations} generations, {d.completed} done, {d.failed} failed, {d.nsfw} nsfw, "
+             "{d.credits_spent} credits spent\n"
+             "Last 7 days: {w.generations} generations, {w.completed} done, {w.failed} failed, {w.nsfw} nsfw, "
+             "{w.credits_spent} credits spent",
+    "error": "Error: {message}",
+}
+
+COMMANDS = {
+    "en": [("start", "Main menu"), ("balance", "Your balance"), ("history", "Your generations"),
+           ("topup", "Ask for more credits"), ("cancel", "Cancel the current step or queued job"),
+           ("lang", "Language"), ("help", "How it works")],
+    "ru": [("start", "Главное меню"), ("balance", "Баланс"), ("history", "Мои генерации"),
+           ("topup", "Запросить кредиты"), ("cancel", "Отменить шаг или генерацию в очереди"),
+           ("lang", "Язык"), ("help", "Как это работает")],
+}
+ADMIN_COMMANDS = [("grant", "USER AMOUNT [reason]: add credits"), ("user", "USER: account details"),
+                  ("stats", "Business overview"), ("block", "USER: block"), ("unblock", "USER: unblock")]
+
+_TABLES = {"en": EN, "ru": RU}
+
+
+def language_for(code: str | None) -> str:
+    """The bot language for a Telegram language_code (ru and its neighbours → ru)."""
+    code = (code or "").lower().split("-")[0]
+    return "ru" if code in ("ru", "uk", "be", "kk") else "en"
+
+
+def t(lang: str, key: str, **values) -> str:
+    table = _TABLES.get(lang, EN)
+    template = table.get(key) or EN[key]
+    return template.format(**values) if values else template
+
+
+def admin(key: str, **values) -> str:
+    return ADMIN[key].format(**values)

@@ -1,0 +1,289 @@
+"""Handler tests: real PTB Updates (Update.de_json) through the real application, a real
+SQLite engine in the temp HIGGSCTL_HOME, and the Telegram emulator as the Bot API."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from higgsctl.engine import HistoryFilter
+
+from .harness import ALICE, Offline, configure, emu, image, last_text  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+async def bot(settings, emu):  # noqa: F811
+    async with Offline(configure(settings, emu), emu) as offline:
+        yield offline
+
+
+async def test_start_registers_with_initial_credits_and_greets_in_user_language(bot, emu):  # noqa: F811
+    ivan = emu.user(7, "Иван", language_code="ru")
+    await ivan.send_text("/start")
+    await bot.feed()
+    user = bot.engine.users.get(7)
+    assert user.balance == bot.settings.credits.initial and user.language == "ru"
+    assert "Добро пожаловать, Иван" in last_text(ivan)
+    assert "🎨 Сгенерировать" in ivan.buttons()
+
+    await ivan.send_text("/start")
+    await bot.feed()
+    assert "С возвращением" in last_text(ivan)
+    assert bot.engine.users.get(7).balance == bot.settings.credits.initial  # credits once
+
+
+async def test_lang_switches_language_and_is_stored(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/lang")
+    await bot.feed()
+    await alice.press("lg:ru")
+    await bot.feed()
+    assert bot.engine.users.get(ALICE).language == "ru"
+    assert "Язык: русский" in last_text(alice)
+    await alice.send_text("/balance")
+    await bot.feed()
+    assert "Баланс: 10000" in last_text(alice)
+
+
+async def test_wizard_collects_model_prompt_album_and_aspect_then_shows_price(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/start")
+    await bot.feed()
+    await alice.press("g")
+    await bot.feed()
+    assert "Nano Banana · 50 cr" in alice.buttons()
+    await alice.press("m:nano-banana")
+    await bot.feed()
+    assert "send the prompt" in last_text(alice)
+    await alice.send_text("a red   fox\nin the snow")
+    await bot.feed()
+    assert "up to 8 reference photos" in last_text(alice)
+    await alice.send_album([image(color=(1, 2, 3)), image(color=(4, 5, 6)), image(color=(7, 8, 9))])
+    await bot.feed()
+    await bot.settle()
+    added = [m for m in alice.messages() if "added" in (m.text or "")]
+    assert len(added) == 1 and "3 photo(s) added: 3 of 8" in added[0].text  # one set, one answer
+    await alice.press("sk")
+    await bot.feed()
+    assert "aspect ratio" in last_text(alice)
+    await alice.press("a:16:9")
+    await bot.feed()
+    text = last_text(alice)
+    assert "Aspect: 16:9" in text and "Reference photos: 3" in text and "Prompt: a red fox in the snow" in text
+    assert "Price: 50 credits. Balance: 10000." in text
+    assert "✅ Generate for 50" in alice.buttons()
+    assert bot.engine.credits.balance(ALICE) == 10000  # nothing held before the confirm
+    uploads = list(bot.engine.store.user_dir(ALICE, "last_uploads").iterdir())
+    assert len(uploads) == 3
+
+
+async def test_album_over_the_model_maximum_is_refused_as_a_whole(settings, emu):  # noqa: F811
+    models = {k: replace(v, max_references=2) for k, v in settings.models.items()}
+    async with Offline(configure(replace(settings, models=models), emu), emu) as bot:
+        alice = emu.user(ALICE, "Alice")
+        await alice.send_text("/start")
+        await bot.feed()
+        await alice.press("g")
+        await bot.feed()
+        await alice.press("m:nano-banana")
+        await bot.feed()
+        await alice.send_text("a fox")
+        await bot.feed()
+        await alice.send_album([image(), image(), image()])
+        await bot.feed()
+        await bot.settle()
+        assert "takes at most 2 reference photos; this would make 3" in last_text(alice)
+
+
+async def test_non_image_and_oversize_documents_are_refused_before_download(settings, emu):  # noqa: F811
+    limited = replace(settings, limits=replace(settings.limits, max_reference_mb=1))
+    async with Offline(configure(limited, emu), emu) as bot:
+        alice = emu.user(ALICE, "Alice")
+        await alice.send_text("/start")
+        await bot.feed()
+        await alice.press("g")
+        await bot.feed()
+        await alice.press("m:nano-banana")
+        await bot.feed()
+        await alice.send_text("a fox")
+        await bot.feed()
+        await alice.send_document(b"%PDF-1.4 not an image", "cv.pdf", "application/pdf")
+        await bot.feed()
+        assert "cv.pdf is not an image" in last_text(alice)
+        big = image(1500, 1500, fmt="BMP")  # ~6.7 MB
+        await alice.send_document(big, "huge.png", "image/png")
+        await bot.feed()
+        assert "huge.png is 6.4 MB; the limit is 1 MB" in last_text(alice)
+        await alice.send_document(b"\x89PNG but broken", "fake.png", "image/png")
+        await bot.feed()
+        assert "fake.png is not an image" in last_text(alice)
+        assert not any(c[0] == "getFile" and "huge" in str(c) for c in emu.calls)
+        assert bot.engine.credits.balance(ALICE) == 10000
+
+
+async def test_photo_outside_the_refs_step_gets_a_hint(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_photo(image())
+    await bot.feed()
+    assert "not waiting for photos" in last_text(alice)
+    await alice.press("g")
+    await bot.feed()
+    await alice.press("m:nano-banana")
+    await bot.feed()
+    await alice.send_album([image(), image()])
+    await bot.feed()
+    hints = [m for m in alice.messages() if "First send the prompt" in (m.text or "")]
+    assert len(hints) == 1  # one hint per album
+
+
+async def test_stale_buttons_without_wizard_state_say_the_menu_expired(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/start")
+    await bot.feed()
+    await alice.press("g")
+    await bot.feed()
+    await alice.press("m:nano-banana")
+    await bot.feed()
+    bot.app.user_data[ALICE].clear()  # as after a restart
+    for data in ("sk", "a:1:1", "go", "rg:999", "hi:5", "zz:unknown"):
+        msg = emu.messages(ALICE)[-1]
+        msg.reply_markup = {"inline_keyboard": [[{"text": "old", "callback_data": data}]]}
+        query = await alice.press(data)
+        await bot.feed()
+        assert alice.callback_answer(query) is not None  # every press is answered
+        assert "This menu has expired, start again with /start." in last_text(alice), data
+
+
+async def test_unknown_input_gets_hints(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/frobnicate")
+    await bot.feed()
+    assert "don't know that command" in last_text(alice)
+    await alice.send_text("hello?")
+    await bot.feed()
+    assert "I didn't get that" in last_text(alice)
+    await alice.press("g")
+    await bot.feed()
+    await alice.send_text("a fox")  # a model is expected, not text
+    await bot.feed()
+    assert "Choose a model with the buttons above" in last_text(alice)
+
+
+async def test_prompt_limits(settings, emu):  # noqa: F811
+    short = replace(settings, limits=replace(settings.limits, max_prompt_chars=10))
+    async with Offline(configure(short, emu), emu) as bot:
+        alice = emu.user(ALICE, "Alice")
+        await alice.send_text("/start")
+        await bot.feed()
+        await alice.press("g")
+        await bot.feed()
+        await alice.press("m:seedream-4.5")
+        await bot.feed()
+        await alice.send_text("a very long prompt indeed")
+        await bot.feed()
+        assert "25 characters long; the limit is 10" in last_text(alice)
+
+
+async def test_blocked_user_gets_a_short_notice_only(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/start")
+    await bot.feed()
+    bot.engine.users.set_blocked(ALICE, True)
+    before = len(alice.messages())
+    for text in ("/start", "/balance", "/topup", "hello"):
+        await alice.send_text(text)
+    await bot.feed()
+    new = alice.messages()[before:]
+    assert [m.text for m in new] == ["Your account is blocked. Contact the bot's admin if you think this is a mistake."] * 4
+    assert all(not m.buttons() for m in new)
+    assert bot.engine.topups.pending() == []
+
+
+async def test_history_pages_and_empty_history(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/history")
+    await bot.feed()
+    assert "no generations yet" in last_text(alice)
+    assert bot.engine.history.count(HistoryFilter(user_id=ALICE)) == 0
+
+
+async def test_error_handler_tells_the_user_and_logs(bot, emu, caplog):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    emu.fail_next("sendMessage", error_code=500, description="Internal Server Error: boom")
+    await alice.send_text("/balance")
+    with caplog.at_level("ERROR", logger="higgsctl.bot"):
+        await bot.feed()
+    assert "Something went wrong on my side" in last_text(alice)
+    assert any("error while handling update" in r.getMessage() for r in caplog.records)
+
+
+async def to_confirm(bot, user, model: str = "nano-banana") -> None:
+    for action in ("g", f"m:{model}"):
+        await user.press(action)
+        await bot.feed()
+    await user.send_text("a fox")
+    await bot.feed()
+    await user.press("sk")
+    await bot.feed()
+    await user.press("a:1:1")
+    await bot.feed()
+
+
+async def test_confirm_without_enough_credits_holds_nothing(settings, emu):  # noqa: F811
+    poor = replace(settings, credits=replace(settings.credits, initial=30))
+    async with Offline(configure(poor, emu), emu) as bot:
+        alice = emu.user(ALICE, "Alice")
+        await alice.send_text("/start")
+        await bot.feed()
+        await to_confirm(bot, alice)
+        await alice.press("go")
+        await bot.feed()
+        assert "Not enough credits: this costs 50, your balance is 30. Use /topup" in last_text(alice)
+        assert bot.engine.history.count(HistoryFilter(user_id=ALICE)) == 0
+        assert bot.engine.credits.balance(ALICE) == 30
+
+
+async def test_a_double_press_on_confirm_starts_one_generation(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/start")
+    await bot.feed()
+    await to_confirm(bot, alice)
+    await alice.press("go")
+    await alice.press("go")
+    await bot.feed(concurrently=True)
+    assert bot.engine.history.count(HistoryFilter(user_id=ALICE)) == 1
+    assert not any("expired" in (m.text or "") for m in alice.messages())
+
+
+async def test_buttons_of_someone_elses_generation_do_nothing(bot, emu):  # noqa: F811
+    from higgsctl.engine import GenerationRequest
+
+    bot.engine.users.register(7, first_name="Bob")
+    generation = await bot.engine.generations.create(
+        GenerationRequest(user_id=7, model="nano-banana", prompt="bob's fox", aspect_ratio="1:1", source="bot"))
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/start")
+    await bot.feed()
+    for data in (f"rg:{generation.id}", f"c:{generation.id}", f"hi:{generation.id}", f"ur:{generation.id}"):
+        emu.messages(ALICE)[-1].reply_markup = {"inline_keyboard": [[{"text": "x", "callback_data": data}]]}
+        await alice.press(data)
+        await bot.feed()
+        assert "expired" in last_text(alice), data
+    assert bot.engine.generations.get(generation.id).status == "pending"
+    assert bot.engine.credits.balance(ALICE) == 10000
+
+
+async def test_no_higgsfield_key_is_told_without_holding_credits(settings, emu):  # noqa: F811
+    configured = configure(settings, emu)
+    keyless = replace(configured, higgsfield=replace(configured.higgsfield, api_key="", api_secret=""))
+    async with Offline(keyless, emu) as bot:
+        alice = emu.user(ALICE, "Alice")
+        await alice.send_text("/start")
+        await bot.feed()
+        await to_confirm(bot, alice)
+        await alice.press("go")
+        await bot.feed()
+        assert "Image generation is unavailable right now; nothing was charged." in last_text(alice)
+        assert bot.engine.credits.balance(ALICE) == 10000
+        assert bot.engine.history.count(HistoryFilter(user_id=ALICE)) == 0
