@@ -441,8 +441,9 @@ class _Job:
     async def sleep(self, seconds: float) -> None:
         """Sleep, but wake early when someone cancels this job."""
         try:
-            await asyncio.wait_for(self.wakeup.wait(), timeout=max(0.0, seconds))
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(max(0.0, seconds)):  # no extra task per sleep, unlike wait_for
+                await self.wakeup.wait()
+        except TimeoutError:
             pass
         self.wakeup.clear()
 

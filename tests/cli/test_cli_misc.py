@@ -65,12 +65,14 @@ def test_models(cli):
 
 def test_bot_run_and_admin_import_their_face_lazily(cli, monkeypatch):
     calls = []
-    monkeypatch.setitem(sys.modules, "higgsctl.bot.runner", types.SimpleNamespace(run_bot=lambda s: calls.append(("bot", s))))
-    monkeypatch.setitem(sys.modules, "higgsctl.tui.app", types.SimpleNamespace(run_admin=lambda s: calls.append(("tui", s))))
+    monkeypatch.setitem(sys.modules, "higgsctl.bot.runner",
+                        types.SimpleNamespace(run_bot=lambda s, sandbox: calls.append(("bot", s, sandbox))))
+    monkeypatch.setitem(sys.modules, "higgsctl.tui.app", types.SimpleNamespace(run_admin=lambda s: calls.append(("tui", s, None))))
     assert cli("bot", "run").exit_code == 0
+    assert cli("bot", "run", "--sandbox").exit_code == 0
     assert cli("admin").exit_code == 0
-    assert [name for name, _ in calls] == ["bot", "tui"]
-    assert all(settings.config_path.name == "config.toml" for _, settings in calls)
+    assert [(name, sandbox) for name, _, sandbox in calls] == [("bot", False), ("bot", True), ("tui", None)]
+    assert all(settings.config_path.name == "config.toml" for _, settings, _ in calls)
 
 
 def test_cli_import_is_light():
