@@ -15,6 +15,7 @@ import logging
 import signal
 from urllib.parse import urlparse
 
+from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from higgsctl.engine import ConfigError, Engine, Settings
@@ -64,7 +65,11 @@ async def start_bot(settings: Settings, engine: Engine, *, notifier_interval: fl
     """Build and start the bot on the running loop; returns the running Application."""
     webhook = _webhook_args(settings) if settings.telegram.mode == "webhook" else None
     app = build_application(settings, engine, notifier_interval=notifier_interval, album_delay=album_delay)
-    await app.initialize()
+    try:
+        await app.initialize()
+    except InvalidToken:  # its message quotes the token
+        raise ConfigError("Telegram rejected the bot token.",
+                          hint="Check [telegram] token or HIGGSCTL_TELEGRAM_TOKEN (from @BotFather).") from None
     await app.start()  # before post_init, so resumed jobs are tasks of a running application
     await app.post_init(app)
     if webhook is not None:

@@ -46,6 +46,7 @@ def root(
 
 
 app.command("generate", no_args_is_help=True)(generate.generate)
+app.command("resume")(generate.resume)
 app.command("models")(models.models)
 app.add_typer(credits.app, name="credits")
 app.add_typer(users.app, name="users")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 @dataclass
 class State:
     debug: bool = False
+    settings: object = None  # the loaded Settings, for redacting error output
 
 
 STATE = State()
@@ -83,16 +84,27 @@ _BoolFlag = None
 
 def report(exc: BaseException) -> int:
     """Render an exception (traceback only with --debug) and return its exit code."""
+    redact = _redactor()
     if STATE.debug:
         import traceback
 
-        traceback.print_exception(exc, file=sys.stderr)
+        print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
     errors = sys.modules.get("higgsctl.engine.errors")  # never imported → not an engine error
     if errors is not None and isinstance(exc, errors.HiggsctlError):
-        render.error(exc.message, exc.hint)
+        render.error(redact(exc.message), exc.hint)
         return exc.exit_code
-    render.error(f"{type(exc).__name__}: {exc}", None if STATE.debug else "Run with --debug for the traceback.")
+    render.error(redact(f"{type(exc).__name__}: {exc}"), None if STATE.debug else "Run with --debug for the traceback.")
     return exit_codes.GENERIC
+
+
+def _redactor():
+    """Third-party errors can quote a secret (PTB's InvalidToken quotes the token)."""
+    settings = getattr(STATE, "settings", None)
+    if settings is None:
+        return lambda text: text
+    from higgsctl.engine.logs import RedactSecrets, secrets_of
+
+    return RedactSecrets(secrets_of(settings)).redact
 
 
 def load_settings(*, log_to_file: bool = False) -> Settings:
@@ -102,6 +114,7 @@ def load_settings(*, log_to_file: bool = False) -> Settings:
     from higgsctl.engine.logs import setup_logging
 
     settings = _load()
+    STATE.settings = settings
     if log_to_file or STATE.debug:
         setup_logging(settings, console=STATE.debug, to_file=log_to_file, level="DEBUG" if STATE.debug else None)
     return settings

@@ -129,6 +129,7 @@ async def run_generate(settings: Settings, requests: list[GenerationRequest], *,
 
     from .render import JobProgress
 
+    _cancel_on_termination()
     async with AsyncExitStack() as stack:
         if sandbox:
             from higgsctl.engine.sandbox import Sandbox
@@ -144,6 +145,76 @@ async def run_generate(settings: Settings, requests: list[GenerationRequest], *,
         balance = await asyncio.to_thread(engine.credits.balance, requests[0].user_id)
     kept = [g.id for g in generations if g.charge == "held"]
     return Result(rows, balance, interrupted, kept)
+
+
+def _cancel_on_termination() -> None:
+    """SIGTERM / SIGHUP (kill, a closed terminal) do what Ctrl-C does: queued requests are
+    canceled and their credits released, instead of the process dying with holds open."""
+    import asyncio
+    import contextlib
+    import signal
+
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, task.cancel)
+
+
+def resume(
+    sandbox: bool = typer.Option(False, "--sandbox", help="Resume against the built-in sandbox."),
+) -> None:
+    """Finish CLI generations that an earlier run left open (killed, or interrupted while
+    generating): each is followed to its result and charged, or released on failure.
+
+    \b
+    Example:
+      higgsctl resume
+    """
+    import asyncio
+
+    settings = load_settings(log_to_file=True)
+    result = asyncio.run(_resume(settings, sandbox))
+    if not result.rows:
+        render.note("Nothing to resume.")
+        return
+    for row in result.rows:
+        render.note(f"generation #{row['id']}: {row['status']}" + (f" ({row['error']})" if row["error"] else ""))
+        for path in row["files"]:
+            print(path)
+    _finish(result)
+
+
+async def _resume(settings: Settings, sandbox: bool) -> Result:
+    import asyncio
+    from contextlib import AsyncExitStack
+
+    from higgsctl.engine import Engine
+
+    from .render import JobProgress
+
+    _cancel_on_termination()
+    async with AsyncExitStack() as stack:
+        if sandbox:
+            from higgsctl.engine.sandbox import Sandbox
+            from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+
+            sb = await stack.enter_async_context(Sandbox(sandbox_options(settings)))
+            settings = settings_for_sandbox(settings, sb)
+        engine = Engine(settings)
+        stack.push_async_callback(engine.aclose)
+        with JobProgress(render.err()) as progress:
+            tasks = await engine.generations.resume_unfinished(progress, source="cli")
+            interrupted = False
+            try:
+                await asyncio.gather(*tasks, return_exceptions=True)
+            except asyncio.CancelledError:
+                interrupted = True
+                await asyncio.gather(*tasks, return_exceptions=True)
+        ids = [int(t.get_name().split("-")[1]) for t in tasks]
+        generations = [await engine.generations.get_async(i) for i in ids]
+        rows = [_row(engine, g) for g in generations]
+        balance = await asyncio.to_thread(engine.credits.balance, generations[0].user_id) if generations else 0
+    return Result(rows, balance, interrupted, [g.id for g in generations if g.charge == "held"])
 
 
 async def run_jobs(engine: Engine, requests: list[GenerationRequest], on_event=None) -> tuple[list[Generation], bool]:
@@ -209,7 +280,7 @@ def _finish(result: Result) -> None:
     if result.interrupted:
         canceled = [r for r in result.rows if r["status"] == "canceled"]
         done = [r for r in result.rows if r["status"] == "completed"]
-        kept = f"; kept {len(result.kept)} already generating (#{', #'.join(map(str, result.kept))}, credits held until it is resumed)" if result.kept else ""
+        kept = f"; kept {len(result.kept)} already generating (#{', #'.join(map(str, result.kept))}, credits held: `higgsctl resume` finishes them)" if result.kept else ""
         render.note(f"[yellow]Interrupted:[/] canceled {len(canceled)} (credits released), {len(done)} completed{kept}. "
                     f"Balance {result.balance}.")
         raise typer.Exit(exit_codes.INTERRUPTED)

@@ -65,5 +65,4 @@ def setup_logging(settings: Settings, *, console: bool = True, to_file: bool = T
         handler.addFilter(redact)
         root.addHandler(handler)
     # httpx/httpcore at INFO log one line per request: useful at DEBUG only.
-    if root.level > logging.DEBUG:
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING if root.level > logging.DEBUG else logging.NOTSET)

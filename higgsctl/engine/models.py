@@ -65,6 +65,7 @@ class Generation(BaseModel):
     prompt = TextField()
     aspect_ratio = CharField()
     references = JSONField(default=list)  # stored paths relative to the file store root
+    reference_urls = JSONField(null=True)  # where they were uploaded (set once, reused on resume)
     source = CharField(default="cli")  # cli | bot
     chat_id = BigIntegerField(null=True)  # where the bot delivers the result
     status_message_id = BigIntegerField(null=True)

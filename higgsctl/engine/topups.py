@@ -6,6 +6,8 @@ notifies the user by claiming undelivered decisions (``claim_notification``).
 
 from __future__ import annotations
 
+from peewee import IntegrityError
+
 from .credits import Credits
 from .db import write_transaction
 from .errors import InvalidInput, NotFound, TopUpPending, UserBlocked
@@ -18,6 +20,13 @@ class TopUps:
         self.amount = amount
 
     def request(self, user_id: int) -> TopUpRequest:
+        try:
+            return self._request(user_id)
+        except IntegrityError:  # another request won the race (unique pending index)
+            pending = self.pending_for(user_id)
+            raise TopUpPending(f"Top-up request #{pending.id if pending else '?'} is still waiting for an admin.") from None
+
+    def _request(self, user_id: int) -> TopUpRequest:
         with write_transaction(database.obj):
             user = User.get_or_none(User.id == user_id)
             if user is None:

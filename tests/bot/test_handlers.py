@@ -287,3 +287,19 @@ async def test_no_higgsfield_key_is_told_without_holding_credits(settings, emu):
         assert "Image generation is unavailable right now; nothing was charged." in last_text(alice)
         assert bot.engine.credits.balance(ALICE) == 10000
         assert bot.engine.history.count(HistoryFilter(user_id=ALICE)) == 0
+
+
+def test_first_press_ignores_a_quick_repeat_of_the_same_button():
+    from types import SimpleNamespace
+
+    from higgsctl.bot.handlers.common import first_press
+
+    context = SimpleNamespace(user_data={})
+
+    def press(message_id, data):
+        return SimpleNamespace(callback_query=SimpleNamespace(message=SimpleNamespace(message_id=message_id), data=data))
+
+    assert first_press(press(10, "rg:1"), context) is True
+    assert first_press(press(10, "rg:1"), context) is False  # double tap
+    assert first_press(press(11, "rg:1"), context) is True  # the same button on another message
+    assert first_press(press(10, "rg:1"), context, window=0.0) is True  # after the window

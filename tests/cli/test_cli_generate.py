@@ -263,3 +263,21 @@ def test_ctrl_c_during_a_queued_generation(cli, engine, home):
     assert [(g.status, g.charge, g.error) for g in rows] == [("canceled", "released", "interrupted while queued")] * 2
     assert engine.credits.balance(0) == start
     assert engine.credits.discrepancies() == []
+
+
+def test_resume_finishes_a_job_an_earlier_run_left_open(cli, engine):
+    """A CLI run was killed after holding the credits: `higgsctl resume` submits the job
+    under its saved Idempotency-Key, follows it and charges it once."""
+    import uuid
+
+    operator = engine.users.operator()
+    left = engine.credits.hold(operator.id, 50, model="nano-banana", prompt="left open", aspect_ratio="1:1",
+                               source="cli", idempotency_key=uuid.uuid4().hex)
+    result = cli("resume", "--sandbox")
+    assert result.exit_code == 0, result.stderr
+    [path] = result.stdout.split()
+    assert Image.open(path).format == "PNG"
+    finished = engine.generations.get(left.id)
+    assert (finished.status, finished.charge) == ("completed", "captured")
+    assert engine.credits.balance(operator.id) == 9950
+    assert cli("resume").stderr.strip() == "Nothing to resume."

@@ -5,6 +5,10 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from higgsctl.engine.db import MIGRATIONS as MIGRATIONS_DIR
+
+MIGRATIONS = sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9]*.py"))
+
 from higgsctl.engine.models import User
 
 
@@ -62,7 +66,7 @@ def test_db_migrate_and_status(cli, engine):
     status = cli("db", "status", "--json")
     assert status.exit_code == 0, status.output
     data = status.json()
-    assert [m["name"] for m in data["migrations"]] == ["0001_initial", "0002_indexes"]
+    assert [m["name"] for m in data["migrations"]] == MIGRATIONS
     assert all(m["applied"] for m in data["migrations"])
     assert data["rows"]["user"] == 1 and data["rows"]["ledger_entry"] == 1
     assert data["books_balanced"] is True and data["discrepancies"] == []
@@ -75,7 +79,7 @@ def test_db_migrate_applies_pending_on_a_fresh_database(cli, write_config, home)
     write_config(f'[database]\nurl = "sqlite:///{home / "fresh.db"}"\n')
     result = cli("db", "migrate")
     assert result.exit_code == 0
-    assert result.stdout.split() == ["0001_initial", "0002_indexes"]
+    assert result.stdout.split() == MIGRATIONS
 
 
 def test_db_status_exits_1_when_the_books_do_not_balance(cli, engine):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Awaitable, Callable
@@ -86,11 +87,15 @@ def private(update: Update) -> bool:
 Handler = Callable[[Update, Context, Who], Awaitable[None]]
 
 
-def guarded(fn: Handler) -> Callable[[Update, Context], Awaitable[None]]:
-    """Answer a button press first, then identify the user; blocked users stop here."""
+def guarded(fn: Handler, *, once: bool = False) -> Callable[[Update, Context], Awaitable[None]]:
+    """Answer a button press first, then identify the user; blocked users stop here.
+    ``once``: the button spends credits, so a quick second tap is ignored."""
 
     @functools.wraps(fn)
     async def wrapper(update: Update, context: Context) -> None:
+        if once and update.callback_query is not None and not first_press(update, context):
+            await update.callback_query.answer()
+            return
         if update.callback_query is not None:
             try:
                 await update.callback_query.answer()
@@ -101,6 +106,26 @@ def guarded(fn: Handler) -> Callable[[Update, Context], Awaitable[None]]:
             await fn(update, context, who)
 
     return wrapper
+
+
+def first_press(update: Update, context: Context, window: float = 5.0) -> bool:
+    """False for a repeat of the same button on the same message within ``window`` seconds.
+    Call it before the handler's first await, so two taps handled concurrently can't both pass."""
+    query = update.callback_query
+    key = (query.message.message_id if query.message else 0, query.data)
+    now = time.monotonic()
+    presses = context.user_data.setdefault("presses", {})
+    for old in [k for k, at in presses.items() if now - at > window]:
+        del presses[old]
+    if key in presses:
+        return False
+    presses[key] = now
+    return True
+
+
+def spends(fn: Handler) -> Callable[[Update, Context], Awaitable[None]]:
+    """``guarded`` for buttons that start a paid generation."""
+    return guarded(fn, once=True)
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> int:

@@ -35,9 +35,11 @@ async def start_generation(update: Update, who: Who, request: GenerationRequest)
         log.error("generation not started: %s", exc.message)
         await edit(bot, chat_id, message_id, t(who.lang, "unavailable"))
         return False
-    await edit(bot, chat_id, message_id, t(who.lang, "st_pending", id=generation.id),
-               keyboards.job_status(who.lang, generation.id, "pending"))
-    s.delivery.launch(generation.id)
+    try:
+        await edit(bot, chat_id, message_id, t(who.lang, "st_pending", id=generation.id),
+                   keyboards.job_status(who.lang, generation.id, "pending"))
+    finally:
+        s.delivery.launch(generation.id)  # the credits are held: run it whatever Telegram does
     return True
 
 

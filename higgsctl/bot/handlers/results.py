@@ -12,7 +12,7 @@ from higgsctl.engine import Generation, GenerationRequest
 
 from .. import keyboards
 from ..texts import t
-from .common import Context, Who, Wizard, expired, guarded, reply, set_wizard
+from .common import Context, Who, Wizard, expired, guarded, reply, set_wizard, spends
 from .jobs import owned_generation, start_generation
 from .wizard import model_menu
 
@@ -26,7 +26,7 @@ def _again(generation: Generation, who: Who, aspect: str, chat_id: int, message_
     )
 
 
-@guarded
+@spends
 async def regenerate(update: Update, context: Context, who: Who) -> None:
     generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
     if generation is None:
@@ -49,7 +49,7 @@ async def other_aspect(update: Update, context: Context, who: Who) -> None:
         reply_markup=keyboards.other_aspects(generation.id, spec.aspect_ratios, generation.aspect_ratio))
 
 
-@guarded
+@spends
 async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
     _, generation_id, aspect = update.callback_query.data.split(":", 2)
     generation = await owned_generation(update, who, generation_id)

@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 import os
+import uuid
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from pathlib import Path
@@ -181,7 +182,8 @@ class HiggsfieldClient:
     async def download(self, url: str, dest: Path, *, max_bytes: int) -> int:
         """Stream a result file to ``dest`` (via a ``.part`` file); returns bytes written."""
         dest = Path(dest)
-        part = dest.with_suffix(dest.suffix + ".part")
+        # Unique per call: two processes resuming the same job must not write one file.
+        part = dest.with_suffix(f"{dest.suffix}.{uuid.uuid4().hex[:8]}.part")
         await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
         written = 0
 

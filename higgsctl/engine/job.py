@@ -1,0 +1,266 @@
+"""One generation's run: upload → submit → poll → download → settle. Its state lives in
+the database; this only drives it."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import random
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from .errors import ConcurrencyLimitError, HiggsctlError, HiggsfieldError, InvalidInput
+from .events import TERMINAL, EventHandler, JobEvent
+from .higgsfield import Status
+from .models import Generation, utcnow
+from .requests import CONTENT_TYPES
+
+if TYPE_CHECKING:
+    from .generations import Generations
+
+log = logging.getLogger("higgsctl.generations")
+
+
+class Job:
+    def __init__(self, service: Generations, generation: Generation, on_event: EventHandler | None,
+                 keep_on_interrupt: bool = False):
+        self.s = service
+        self.g = generation
+        self.on_event = on_event
+        self.keep_on_interrupt = keep_on_interrupt
+        self.wakeup = asyncio.Event()
+        self.deadline = time.monotonic() + service.settings.higgsfield.generation_timeout
+        if generation.submitted_at is not None:  # resumed: the timeout counts from the submit
+            elapsed = (utcnow() - generation.submitted_at).total_seconds()
+            self.deadline -= max(0.0, elapsed)
+
+    async def run(self) -> Generation:
+        try:
+            await self.emit(self.g.status)
+            if not await self.take_slot():
+                await self.end("canceled", "canceled while waiting for a free slot")
+                return self.g
+            try:
+                if self.g.request_id is None and not await self.submit():
+                    return self.g
+                await self.follow()
+            finally:
+                self.s.slots.release()
+        except asyncio.CancelledError:
+            await asyncio.shield(self.on_interrupt())
+            raise
+        except HiggsctlError as exc:
+            await self.end("failed", exc.message)
+        except Exception as exc:  # a bug must not keep the user's credits
+            log.exception("generation %s crashed", self.g.id)
+            await self.end("failed", f"internal error: {type(exc).__name__}")
+        return self.g
+
+    async def take_slot(self) -> bool:
+        """Wait for one of the account's submission slots, or for a cancel (False)."""
+        slots = self.s.slots
+        if not slots.locked():
+            await slots.acquire()
+            return True
+        await self.emit("pending", "waiting for a free slot")
+        acquire = asyncio.ensure_future(slots.acquire())
+        try:
+            while not acquire.done():
+                woken = asyncio.ensure_future(self.wakeup.wait())
+                try:
+                    await asyncio.wait({acquire, woken}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    woken.cancel()
+                self.wakeup.clear()
+                if self.canceled() and not acquire.done():
+                    acquire.cancel()
+                    return False
+        except asyncio.CancelledError:  # our task was cancelled: never leave a slot taken
+            if acquire.done() and not acquire.cancelled():
+                slots.release()
+            else:
+                acquire.cancel()
+            raise
+        if self.canceled():
+            slots.release()
+            return False
+        return True
+
+    async def submit(self) -> bool:
+        spec = self.s.settings.model(self.g.model)
+        urls = await self.reference_urls()
+        if self.canceled():
+            await self.end("canceled", "canceled before submission")
+            return False
+        arguments = spec.arguments_for(self.g.prompt, self.g.aspect_ratio, urls)
+        application = spec.application_for(len(urls))
+        # From here on the request may exist upstream: a cancel from elsewhere must no longer
+        # settle the job as unsubmitted. The row decides who wins.
+        if not await self.s.run_db(self.s.claim_submit, self.g.id):
+            self.g = await self.reload()
+            await self.emit(self.g.status, self.g.error)
+            return False
+        delay = 1.0
+        while True:
+            try:
+                status = await self.s.client.submit(application, arguments, idempotency_key=self.g.idempotency_key)
+                break
+            except HiggsfieldError as exc:
+                if not exc.retryable:
+                    await self.end("failed", exc.message)
+                    return False
+                # A busy account (another process holds the slots), a 5xx or a lost answer:
+                # repeating under the same Idempotency-Key can't create a second request.
+                if time.monotonic() + delay > self.deadline:
+                    await self.end("timed_out", f"could not submit: {exc.message}")
+                    return False
+                busy = isinstance(exc, ConcurrencyLimitError)
+                await self.emit("pending", "waiting for a free slot" if busy else "retrying the submission")
+                await self.sleep(delay)
+                delay = min(delay * 2, 10.0) * random.uniform(0.8, 1.2)
+        submitted = {"request_id": status.request_id, "status_url": status.status_url,
+                     "cancel_url": status.cancel_url, "status": "queued"}
+        await self.s.run_db(self.s.update, self.g.id, **submitted)
+        for name, value in submitted.items():
+            setattr(self.g, name, value)
+        log.info("generation %s submitted as %s", self.g.id, self.g.request_id)
+        await self.emit("queued")
+        return True
+
+    async def reference_urls(self) -> list[str]:
+        """Upload the references once and remember their URLs: a resumed submit must send the
+        same body, or Higgsfield refuses the Idempotency-Key (422)."""
+        if self.g.reference_urls is not None or not self.g.references:
+            return list(self.g.reference_urls or [])
+        await self.set_status("uploading")
+        urls = [await self.upload(path) for path in self.g.references]
+        await self.s.run_db(self.s.update, self.g.id, reference_urls=urls)
+        self.g.reference_urls = urls
+        return urls
+
+    async def upload(self, relative: str) -> str:
+        path = self.s.store.inside(Path(relative))
+        if not path.is_file():
+            raise InvalidInput(f"Reference {path.name} is gone from the file store.")
+        data = await asyncio.to_thread(path.read_bytes)
+        content_type = await asyncio.to_thread(_content_type, path, CONTENT_TYPES)  # Pillow: off the loop
+        return await self.s.client.upload(data, content_type)
+
+    async def follow(self) -> None:
+        policy = self.s.poll_policy()
+        delay = policy.initial
+        last = self.g.status
+        while True:
+            try:
+                status = await self.s.client.status(self.g.request_id, self.g.status_url)
+            except HiggsfieldError as exc:
+                if not exc.retryable:
+                    await self.end("failed", exc.message)
+                    return
+                log.warning("generation %s: status check failed (%s); retrying", self.g.id, exc.message)
+                status = None
+            if status is not None and status.status.value != last:
+                last = status.status.value
+                if status.status is Status.COMPLETED:
+                    await self.complete(status.image_urls)
+                    return
+                if status.status.terminal:
+                    await self.end(last, status.error)
+                    return
+                await self.set_status(last)
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                await self.time_out()
+                return
+            await self.sleep(min(delay + random.uniform(0, policy.jitter), remaining))
+            delay = min(delay * policy.factor, policy.maximum)
+
+    async def complete(self, urls: tuple[str, ...]) -> None:
+        if not urls:
+            await self.end("failed", "the generation finished without an image")
+            return
+        await self.set_status("downloading")
+        max_bytes = self.s.settings.higgsfield.max_download_mb * 1024 * 1024
+        files = []
+        for index, url in enumerate(urls):
+            ext = Path(urlparse(url).path).suffix or ".png"
+            dest = await self.s.run_db(self.s.store.result_path, self.g.user_id, self.g.id, index, ext)
+            await self.s.client.download(url, dest, max_bytes=max_bytes)
+            files.append(self.s.store.relative(dest))
+        await self.end("completed", None, files)
+
+    async def time_out(self) -> None:
+        if self.g.status == "queued":
+            try:
+                await self.s.client.cancel(self.g.request_id, self.g.cancel_url)
+            except HiggsfieldError:
+                pass
+        await self.end("timed_out", f"no result after {self.s.settings.higgsfield.generation_timeout:.0f} s")
+
+    async def on_interrupt(self) -> None:
+        """The caller cancelled us (Ctrl-C, shutdown). Cancel upstream if still possible;
+        a job already generating stays open and is finished by the next resume."""
+        current = await self.reload()
+        if current.status in TERMINAL:
+            return
+        if current.submitted_at is None:
+            await self.end("canceled", "interrupted before submission")
+            return
+        if self.keep_on_interrupt or current.request_id is None:
+            # Submitted (or the submit's answer is unknown): the next resume_unfinished
+            # follows it, repeating the submit under the same key if needed. The hold stays.
+            return
+        if current.status == "queued":
+            try:
+                if await self.s.client.cancel(current.request_id, current.cancel_url):
+                    await self.end("canceled", "interrupted while queued")
+            except HiggsfieldError as exc:
+                log.warning("generation %s: cancel failed: %s", self.g.id, exc.message)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def canceled(self) -> bool:
+        return self.g.id in self.s.cancel_requested
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep, but wake early when someone cancels this job."""
+        try:
+            async with asyncio.timeout(max(0.0, seconds)):  # no extra task per sleep, unlike wait_for
+                await self.wakeup.wait()
+        except TimeoutError:
+            pass
+        self.wakeup.clear()
+
+    async def set_status(self, status: str, detail: str | None = None) -> None:
+        if status != self.g.status:
+            await self.s.run_db(self.s.update, self.g.id, status=status)
+            self.g.status = status
+        await self.emit(status, detail)
+
+    async def end(self, status: str, error: str | None, files: list[str] | None = None) -> None:
+        self.g = await self.s.run_db(self.s.finish_and_get, self.g.id, status, error, files)
+        log.info("generation %s ended %s%s", self.g.id, self.g.status, f": {error}" if error else "")
+        await self.emit(self.g.status, self.g.error)
+
+    async def reload(self) -> Generation:
+        return await self.s.get_async(self.g.id)
+
+    async def emit(self, status: str, detail: str | None = None) -> None:
+        if self.on_event is None:
+            return
+        try:
+            result = self.on_event(JobEvent(self.g.id, status, detail))
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # a face's rendering bug must never stop a paid job
+            log.exception("event handler failed for generation %s", self.g.id)
+
+
+def _content_type(path: Path, types: dict[str, str]) -> str:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return types.get(image.format or "", "image/png")

@@ -1,0 +1,93 @@
+"""Generations: filter by status, model and user; page through 100 at a time; open one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header
+
+from higgsctl.engine import ACTIVE, TERMINAL, Generation, HistoryFilter
+
+from ..messages import OpenGeneration
+from ..widgets.generation_filters import Filters, GenerationFilters
+from ..widgets.generations_table import GenerationsTable
+from ..widgets.pager import Pager
+from ..widgets.record_table import RecordTable
+from .base import EngineScreen
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class GenerationQuery:
+    filters: Filters = Filters()
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class GenerationsPage:
+    query: GenerationQuery
+    generations: list[Generation]
+    total: int
+
+
+class GenerationsScreen(EngineScreen):
+    TITLE = "Generations"
+    AUTO_FOCUS = "#generations"
+    BINDINGS = [
+        Binding("f", "filters", "Filter"),
+        Binding("n", "page(1)", "Next page"),
+        Binding("p", "page(-1)", "Prev page"),
+        Binding("ctrl+r", "reload", "Refresh", show=False),
+    ]
+
+    def __init__(self, engine, *, refresh_interval: float = 2.0) -> None:
+        super().__init__(engine, refresh_interval=refresh_interval)
+        self.query_state = GenerationQuery()
+        self.total = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield GenerationFilters(ACTIVE + TERMINAL, list(self.engine.settings.models), id="filters")
+        yield GenerationsTable(id="generations")
+        yield Pager(id="pager")
+        yield Footer()
+
+    def fetch(self) -> GenerationsPage:
+        q = self.query_state
+        f = q.filters
+        user_id = self.engine.users.resolve(f.user).id if f.user else None
+        history = HistoryFilter(user_id=user_id, model=f.model, status=f.status, limit=PAGE_SIZE, offset=q.offset)
+        return GenerationsPage(q, self.engine.history.list(history), self.engine.history.count(history))
+
+    def show(self, page: GenerationsPage) -> None:
+        if page.query != self.query_state:
+            return
+        self.total = page.total
+        self.query_one("#generations", GenerationsTable).show_generations(page.generations)
+        self.query_one("#pager", Pager).show_page(page.query.offset, len(page.generations), page.total, PAGE_SIZE)
+
+    def change(self, **changes) -> None:
+        self.query_state = replace(self.query_state, **changes)
+        self.reload()
+
+    def action_filters(self) -> None:
+        self.query_one("#filters #status").focus()
+
+    def action_page(self, step: int) -> None:
+        offset = self.query_state.offset + step * PAGE_SIZE
+        if offset < 0 or (step > 0 and offset >= self.total):
+            self.app.bell()
+            return
+        self.change(offset=offset)
+
+    @on(GenerationFilters.Changed)
+    def _filtered(self, event: GenerationFilters.Changed) -> None:
+        self.change(filters=event.filters, offset=0)
+
+    @on(RecordTable.Chosen, "#generations")
+    def _open(self, event: RecordTable.Chosen) -> None:
+        self.post_message(OpenGeneration(int(event.key)))

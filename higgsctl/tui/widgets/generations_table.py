@@ -1,0 +1,41 @@
+"""A page of generations, as ``engine.history.list`` returns them (with the user joined)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+
+from higgsctl.engine import Generation
+
+from .. import format as fmt
+from .record_table import Column, RecordTable
+
+
+class GenerationsTable(RecordTable):
+    COLUMNS = (
+        Column("id", "#", justify="right"),
+        Column("created_at", "Created (UTC)"),
+        Column("user", "User"),
+        Column("model", "Model"),
+        Column("status", "Status"),
+        Column("cost", "Cost", justify="right"),
+        Column("charge", "Charge"),
+        Column("prompt", "Prompt"),
+    )
+
+    def show_generations(self, generations: Iterable[Generation]) -> None:
+        self.show_rows((str(g.id), self._cells(g)) for g in generations)
+
+    @staticmethod
+    def _cells(g: Generation) -> tuple:
+        return (
+            Text(str(g.id), justify="right"),
+            fmt.when(g.created_at),
+            g.user.display_name,
+            g.model,
+            fmt.status(g.status),
+            Text(fmt.credits(g.cost), justify="right"),
+            g.charge,
+            fmt.short(g.prompt, 40),
+        )

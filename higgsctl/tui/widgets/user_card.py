@@ -1,0 +1,31 @@
+"""The head of the user screen: who they are, their balance and whether they are blocked."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from higgsctl.engine import User
+
+from .. import format as fmt
+
+
+class UserCard(Static):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("…", id=id, classes="card")
+
+    def show_user(self, user: User, generations: int) -> None:
+        self.border_title = f"{user.display_name} · {user.id}"
+        name = " ".join(p for p in (user.first_name, user.last_name) if p) or "—"
+        state = Text("BLOCKED", style="bold red") if user.blocked else Text("active", style="green")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="dim")
+        grid.add_column()
+        grid.add_column(style="dim")
+        grid.add_column()
+        grid.add_row("Balance", Text(fmt.credits(user.balance), style="bold"), "Status", state)
+        grid.add_row("Username", f"@{user.username}" if user.username else "—", "Name", name)
+        grid.add_row("Generations", f"{generations:,}", "Language", user.language)
+        grid.add_row("Signed up", fmt.when(user.created_at), "Last seen", fmt.when(user.last_seen_at))
+        self.update(grid)
