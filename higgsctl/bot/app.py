@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import re
 
+import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application
+from telegram.request import HTTPXRequest
 
 from higgsctl.engine import ConfigError, Engine, Settings
 
@@ -19,6 +26,8 @@ from .texts import ADMIN_COMMANDS, COMMANDS
 log = logging.getLogger("higgsctl.bot")
 
 LONG_POLL = 10  # seconds getUpdates waits on the server; its read timeout adds to this
+POOL_SIZE = 256  # connections for the Bot API calls (the rate limiter decides how many run at once)
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
 def build_application(settings: Settings, engine: Engine, *, notifier_interval: float = 5.0,
@@ -36,9 +45,11 @@ def build_application(settings: Settings, engine: Engine, *, notifier_interval: 
         .concurrent_updates(True)
         # The default gives up after the first 429; retry_after is honoured between tries.
         .rate_limiter(AIORateLimiter(max_retries=5))
-        # PTB's 5 s defaults are too short for photo uploads and downloads.
-        .connect_timeout(10).read_timeout(30).write_timeout(60).media_write_timeout(120).pool_timeout(10)
-        .get_updates_connect_timeout(10).get_updates_read_timeout(10).get_updates_pool_timeout(10)
+        # PTB's 5 s defaults are too short for photo uploads and downloads. (The builder refuses
+        # its timeout setters next to .request(), so the timeouts live in the request objects.)
+        .request(telegram_request(POOL_SIZE, connect_timeout=10, read_timeout=30, write_timeout=60,
+                                  media_write_timeout=120, pool_timeout=10))
+        .get_updates_request(telegram_request(2, connect_timeout=10, read_timeout=10, pool_timeout=10))
         .post_init(on_startup)
         .build()
     )
@@ -48,6 +59,57 @@ def build_application(settings: Settings, engine: Engine, *, notifier_interval: 
     )
     register_all(app, tg.admin_ids)
     return app
+
+
+def telegram_request(pool_size: int, **timeouts: float) -> HTTPXRequest:
+    """PTB's HTTP client on aiohttp's connection pool: httpx's own (httpcore) spends about half
+    the bot's CPU scanning its pool once hundreds of calls are in flight (the engine's
+    Higgsfield client switched for the same reason). Behind a proxy from the environment,
+    httpx's own transport (which honours it; aiohttp as used here does not)."""
+    transport = None
+    if not any(os.environ.get(name) for name in PROXY_VARIABLES):
+        transport = ScrubbedAiohttpTransport(limits=httpx.Limits(max_connections=pool_size))
+    return HTTPXRequest(connection_pool_size=pool_size, **timeouts,
+                        httpx_kwargs={"transport": transport} if transport is not None else None)
+
+
+_TOKEN_IN_URL = re.compile(r"/(file/)?bot[^/\s]+/", re.IGNORECASE)
+
+
+class ScrubbedAiohttpTransport(AiohttpTransport):
+    """httpx_aiohttp's transport, with three fixes for the Bot API:
+
+    - aiohttp puts the full URL, bot token included, in some error messages ("Connection
+      timeout to host http://…/bot<token>/sendPhoto"), which PTB wraps and re-raises: the
+      token is scrubbed from the message and the aiohttp exception is not chained. A refused
+      or reset connection is a network error again, not a timeout.
+    - aiohttp has no write timeout (httpx_aiohttp maps pool → connect, connect, read): a
+      request that has no answer within pool + write + read seconds (PTB's per-request values,
+      media_write_timeout for uploads) fails as httpx.WriteTimeout, which PTB turns into TimedOut.
+    - its ClientSession is made on first use and closed with the client; PTB rebuilds its
+      httpx client on a re-initialize, reusing this transport: a closed session is replaced.
+    """
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if getattr(self.client, "closed", False):
+            self.client = None
+        timeout = request.extensions.get("timeout", {})
+        parts = [timeout.get(name) for name in ("pool", "write", "read")]
+        budget = None if None in parts else sum(parts)
+        try:
+            async with asyncio.timeout(budget):
+                return await super().handle_async_request(request)
+        except TimeoutError:
+            raise httpx.WriteTimeout(f"no answer within {budget} s", request=request) from None
+        except httpx.RequestError as exc:
+            cause = exc.__cause__
+            kind = type(exc)
+            if isinstance(cause, aiohttp.ClientConnectionError) and not isinstance(cause, TimeoutError):
+                # httpx_aiohttp maps every connection error to ConnectTimeout, and PTB's polling
+                # loop retries a timeout at once: a refused connection would spin.
+                kind = httpx.ConnectError if isinstance(cause, aiohttp.ClientConnectorError) else httpx.NetworkError
+            name = type(cause).__name__ if cause is not None else kind.__name__
+            raise kind(f"{name}: {_TOKEN_IN_URL.sub('/bot***/', str(exc))}", request=request) from None
 
 
 async def on_startup(app: Application) -> None:

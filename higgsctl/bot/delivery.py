@@ -9,16 +9,28 @@ paid result must never be lost. Inside one process a set of in-flight ids keeps 
 own task and the notifier's sweep from sending the same result twice, and a result already
 claimed in the database is never sent again; so a restart only re-sends what was never
 confirmed as sent.
+
+Progress never waits on Telegram. The engine awaits ``on_event`` between its own steps
+(submit, poll, download), and every Bot API call with a chat_id waits its turn in
+AIORateLimiter's queue (~30 calls/s for the whole bot): ``on_event`` only records the job's
+newest state, and one background task per job draws it. That task edits the status message
+at most once every ``EDIT_EVERY`` seconds (intermediate states coalesce; the newest is always
+drawn) and keeps the upload_photo chat action alive (one per chat every ``ACTION_EVERY``
+seconds, skipped while the bot's own calls queue up: it is decoration, the status message
+says the same). The result goes first: ``deliver`` stops the job's task, sends the photo and
+the file, and only then edits the status message to its final text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable
+from typing import Awaitable, Iterator
 
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -35,7 +47,9 @@ log = logging.getLogger("higgsctl.bot.delivery")
 PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto limits
 PHOTO_MAX_SIDES = 10000  # width + height
 PHOTO_MAX_RATIO = 20
-ACTION_EVERY = 4.5  # a chat action shows for about 5 s
+ACTION_EVERY = 5.0  # a chat action shows for 5 s; at most one per chat in that time
+EDIT_EVERY = 4.0  # seconds between two edits of one job's status message; states in between coalesce
+ACTION_BUSY = 20  # our Telegram calls in flight beyond which a chat action is skipped (~2/3 s of pacing)
 RETRY_BASE = 5.0  # seconds before the sweep retries a failed delivery; doubles per failure, at most 5 min
 
 
@@ -46,6 +60,30 @@ class Target:
     lang: str
 
 
+@dataclass
+class Progress:
+    """A running job's newest state (set by ``on_event``) and the task that draws it."""
+
+    status: str
+    detail: str | None
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task | None = None
+    chat_id: int | None = None
+    drawn: str | None = None  # the text last sent (or tried: a refused edit is not repeated)
+    edited_at: float = -math.inf  # loop time when that edit ended
+    started: bool = False
+    ended: bool = False
+
+    def end(self) -> None:
+        """Stop the task: cancel it mid-call (a queued edit or chat action leaves the rate
+        limiter's queue), or, before it ran, let it return at once (a coroutine cancelled
+        before its first step is never awaited)."""
+        self.ended = True
+        self.wake.set()
+        if self.task is not None and self.started:
+            self.task.cancel()
+
+
 class Delivery:
     def __init__(self, app: Application, engine: Engine) -> None:
         self.app = app
@@ -53,7 +91,9 @@ class Delivery:
         self.stopping = False
         self.retry_base = RETRY_BASE
         self.tasks: set[asyncio.Task] = set()
-        self._actions: dict[int, asyncio.Task] = {}
+        self._progress: dict[int, Progress] = {}
+        self._action_due: dict[int, float] = {}  # chat id -> loop time its next chat action may go
+        self._busy = 0  # our Telegram calls in flight (waiting in the rate limiter or on the wire)
         self._targets: dict[int, Target] = {}
         self._shown: dict[int, str] = {}
         self._delivering: set[int] = set()
@@ -62,12 +102,17 @@ class Delivery:
 
     # --- running jobs ----------------------------------------------------------------
 
-    def launch(self, generation_id: int) -> None:
-        """Run a created job in the background; never awaited by a handler."""
-        if self.stopping:  # left pending in the database: the next start resumes it
-            return
+    def launch(self, generation_id: int, target: Target | None = None) -> bool:
+        """Run a created job in the background; never awaited by a handler. ``target``: where
+        its status message is (saves looking it up). The job's first event draws that message.
+        False when stopping: the job stays pending in the database and the next start resumes it."""
+        if self.stopping:
+            return False
+        if target is not None:
+            self._targets[generation_id] = target
         job = self.engine.generations.execute(generation_id, self.on_event, keep_on_interrupt=True)
         self._spawn(self._follow(job), f"bot-generation-{generation_id}")
+        return True
 
     async def resume(self) -> int:
         """Finish what a previous process left running; each resumed job delivers as usual."""
@@ -81,12 +126,14 @@ class Delivery:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    def _spawn(self, coro, name: str) -> None:
+    def _spawn(self, coro, name: str) -> asyncio.Task:
         # Application.create_task routes errors to the error handler, but only while running.
         if self.app.running:
-            self._track(self.app.create_task(coro, name=name))
+            task = self.app.create_task(coro, name=name)
         else:
-            self._track(asyncio.create_task(self._logged(coro), name=name))
+            task = asyncio.create_task(self._logged(coro), name=name)
+        self._track(task)
+        return task
 
     async def _logged(self, coro) -> None:
         try:
@@ -102,25 +149,98 @@ class Delivery:
         """Shut down: jobs already generating stay open and resume on the next start (the
         engine cancels a queued one upstream and releases its hold)."""
         self.stopping = True
-        tasks = [*self.tasks, *self._actions.values()]
+        drawing = {p.task for p in self._progress.values() if p.task is not None}
+        for progress in self._progress.values():
+            progress.end()
+        tasks = list(self.tasks)  # the jobs with their deliveries, and the progress tasks
         for task in tasks:
-            task.cancel()
+            if task not in drawing:
+                task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # A status edit not drawn yet is not lost: a resumed job emits its state again.
+        self._progress.clear()
 
     # --- progress --------------------------------------------------------------------
 
-    async def on_event(self, event: JobEvent) -> None:
-        target = await self._target(event.generation_id)
+    def on_event(self, event: JobEvent) -> None:
+        """The engine calls this between a job's steps: record the state, never wait on Telegram."""
+        gid = event.generation_id
+        if event.terminal:  # deliver() renders the outcome, after the result
+            progress = self._progress.get(gid)
+            if progress is not None:
+                progress.end()  # deliver() waits for it to end
+            return
+        if self.stopping:
+            return
+        progress = self._progress.get(gid)
+        if progress is None:
+            progress = self._progress[gid] = Progress(event.status, event.detail)
+        else:
+            progress.status, progress.detail = event.status, event.detail
+        if progress.task is None or progress.task.done():
+            progress.task = self._spawn(self._draw(gid, progress), f"bot-progress-{gid}")
+        else:
+            progress.wake.set()
+
+    async def _draw(self, generation_id: int, progress: Progress) -> None:
+        """A job's progress task: the newest state on its status message (at most one edit per
+        EDIT_EVERY seconds) and the chat action (per chat, every ACTION_EVERY seconds)."""
+        progress.started = True
+        if progress.ended:
+            return
+        target = await self._target(generation_id)
         if target is None:
             return
-        if event.terminal:  # deliver() renders the outcome
-            self._stop_action(event.generation_id)
+        progress.chat_id = target.chat_id
+        loop = asyncio.get_running_loop()
+        while not progress.ended:
+            now = loop.time()
+            key = "st_pending_wait" if progress.status == "pending" and progress.detail else f"st_{progress.status}"
+            text = t(target.lang, key, id=generation_id)
+            changed = target.message_id is not None and text != progress.drawn
+            if changed and now >= progress.edited_at + EDIT_EVERY:
+                progress.drawn = text
+                await self._show(generation_id, target, text,
+                                 keyboards.job_status(target.lang, generation_id, progress.status))
+                progress.edited_at = loop.time()
+                continue
+            action_due = self._action_due.get(target.chat_id, -math.inf)
+            if now >= action_due:
+                self._action_due[target.chat_id] = now + ACTION_EVERY
+                if self._busy < ACTION_BUSY:  # else Telegram is the bottleneck: it would only delay results
+                    await self._send_action(target.chat_id)
+                continue
+            wake_at = min(action_due, progress.edited_at + EDIT_EVERY) if changed else action_due
+            progress.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wake_at - now):  # a new state wakes us early
+                    await progress.wake.wait()
+
+    async def _send_action(self, chat_id: int) -> None:
+        try:
+            with self._calling():
+                await self.app.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+        except TelegramError as exc:
+            log.debug("chat action failed: %s", exc)
+
+    async def _end_progress(self, generation_id: int) -> None:
+        """Stop a job's progress task (edits and chat action) and wait until it has ended."""
+        progress = self._progress.pop(generation_id, None)
+        if progress is None or progress.task is None:
             return
-        self._start_action(event.generation_id, target.chat_id)
-        key = "st_pending_wait" if event.status == "pending" and event.detail else f"st_{event.status}"
-        text = t(target.lang, key, id=event.generation_id)
-        markup = keyboards.job_status(target.lang, event.generation_id, event.status)
-        await self._show(event.generation_id, target, text, markup)
+        progress.end()
+        await asyncio.gather(progress.task, return_exceptions=True)
+        chat = progress.chat_id
+        if chat is not None and not any(p.chat_id == chat for p in self._progress.values()):
+            self._action_due.pop(chat, None)
+
+    @contextlib.contextmanager
+    def _calling(self) -> Iterator[None]:
+        self._busy += 1
+        try:
+            yield
+        finally:
+            self._busy -= 1
 
     async def _target(self, generation_id: int) -> Target | None:
         target = self._targets.get(generation_id)
@@ -140,8 +260,9 @@ class Delivery:
         if self._shown.get(generation_id) == text:
             return True
         try:
-            await self.app.bot.edit_message_text(text, chat_id=target.chat_id, message_id=target.message_id,
-                                                 reply_markup=markup)
+            with self._calling():
+                await self.app.bot.edit_message_text(text, chat_id=target.chat_id, message_id=target.message_id,
+                                                     reply_markup=markup)
         except BadRequest as exc:
             if "not modified" not in exc.message:
                 log.info("generation %s: status message not edited: %s", generation_id, exc.message)
@@ -151,23 +272,6 @@ class Delivery:
             return False
         self._shown[generation_id] = text
         return True
-
-    def _start_action(self, generation_id: int, chat_id: int) -> None:
-        if generation_id not in self._actions and not self.stopping:
-            self._actions[generation_id] = asyncio.create_task(self._keep_action(chat_id))
-
-    def _stop_action(self, generation_id: int) -> None:
-        task = self._actions.pop(generation_id, None)
-        if task is not None:
-            task.cancel()
-
-    async def _keep_action(self, chat_id: int) -> None:
-        while True:
-            try:
-                await self.app.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-            except TelegramError as exc:
-                log.debug("chat action failed: %s", exc)
-            await asyncio.sleep(ACTION_EVERY)  # pacing a background indicator, not waiting on a result
 
     # --- delivering ------------------------------------------------------------------
 
@@ -183,7 +287,11 @@ class Delivery:
         self._delivering.add(generation_id)
         try:
             generation = await db(self.engine.generations.get, generation_id)
-            if generation.delivered_at is not None or generation.status not in TERMINAL:
+            if generation.status not in TERMINAL:
+                return
+            await self._end_progress(generation_id)  # no progress edit or chat action after the outcome
+            if generation.delivered_at is not None:
+                self._forget(generation_id)
                 return
             if generation.chat_id is not None:
                 try:
@@ -201,7 +309,6 @@ class Delivery:
             self._forget(generation_id)
         finally:
             self._delivering.discard(generation_id)
-            self._stop_action(generation_id)
 
     def _forget(self, generation_id: int) -> None:
         for cache in (self._targets, self._shown, self._sent, self._retry_at):
@@ -211,13 +318,14 @@ class Delivery:
         gid = generation.id
         target = await self._target(gid)
         balance = await db(self.engine.credits.balance, generation.user_id)
-        if generation.status == "completed":
-            await self._show(gid, target, t(target.lang, "st_completed", id=gid))
+        if generation.status == "completed":  # the result first, then the status message says done
             await self.send_result(generation, target.lang, balance, self._sent.setdefault(gid, set()))
+            await self._show(gid, target, t(target.lang, "st_completed", id=gid))
             return
         text = t(target.lang, f"st_{generation.status}", id=gid, cost=generation.cost, balance=balance)
         if not await self._show(gid, target, text):
-            await self.app.bot.send_message(generation.chat_id, text)
+            with self._calling():
+                await self.app.bot.send_message(generation.chat_id, text)
 
     async def send_result(self, generation: Generation, lang: str, balance: int, sent: set[str] | None = None,
                           chat_id: int | None = None) -> None:
@@ -229,23 +337,26 @@ class Delivery:
                     aspect=generation.aspect_ratio, id=generation.id, cost=generation.cost, balance=balance)
         paths = [self.engine.store.inside(Path(p)) for p in generation.result_files]
         if not paths or not all(p.is_file() for p in paths):
-            await self.app.bot.send_message(chat_id, t(lang, "file_gone", id=generation.id))
+            with self._calling():
+                await self.app.bot.send_message(chat_id, t(lang, "file_gone", id=generation.id))
             return
         for index, path in enumerate(paths):
             if f"photo{index}" not in sent:
                 photo = await asyncio.to_thread(photo_bytes, path)
                 first = index == 0  # the caption and the buttons go under the first photo
                 try:
-                    await self.app.bot.send_photo(chat_id, photo, caption=caption if first else None,
-                                                  reply_markup=keyboards.result(lang, generation.id) if first else None)
+                    with self._calling():
+                        await self.app.bot.send_photo(chat_id, photo, caption=caption if first else None,
+                                                      reply_markup=keyboards.result(lang, generation.id) if first else None)
                 except BadRequest as exc:  # the preview is refused: the file below still carries the result
                     log.warning("generation %s: photo refused (%s); sending the file only", generation.id, exc.message)
                 sent.add(f"photo{index}")
             if f"file{index}" not in sent:
                 data = await asyncio.to_thread(path.read_bytes)
                 name = f"higgsfield-{generation.id}-{index + 1}{path.suffix}"
-                await self.app.bot.send_document(chat_id, data, filename=name,
-                                                 caption=t(lang, "original_caption", id=generation.id))
+                with self._calling():
+                    await self.app.bot.send_document(chat_id, data, filename=name,
+                                                     caption=t(lang, "original_caption", id=generation.id))
                 sent.add(f"file{index}")
 
 

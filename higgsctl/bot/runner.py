@@ -67,9 +67,12 @@ async def start_bot(settings: Settings, engine: Engine, *, notifier_interval: fl
     app = build_application(settings, engine, notifier_interval=notifier_interval, album_delay=album_delay)
     try:
         await app.initialize()
-    except InvalidToken:  # its message quotes the token
-        raise ConfigError("Telegram rejected the bot token.",
-                          hint="Check [telegram] token or HIGGSCTL_TELEGRAM_TOKEN (from @BotFather).") from None
+    except BaseException as exc:
+        await app.bot.shutdown()  # its HTTP clients (get_me failed: the application is not initialized)
+        if isinstance(exc, InvalidToken):  # its message quotes the token
+            raise ConfigError("Telegram rejected the bot token.",
+                              hint="Check [telegram] token or HIGGSCTL_TELEGRAM_TOKEN (from @BotFather).") from None
+        raise
     await app.start()  # before post_init, so resumed jobs are tasks of a running application
     await app.post_init(app)
     if webhook is not None:

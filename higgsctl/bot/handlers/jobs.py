@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from higgsctl.engine import GenerationRequest, HiggsctlError, InsufficientCredits, InvalidInput, NotFound, UserBlocked
 
 from .. import keyboards
+from ..delivery import Target
 from ..services import db
 from ..texts import t
 from .common import Context, Who, edit, expired, guarded, log, reply, set_wizard, wizard
@@ -35,11 +36,13 @@ async def start_generation(update: Update, who: Who, request: GenerationRequest)
         log.error("generation not started: %s", exc.message)
         await edit(bot, chat_id, message_id, t(who.lang, "unavailable"))
         return False
-    try:
-        await edit(bot, chat_id, message_id, t(who.lang, "st_pending", id=generation.id),
-                   keyboards.job_status(who.lang, generation.id, "pending"))
-    finally:
-        s.delivery.launch(generation.id)  # the credits are held: run it whatever Telegram does
+    # The credits are held: run it before anything else can fail. The job's first event draws
+    # the status message ("starting", with Cancel) from its own task; editing it here too would
+    # only repeat that edit (a wasted "message is not modified") behind Telegram's pacing.
+    target = Target(chat_id, message_id, who.lang) if chat_id is not None else None
+    if not s.delivery.launch(generation.id, target):
+        # stopping: the job stays pending and the next start resumes it
+        await edit(bot, chat_id, message_id, t(who.lang, "st_pending", id=generation.id))
     return True
 
 
