@@ -99,13 +99,19 @@ class Generations:
 
     def _hold(self, checked: CheckedRequest) -> Generation:
         request = checked.request
-        references = [self.store.relative(self._own_copy(request.user_id, r.path)) for r in checked.references]
-        return self.credits.hold(
+        paths = [self._own_copy(request.user_id, r.path) for r in checked.references]
+        generation = self.credits.hold(
             request.user_id, checked.cost,
             model=request.model, prompt=checked.prompt, aspect_ratio=request.aspect_ratio,
-            references=references, source=request.source, chat_id=request.chat_id,
+            references=[self.store.relative(p) for p in paths], source=request.source, chat_id=request.chat_id,
             status_message_id=request.status_message_id, idempotency_key=uuid.uuid4().hex,
         )
+        if paths:  # paid for: the uploads move on to `used` (as in the old bot); a crash
+            # between these two steps is covered by FileStore.locate.
+            moved = [self.store.relative(p) for p in self.store.retire_uploads(request.user_id, paths)]
+            self.update(generation.id, references=moved)
+            generation.references = moved
+        return generation
 
     def _own_copy(self, user_id: int, path: Path) -> Path:
         """References must live in the store so a resumed job can still upload them."""

@@ -142,7 +142,7 @@ class Job:
         return urls
 
     async def upload(self, relative: str) -> str:
-        path = self.s.store.inside(Path(relative))
+        path = await asyncio.to_thread(self.s.store.locate, relative)
         if not path.is_file():
             raise InvalidInput(f"Reference {path.name} is gone from the file store.")
         data = await asyncio.to_thread(path.read_bytes)

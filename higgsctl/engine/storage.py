@@ -47,6 +47,16 @@ class FileStore:
             raise InvalidInput(f"Path {str(path)!r} is outside the file store.")
         return resolved
 
+    def locate(self, relative: str | Path) -> Path:
+        """A stored file by its recorded path; an upload recorded just before it was moved
+        to ``used`` is found there."""
+        path = self.inside(Path(relative))
+        if not path.exists() and path.parent.name == "last_uploads":
+            moved = path.parent.with_name("used") / path.name
+            if moved.exists():
+                return moved
+        return path
+
     def relative(self, path: Path) -> str:
         return self.inside(path).relative_to(self.root).as_posix()
 

@@ -282,3 +282,19 @@ async def test_cancel_while_waiting_for_a_local_slot(settings, sandbox):
         await busy
     assert engine.credits.balance(1) == 10000
     await engine.aclose()
+
+
+async def test_references_move_to_used_once_paid_for(gen_engine, settings):
+    """As in the old bot: a user's uploads wait in last_uploads and move to used when a
+    generation takes them; the job still finds them (also when the record lags the move)."""
+    store = gen_engine.store
+    uploads = [store.save_upload(1, png(store.root.parent, f"r{i}.png").read_bytes(), f"r{i}.png") for i in range(2)]
+    generation = await gen_engine.generations.create(
+        GenerationRequest(1, "nano-banana", "with refs", "1:1", references=tuple(uploads)))
+    assert all("/used/" in r for r in generation.references)
+    assert list(store.user_dir(1, "last_uploads").iterdir()) == []
+    # A crash between the move and the record update: the recorded last_uploads path is stale.
+    stale = [r.replace("/used/", "/last_uploads/") for r in generation.references]
+    assert store.locate(stale[0]) == store.inside(generation.references[0])
+    done = await gen_engine.generations.execute(generation.id)
+    assert done.status == "completed"
