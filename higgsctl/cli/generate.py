@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,8 @@ def generate(
     _confirm(plan, yes)
     import asyncio
 
-    result = asyncio.run(run_generate(settings, plan.requests, sandbox=sandbox, service_time=service_time))
+    with _run_lock(settings, exclusive=False):
+        result = asyncio.run(run_generate(settings, plan.requests, sandbox=sandbox, service_time=service_time))
     files = {row["id"]: _deliver(row["files"], out) for row in result.rows}
     if json_out:
         render.print_json(_document(result, files))
@@ -147,6 +149,24 @@ async def run_generate(settings: Settings, requests: list[GenerationRequest], *,
     return Result(rows, balance, interrupted, kept)
 
 
+@contextlib.contextmanager
+def _run_lock(settings: Settings, *, exclusive: bool):
+    """`generate` runs share a lock; `resume` needs it alone, so it never takes over jobs
+    that a live run is still driving."""
+    import fcntl
+
+    from higgsctl.engine import InvalidInput
+
+    path = settings.data_dir / "cli-run.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+        except BlockingIOError:
+            raise InvalidInput("A `higgsctl generate` is still running.", hint="Resume once it has finished.") from None
+        yield
+
+
 def _cancel_on_termination() -> None:
     """SIGTERM / SIGHUP (kill, a closed terminal) do what Ctrl-C does: queued requests are
     canceled and their credits released, instead of the process dying with holds open."""
@@ -173,7 +193,8 @@ def resume(
     import asyncio
 
     settings = load_settings(log_to_file=True)
-    result = asyncio.run(_resume(settings, sandbox))
+    with _run_lock(settings, exclusive=True):
+        result = asyncio.run(_resume(settings, sandbox))
     if not result.rows:
         render.note("Nothing to resume.")
         return

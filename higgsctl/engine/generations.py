@@ -108,9 +108,12 @@ class Generations:
         )
         if paths:  # paid for: the uploads move on to `used` (as in the old bot); a crash
             # between these two steps is covered by FileStore.locate.
-            moved = [self.store.relative(p) for p in self.store.retire_uploads(request.user_id, paths)]
-            self.update(generation.id, references=moved)
-            generation.references = moved
+            try:
+                moved = [self.store.relative(p) for p in self.store.retire_uploads(request.user_id, paths)]
+                self.update(generation.id, references=moved)
+                generation.references = moved
+            except Exception:  # the hold is committed: the caller must get its generation
+                log.warning("generation %s: could not move its uploads to used", generation.id, exc_info=True)
         return generation
 
     def _own_copy(self, user_id: int, path: Path) -> Path:
@@ -165,8 +168,14 @@ class Generations:
         return canceled
 
     def claim_submit(self, generation_id: int) -> bool:
-        """Mark the submit as under way, if the job is still active. False: it was canceled."""
-        return bool(fastsql.update(Generation, generation_id, _STILL_ACTIVE, ACTIVE, submitted_at=utcnow()))
+        """Mark the submit as under way, if the job is still active and nobody submitted it.
+        False: it was canceled, or another process holds its request."""
+        return bool(fastsql.update(
+            Generation, generation_id, f"{_STILL_ACTIVE} AND request_id IS NULL", ACTIVE, submitted_at=utcnow()))
+
+    def store_reference_urls(self, generation_id: int, urls: list[str]) -> Generation:
+        fastsql.update(Generation, generation_id, "reference_urls IS NULL", (), reference_urls=urls)
+        return self.get(generation_id)
 
     def cancel_unsubmitted(self, generation_id: int) -> bool:
         """End a job as canceled (releasing its hold) only if its submit never started."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from .errors import ConcurrencyLimitError, HiggsctlError, HiggsfieldError, InvalidInput
-from .events import TERMINAL, EventHandler, JobEvent
+from .events import ACTIVE, TERMINAL, EventHandler, JobEvent
 from .higgsfield import Status
 from .models import Generation, utcnow
 from .requests import CONTENT_TYPES
@@ -31,6 +31,8 @@ class Job:
         self.g = generation
         self.on_event = on_event
         self.keep_on_interrupt = keep_on_interrupt
+        # A submit was sent whose outcome we may not know (by us, or by a process that died).
+        self.maybe_created = generation.submitted_at is not None and generation.request_id is None
         self.wakeup = asyncio.Event()
         self.deadline = time.monotonic() + service.settings.higgsfield.generation_timeout
         if generation.submitted_at is not None:  # resumed: the timeout counts from the submit
@@ -90,6 +92,10 @@ class Job:
         return True
 
     async def submit(self) -> bool:
+        """Submit the job; True when there is a request to follow."""
+        self.g = await self.reload()  # another process (a resume) may have submitted it meanwhile
+        if self.g.request_id is not None:
+            return self.g.status in ACTIVE
         spec = self.s.settings.model(self.g.model)
         urls = await self.reference_urls()
         if self.canceled():
@@ -100,15 +106,18 @@ class Job:
         # From here on the request may exist upstream: a cancel from elsewhere must no longer
         # settle the job as unsubmitted. The row decides who wins.
         if not await self.s.run_db(self.s.claim_submit, self.g.id):
-            self.g = await self.reload()
+            self.g = await self.reload()  # canceled elsewhere, or submitted by another process
             await self.emit(self.g.status, self.g.error)
-            return False
+            return self.g.status in ACTIVE and self.g.request_id is not None
         delay = 1.0
         while True:
             try:
+                self.maybe_created = True
                 status = await self.s.client.submit(application, arguments, idempotency_key=self.g.idempotency_key)
                 break
             except HiggsfieldError as exc:
+                if isinstance(exc, ConcurrencyLimitError):
+                    self.maybe_created = False  # refused outright: nothing exists upstream
                 if not exc.retryable:
                     await self.end("failed", exc.message)
                     return False
@@ -137,9 +146,9 @@ class Job:
             return list(self.g.reference_urls or [])
         await self.set_status("uploading")
         urls = [await self.upload(path) for path in self.g.references]
-        await self.s.run_db(self.s.update, self.g.id, reference_urls=urls)
-        self.g.reference_urls = urls
-        return urls
+        # The first stored set wins, should another process have uploaded them too.
+        self.g = await self.s.run_db(self.s.store_reference_urls, self.g.id, urls)
+        return list(self.g.reference_urls or urls)
 
     async def upload(self, relative: str) -> str:
         path = await asyncio.to_thread(self.s.store.locate, relative)
@@ -206,7 +215,7 @@ class Job:
         current = await self.reload()
         if current.status in TERMINAL:
             return
-        if current.submitted_at is None:
+        if current.submitted_at is None or (current.request_id is None and not self.maybe_created):
             await self.end("canceled", "interrupted before submission")
             return
         if self.keep_on_interrupt or current.request_id is None:

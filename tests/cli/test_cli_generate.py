@@ -281,3 +281,17 @@ def test_resume_finishes_a_job_an_earlier_run_left_open(cli, engine):
     assert (finished.status, finished.charge) == ("completed", "captured")
     assert engine.credits.balance(operator.id) == 9950
     assert cli("resume").stderr.strip() == "Nothing to resume."
+
+
+def test_resume_refuses_while_a_generate_is_running(cli, settings):
+    """Jobs a live `generate` drives are not taken over by `resume`."""
+    import fcntl
+
+    from higgsctl.engine import load_settings
+
+    path = load_settings().data_dir / "cli-run.lock"
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)  # what a running `generate` holds
+        result = cli("resume")
+    assert result.exit_code == 2
+    assert "still running" in result.stderr

@@ -298,3 +298,47 @@ async def test_references_move_to_used_once_paid_for(gen_engine, settings):
     assert store.locate(stale[0]) == store.inside(generation.references[0])
     done = await gen_engine.generations.execute(generation.id)
     assert done.status == "completed"
+
+
+async def test_interrupt_while_the_account_refuses_submits_releases(settings, sandbox):
+    """Every submit is refused ("concurrency limit"): nothing exists upstream, so Ctrl-C /
+    SIGTERM must cancel the job and release its hold rather than keep it for a resume."""
+    engine = Engine(fast(settings, sandbox))
+    engine.users.register(1)
+    sandbox.options.fault = "concurrency"
+    generation = await engine.generations.create(GenerationRequest(1, "nano-banana", "refused", "1:1"))
+    task = asyncio.create_task(engine.generations.execute(generation.id))
+    async with asyncio.timeout(10):
+        while sandbox.stats.submit_attempts < 2:
+            await asyncio.sleep(0.02)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    row = engine.generations.get(generation.id)
+    assert (row.status, row.charge, len(sandbox.requests)) == ("canceled", "released", 0)
+    await engine.aclose()
+
+
+async def test_a_resume_never_resubmits_a_job_a_live_process_is_driving(settings, sandbox, tmp_path):
+    """Process B resumes a job that process A waits to submit: A must follow B's request,
+    not re-upload and re-submit (which Higgsfield refuses with 422 for a changed body)."""
+    s = fast(settings, sandbox)
+    a, b = Engine(s), Engine(s)  # two processes on one database
+    a.users.register(1)
+    generation = await a.generations.create(GenerationRequest(
+        1, "seedream-4.5", "shared", "1:1", references=(png(tmp_path),), source="cli"))
+    a.generations._slots = asyncio.Semaphore(0)  # A's slots are busy with other jobs
+    waiting = asyncio.Event()
+    job_a = asyncio.create_task(a.generations.execute(
+        generation.id, lambda e: e.detail == "waiting for a free slot" and waiting.set()))
+    await asyncio.wait_for(waiting.wait(), 5)
+    [job_b] = await b.generations.resume_unfinished(source="cli")
+    async with asyncio.timeout(10):
+        while b.generations.get(generation.id).request_id is None:
+            await asyncio.sleep(0.02)
+    a.generations.slots.release()  # A goes on with this job
+    ra, rb = await asyncio.gather(job_a, job_b)
+    assert (ra.status, rb.status) == ("completed", "completed")
+    assert sandbox.stats.submits == 1 and sandbox.stats.uploads == 1
+    assert a.credits.balance(1) == 9950 and a.credits.discrepancies() == []
+    await a.aclose()
+    await b.aclose()
