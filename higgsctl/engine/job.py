@@ -215,12 +215,13 @@ class Job:
         current = await self.reload()
         if current.status in TERMINAL:
             return
+        if self.keep_on_interrupt:
+            return  # a service restarting: the next resume_unfinished carries every open job on
         if current.submitted_at is None or (current.request_id is None and not self.maybe_created):
             await self.end("canceled", "interrupted before submission")
             return
-        if self.keep_on_interrupt or current.request_id is None:
-            # Submitted (or the submit's answer is unknown): the next resume_unfinished
-            # follows it, repeating the submit under the same key if needed. The hold stays.
+        if current.request_id is None:
+            # The submit's answer is unknown: the next resume repeats it under the same key.
             return
         if current.status == "queued":
             try:
