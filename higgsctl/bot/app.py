@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import re
+import urllib.parse
 
 import aiohttp
 import httpx
@@ -76,13 +77,27 @@ def telegram_request(pool_size: int, **timeouts: float) -> HTTPXRequest:
 _TOKEN_IN_URL = re.compile(r"/(file/)?bot[^/\s]+/", re.IGNORECASE)
 
 
+def scrub(text: str, request: httpx.Request | None = None) -> str:
+    """``text`` without the bot token: the token of ``request``'s URL anywhere (any case,
+    URL-encoded too), and any ``/bot<...>/`` path segment."""
+    if request is not None:
+        match = _TOKEN_IN_URL.search(request.url.raw_path.decode("ascii", "replace"))
+        if match:
+            token = match.group(0).strip("/").removeprefix("file/")[3:]
+            for form in {token, urllib.parse.unquote(token), urllib.parse.quote(urllib.parse.unquote(token), safe="")}:
+                if len(form) >= 8:
+                    text = re.sub(re.escape(form), "***", text, flags=re.IGNORECASE)
+    return _TOKEN_IN_URL.sub(lambda m: f"/{m.group(1) or ''}bot***/", text)
+
+
 class ScrubbedAiohttpTransport(AiohttpTransport):
     """httpx_aiohttp's transport, with three fixes for the Bot API:
 
     - aiohttp puts the full URL, bot token included, in some error messages ("Connection
       timeout to host http://…/bot<token>/sendPhoto"), which PTB wraps and re-raises: the
       token is scrubbed from the message and the aiohttp exception is not chained. A refused
-      or reset connection is a network error again, not a timeout.
+      or reset connection is a network error again, not a timeout; an aiohttp error that
+      httpx_aiohttp doesn't map (a malformed response) is a protocol error.
     - aiohttp has no write timeout (httpx_aiohttp maps pool → connect, connect, read): a
       request that has no answer within pool + write + read seconds (PTB's per-request values,
       media_write_timeout for uploads) fails as httpx.WriteTimeout, which PTB turns into TimedOut.
@@ -109,7 +124,10 @@ class ScrubbedAiohttpTransport(AiohttpTransport):
                 # loop retries a timeout at once: a refused connection would spin.
                 kind = httpx.ConnectError if isinstance(cause, aiohttp.ClientConnectorError) else httpx.NetworkError
             name = type(cause).__name__ if cause is not None else kind.__name__
-            raise kind(f"{name}: {_TOKEN_IN_URL.sub('/bot***/', str(exc))}", request=request) from None
+            raise kind(f"{name}: {scrub(str(exc), request)}", request=request) from None
+        except aiohttp.ClientError as exc:  # not mapped by httpx_aiohttp (e.g. a malformed response)
+            raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {scrub(str(exc), request)}",
+                                            request=request) from None
 
 
 async def on_startup(app: Application) -> None:

@@ -30,7 +30,8 @@ import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Iterator
+from typing import Iterator
+from urllib.parse import urlsplit
 
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -51,6 +52,22 @@ ACTION_EVERY = 5.0  # a chat action shows for 5 s; at most one per chat in that 
 EDIT_EVERY = 4.0  # seconds between two edits of one job's status message; states in between coalesce
 ACTION_BUSY = 20  # our Telegram calls in flight beyond which a chat action is skipped (~2/3 s of pacing)
 RETRY_BASE = 5.0  # seconds before the sweep retries a failed delivery; doubles per failure, at most 5 min
+RETRY_MAX = 300.0
+DOCUMENT_MAX_MB = 50  # sendDocument upload limit of api.telegram.org
+LOCAL_DOCUMENT_MAX_MB = 2000  # ... and of a local Bot API server
+TELEGRAM_API_HOST = "api.telegram.org"
+
+
+def document_limit(api_base_url: str) -> int:
+    """The largest file (bytes) sendDocument takes: 50 MB on Telegram's own Bot API server,
+    2000 MB on a local one (any other api_base_url)."""
+    host = (urlsplit(api_base_url).hostname or "").lower()
+    return (DOCUMENT_MAX_MB if host == TELEGRAM_API_HOST else LOCAL_DOCUMENT_MAX_MB) * 1024 * 1024
+
+
+def too_large(exc: TelegramError) -> bool:
+    """Telegram's 413 (PTB raises it as a NetworkError): retrying the same upload can't help."""
+    return "entity too large" in str(exc).lower()
 
 
 @dataclass
@@ -89,7 +106,8 @@ class Delivery:
         self.app = app
         self.engine = engine
         self.stopping = False
-        self.retry_base = RETRY_BASE
+        self.retry_base = RETRY_BASE  # also the first wait before a failed job task is followed again
+        self.document_max_bytes = document_limit(engine.settings.telegram.api_base_url)
         self.tasks: set[asyncio.Task] = set()
         self._progress: dict[int, Progress] = {}
         self._action_due: dict[int, float] = {}  # chat id -> loop time its next chat action may go
@@ -110,17 +128,16 @@ class Delivery:
             return False
         if target is not None:
             self._targets[generation_id] = target
-        job = self.engine.generations.execute(generation_id, self.on_event, keep_on_interrupt=True)
-        self._spawn(self._follow(job), f"bot-generation-{generation_id}")
+        self._spawn(self._follow(generation_id), f"bot-generation-{generation_id}")
         return True
 
     async def resume(self) -> int:
         """Finish what a previous process left running; each resumed job delivers as usual."""
-        jobs = await self.engine.generations.resume_unfinished(self.on_event, source="bot", keep_on_interrupt=True)
-        for job in jobs:
-            self._track(job)
-            self._spawn(self._follow(job), f"bot-{job.get_name()}")
-        return len(jobs)
+        pending = await db(self.engine.generations.unfinished, "bot")
+        resumed = sum(self.launch(g.id) for g in pending)
+        if resumed:
+            log.info("resuming %d unfinished generation(s)", resumed)
+        return resumed
 
     def _track(self, task: asyncio.Task) -> None:
         self.tasks.add(task)
@@ -141,9 +158,28 @@ class Delivery:
         except Exception as exc:
             log.error("background delivery task failed\n%s", redacted_traceback(exc, self.engine.settings))
 
-    async def _follow(self, job: Awaitable[Generation]) -> None:
-        generation = await job
-        await self.deliver(generation.id)
+    def _backoff(self, failures: int) -> float:
+        return min(RETRY_MAX, self.retry_base * 2 ** (failures - 1))
+
+    async def _follow(self, generation_id: int) -> None:
+        """Run the job to its end, then deliver it. A job task that raises (a bug, the database
+        locked while recording the outcome) is run again after a pause (RETRY_BASE doubling
+        to RETRY_MAX): ``execute`` resumes from the database, so the row is never left active,
+        its credits held, with nobody following it."""
+        failures = 0
+        while True:
+            try:
+                await self.engine.generations.execute(generation_id, self.on_event, keep_on_interrupt=True)
+                break
+            except Exception as exc:
+                failures += 1
+                delay = self._backoff(failures)
+                log.error("generation %s: job task failed; following it again in %.1f s\n%s", generation_id, delay,
+                          redacted_traceback(exc, self.engine.settings))
+                await asyncio.sleep(delay)
+                if self.stopping:  # the next start resumes it
+                    return
+        await self.deliver(generation_id)
 
     async def stop(self) -> None:
         """Shut down: jobs already generating stay open and resume on the next start (the
@@ -299,16 +335,26 @@ class Delivery:
                 except (Forbidden, BadRequest) as exc:  # the chat refuses it: retrying can't help
                     log.warning("generation %s: result not deliverable: %s", generation_id, exc.message)
                 except TelegramError as exc:  # network, timeouts, 5xx: stays unclaimed, retried later
-                    tries = self._retry_at.get(generation_id, (0, 0.0))[0] + 1
-                    delay = min(300.0, self.retry_base * 2 ** (tries - 1))
-                    self._retry_at[generation_id] = (tries, asyncio.get_running_loop().time() + delay)
-                    log.warning("generation %s: delivery failed (%s); will retry", generation_id, exc)
+                    delay = self._retry_later(generation_id)
+                    log.warning("generation %s: delivery failed (%s); will retry in %.1f s", generation_id, exc, delay)
+                    return
+                except Exception as exc:  # a bug, an unreadable file, the disk: logged, retried later
+                    delay = self._retry_later(generation_id)
+                    log.error("generation %s: delivery failed; will retry in %.1f s\n%s", generation_id, delay,
+                              redacted_traceback(exc, self.engine.settings))
                     return
             if not await db(self.engine.generations.mark_delivered, generation_id):
                 log.warning("generation %s: another process delivered it too", generation_id)
             self._forget(generation_id)
         finally:
             self._delivering.discard(generation_id)
+
+    def _retry_later(self, generation_id: int) -> float:
+        """Schedule the sweep's next try of a failed delivery (backing off); returns the delay."""
+        tries = self._retry_at.get(generation_id, (0, 0.0))[0] + 1
+        delay = self._backoff(tries)
+        self._retry_at[generation_id] = (tries, asyncio.get_running_loop().time() + delay)
+        return delay
 
     def _forget(self, generation_id: int) -> None:
         for cache in (self._targets, self._shown, self._sent, self._retry_at):
@@ -342,22 +388,51 @@ class Delivery:
             return
         for index, path in enumerate(paths):
             if f"photo{index}" not in sent:
-                photo = await asyncio.to_thread(photo_bytes, path)
-                first = index == 0  # the caption and the buttons go under the first photo
                 try:
-                    with self._calling():
-                        await self.app.bot.send_photo(chat_id, photo, caption=caption if first else None,
-                                                      reply_markup=keyboards.result(lang, generation.id) if first else None)
-                except BadRequest as exc:  # the preview is refused: the file below still carries the result
-                    log.warning("generation %s: photo refused (%s); sending the file only", generation.id, exc.message)
+                    photo = await asyncio.to_thread(photo_bytes, path)
+                except Exception as exc:  # Pillow can't read it: the file below still carries the result
+                    log.warning("generation %s: no photo preview of %s (%s: %s); sending the file only",
+                                generation.id, path.name, type(exc).__name__, exc)
+                    photo = None
+                first = index == 0  # the caption and the buttons go under the first photo
+                if photo is not None:
+                    try:
+                        with self._calling():
+                            await self.app.bot.send_photo(chat_id, photo, caption=caption if first else None,
+                                                          reply_markup=keyboards.result(lang, generation.id) if first else None)
+                    except BadRequest as exc:  # the preview is refused: the file below still carries the result
+                        log.warning("generation %s: photo refused (%s); sending the file only", generation.id, exc.message)
+                    except TelegramError as exc:
+                        if not too_large(exc):
+                            raise
+                        log.warning("generation %s: photo refused (%s); sending the file only", generation.id, exc)
                 sent.add(f"photo{index}")
             if f"file{index}" not in sent:
-                data = await asyncio.to_thread(path.read_bytes)
-                name = f"higgsfield-{generation.id}-{index + 1}{path.suffix}"
+                await self._send_file(generation, path, index, lang, chat_id)
+                sent.add(f"file{index}")
+
+    async def _send_file(self, generation: Generation, path: Path, index: int, lang: str, chat_id: int) -> None:
+        """The original file; one over the Bot API's upload limit (or refused as too large)
+        is replaced by a short note: it stays in the store, and retrying can't help."""
+        size = (await asyncio.to_thread(path.stat)).st_size
+        if size <= self.document_max_bytes:
+            data = await asyncio.to_thread(path.read_bytes)
+            name = f"higgsfield-{generation.id}-{index + 1}{path.suffix}"
+            try:
                 with self._calling():
                     await self.app.bot.send_document(chat_id, data, filename=name,
                                                      caption=t(lang, "original_caption", id=generation.id))
-                sent.add(f"file{index}")
+                return
+            except TelegramError as exc:
+                if not too_large(exc):
+                    raise
+                log.warning("generation %s: file %s refused as too large (%s)", generation.id, name, exc)
+        else:
+            log.warning("generation %s: file %s (%d bytes) is over the upload limit (%d bytes)",
+                        generation.id, path.name, size, self.document_max_bytes)
+        with self._calling():
+            await self.app.bot.send_message(chat_id, t(lang, "file_too_large", id=generation.id,
+                                                       size=max(1, math.ceil(size / (1024 * 1024)))))
 
 
 def photo_bytes(path: Path) -> bytes:

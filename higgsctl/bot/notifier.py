@@ -51,12 +51,21 @@ class Notifier:
 
     async def tick(self) -> None:
         services: Services = self.app.bot_data["higgsctl"]
+        # Each item on its own: one that fails (and is retried next sweep) never holds up the rest.
         for topup in await db(self.engine.topups.undelivered_decisions):
-            await announce_decision(services, topup)
+            try:
+                await announce_decision(services, topup)
+            except Exception as exc:
+                log.error("top-up #%s: decision not announced\n%s", topup.id,
+                          redacted_traceback(exc, self.engine.settings))
         delivery = services.delivery
         for generation in await db(self.engine.generations.undelivered, "bot"):
             if delivery.due(generation.id):
-                await delivery.deliver(generation.id)
+                try:
+                    await delivery.deliver(generation.id)
+                except Exception as exc:
+                    log.error("generation %s: delivery failed\n%s", generation.id,
+                              redacted_traceback(exc, self.engine.settings))
 
 
 async def announce_decision(services: Services, topup: TopUpRequest, actor_name: str | None = None) -> None:

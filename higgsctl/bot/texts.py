@@ -84,6 +84,7 @@ EN = {
     "result_caption": "{label} · {aspect} · #{id}\nCost: {cost} credits · Balance: {balance}",
     "original_caption": "Original file #{id}",
     "file_gone": "The file of generation #{id} is no longer stored.",
+    "file_too_large": "The original is too large to send here ({size} MB); it is stored as generation #{id}.",
     "other_aspect": "Another aspect ratio for generation #{id}:",
     "not_yours": "This isn't available to you.",
     # account
@@ -172,6 +173,7 @@ RU = {
     "result_caption": "{label} · {aspect} · #{id}\nСтоимость: {cost} кр. · Баланс: {balance}",
     "original_caption": "Оригинал #{id}",
     "file_gone": "Файл генерации #{id} больше не хранится.",
+    "file_too_large": "Оригинал слишком большой, чтобы отправить его сюда ({size} МБ); он сохранён как генерация #{id}.",
     "other_aspect": "Другой формат для генерации #{id}:",
     "not_yours": "Это вам недоступно.",
     "balance": "Баланс: {balance} кр. Одна картинка стоит {price} кр.",

@@ -21,7 +21,7 @@ def _again(generation: Generation, who: Who, aspect: str, chat_id: int, message_
     store = who.services.engine.store
     return GenerationRequest(
         user_id=who.id, model=generation.model, prompt=generation.prompt, aspect_ratio=aspect,
-        references=tuple(store.inside(Path(p)) for p in generation.references), source="bot",
+        references=tuple(store.locate(p) for p in generation.references), source="bot",
         chat_id=chat_id, status_message_id=message_id,
     )
 
