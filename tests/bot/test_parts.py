@@ -11,7 +11,7 @@ from PIL import Image
 
 from higgsctl.bot import keyboards
 from higgsctl.bot.app import build_application
-from higgsctl.bot.delivery import photo_bytes
+from higgsctl.bot.media import photo_bytes
 from higgsctl.bot.runner import _webhook_args
 from higgsctl.bot.texts import EN, RU, language_for, t
 from higgsctl.engine import ConfigError, Engine

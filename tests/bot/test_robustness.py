@@ -14,7 +14,7 @@ from telegram import Bot
 from telegram.error import NetworkError
 
 from higgsctl.bot.app import telegram_request
-from higgsctl.bot.delivery import DOCUMENT_MAX_MB, LOCAL_DOCUMENT_MAX_MB, document_limit
+from higgsctl.bot.media import DOCUMENT_MAX_MB, LOCAL_DOCUMENT_MAX_MB, document_limit
 from higgsctl.bot.handlers.results import _again
 
 from .harness import ALICE, TOKEN, Offline, Running, configure, emu, eventually, image, sandbox  # noqa: F401
