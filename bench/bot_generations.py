@@ -25,19 +25,19 @@ import hashlib
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
-import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.bot (the emulator) is not an installed package
+
+from generations import free_port, wait_until_up  # noqa: E402 - the engine bench beside this script
 
 TOKEN = "123456:BENCH-token-abcdefghijklmnopqrstuvwxyz"
 FIRST_USER = 10_000
@@ -125,24 +125,6 @@ poll_initial = 0.25
 poll_max = 0.25
 generation_timeout = 120
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/requests/x/status", timeout=1)
-        except urllib.error.HTTPError:
-            return  # any HTTP answer means it is listening
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("sandbox did not start")
 
 
 def proc_figures(pid: int) -> tuple[float, float]:
