@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 from collections import Counter, defaultdict
 from pathlib import Path
 
