@@ -127,20 +127,11 @@ async def run_generate(settings: Settings, requests: list[GenerationRequest], *,
     import asyncio
     from contextlib import AsyncExitStack
 
-    from higgsctl.engine import Engine
-
     from .render import JobProgress
 
     _cancel_on_termination()
     async with AsyncExitStack() as stack:
-        if sandbox:
-            from higgsctl.engine.sandbox import Sandbox
-            from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
-
-            sb = await stack.enter_async_context(Sandbox(sandbox_options(settings, service_time=service_time)))
-            settings = settings_for_sandbox(settings, sb)
-        engine = Engine(settings)
-        stack.push_async_callback(engine.aclose)
+        engine = await _open_engine(stack, settings, sandbox, service_time)
         with JobProgress(render.err()) as progress:
             generations, interrupted = await run_jobs(engine, requests, progress)
         rows = [_row(engine, g) for g in generations]
@@ -165,6 +156,21 @@ def _run_lock(settings: Settings, *, exclusive: bool):
         except BlockingIOError:
             raise InvalidInput("A `higgsctl generate` is still running.", hint="Resume once it has finished.") from None
         yield
+
+
+async def _open_engine(stack, settings: Settings, sandbox: bool, service_time: float = 2.0) -> Engine:
+    """The engine, behind an in-process sandbox when asked; both closed with ``stack``."""
+    from higgsctl.engine import Engine
+
+    if sandbox:
+        from higgsctl.engine.sandbox import Sandbox
+        from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+
+        sb = await stack.enter_async_context(Sandbox(sandbox_options(settings, service_time=service_time)))
+        settings = settings_for_sandbox(settings, sb)
+    engine = Engine(settings)
+    stack.push_async_callback(engine.aclose)
+    return engine
 
 
 def _cancel_on_termination() -> None:
@@ -209,20 +215,11 @@ async def _resume(settings: Settings, sandbox: bool) -> Result:
     import asyncio
     from contextlib import AsyncExitStack
 
-    from higgsctl.engine import Engine
-
     from .render import JobProgress
 
     _cancel_on_termination()
     async with AsyncExitStack() as stack:
-        if sandbox:
-            from higgsctl.engine.sandbox import Sandbox
-            from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
-
-            sb = await stack.enter_async_context(Sandbox(sandbox_options(settings)))
-            settings = settings_for_sandbox(settings, sb)
-        engine = Engine(settings)
-        stack.push_async_callback(engine.aclose)
+        engine = await _open_engine(stack, settings, sandbox)
         with JobProgress(render.err()) as progress:
             tasks = await engine.generations.resume_unfinished(progress, source="cli")
             interrupted = False

@@ -101,11 +101,3 @@ class Credits:
             .tuples()
         )
         return [(uid, balance, int(total)) for uid, balance, total in rows]
-
-
-def open_holds() -> list[Generation]:
-    """Generations whose credits are still held (unfinished work, or a crash before settling)."""
-    return list(Generation.select().where(Generation.charge == "held").order_by(Generation.id))
-
-
-__all__ = ["Credits", "open_holds"]

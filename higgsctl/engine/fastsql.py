@@ -71,11 +71,6 @@ def execute(sql: str, *params: Any) -> int:
     return db.execute_sql(sql, params).rowcount
 
 
-def column(model: type[Model], name: str, value: Any) -> Any:
-    """``value`` as the database stores it in ``model.name``."""
-    return model._meta.fields[name].db_value(value)
-
-
 def update(model: type[Model], row_id: int, where: str = "", where_params: tuple = (), /, **values: Any) -> int:
     """UPDATE one row by id (plus an optional extra ``where`` with ``?`` placeholders)."""
     fields = model._meta.fields

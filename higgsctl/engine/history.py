@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from peewee import fn
 
-from .models import Generation, LedgerEntry, TopUpRequest, User, utcnow
+from .models import Generation, TopUpRequest, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,3 @@ class History:
             nsfw=rows.get("nsfw", 0),
             credits_spent=int(spent or 0),
         )
-
-    def ledger_total(self, user_id: int) -> int:
-        return int(LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount), 0)).where(LedgerEntry.user == user_id).scalar())

@@ -91,12 +91,6 @@ class FileStore:
             moved.append(dest)
         return moved
 
-    def clear_uploads(self, user_id: int) -> int:
-        """Move whatever is left in last_uploads to used (a wizard was abandoned)."""
-        uploads = list(self.user_dir(user_id, "last_uploads").iterdir())
-        self.retire_uploads(user_id, uploads)
-        return len(uploads)
-
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".part")

@@ -82,12 +82,7 @@ async def test_album_over_the_model_maximum_is_refused_as_a_whole(settings, emu)
     models = {k: replace(v, max_references=2) for k, v in settings.models.items()}
     async with Offline(configure(replace(settings, models=models), emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
-        await alice.send_text("/start")
-        await bot.feed()
-        await alice.press("g")
-        await bot.feed()
-        await alice.press("m:nano-banana")
-        await bot.feed()
+        await choose_model(bot, alice, "nano-banana")
         await alice.send_text("a fox")
         await bot.feed()
         await alice.send_album([image(), image(), image()])
@@ -100,12 +95,7 @@ async def test_non_image_and_oversize_documents_are_refused_before_download(sett
     limited = replace(settings, limits=replace(settings.limits, max_reference_mb=1))
     async with Offline(configure(limited, emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
-        await alice.send_text("/start")
-        await bot.feed()
-        await alice.press("g")
-        await bot.feed()
-        await alice.press("m:nano-banana")
-        await bot.feed()
+        await choose_model(bot, alice, "nano-banana")
         await alice.send_text("a fox")
         await bot.feed()
         await alice.send_document(b"%PDF-1.4 not an image", "cv.pdf", "application/pdf")
@@ -139,12 +129,7 @@ async def test_photo_outside_the_refs_step_gets_a_hint(bot, emu):  # noqa: F811
 
 async def test_stale_buttons_without_wizard_state_say_the_menu_expired(bot, emu):  # noqa: F811
     alice = emu.user(ALICE, "Alice")
-    await alice.send_text("/start")
-    await bot.feed()
-    await alice.press("g")
-    await bot.feed()
-    await alice.press("m:nano-banana")
-    await bot.feed()
+    await choose_model(bot, alice, "nano-banana")
     bot.app.user_data[ALICE].clear()  # as after a restart
     for data in ("sk", "a:1:1", "go", "rg:999", "hi:5", "zz:unknown"):
         msg = emu.messages(ALICE)[-1]
@@ -174,12 +159,7 @@ async def test_prompt_limits(settings, emu):  # noqa: F811
     short = replace(settings, limits=replace(settings.limits, max_prompt_chars=10))
     async with Offline(configure(short, emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
-        await alice.send_text("/start")
-        await bot.feed()
-        await alice.press("g")
-        await bot.feed()
-        await alice.press("m:seedream-4.5")
-        await bot.feed()
+        await choose_model(bot, alice, "seedream-4.5")
         await alice.send_text("a very long prompt indeed")
         await bot.feed()
         assert "25 characters long; the limit is 10" in last_text(alice)
@@ -218,10 +198,21 @@ async def test_error_handler_tells_the_user_and_logs(bot, emu, caplog):  # noqa:
     assert any("error while handling update" in r.getMessage() for r in caplog.records)
 
 
-async def to_confirm(bot, user, model: str = "nano-banana") -> None:
+async def choose_model(bot, user, model: str) -> None:
+    """/start, Generate, then the model: the wizard now waits for a prompt."""
+    await user.send_text("/start")
+    await bot.feed()
+    await pick_model(bot, user, model)
+
+
+async def pick_model(bot, user, model: str) -> None:
     for action in ("g", f"m:{model}"):
         await user.press(action)
         await bot.feed()
+
+
+async def to_confirm(bot, user, model: str = "nano-banana") -> None:
+    await pick_model(bot, user, model)
     await user.send_text("a fox")
     await bot.feed()
     await user.press("sk")

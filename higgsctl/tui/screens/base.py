@@ -3,6 +3,8 @@ errors shown as notifications instead of crashes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import Any, Callable, TypeVar
 
 from peewee import PeeweeException
@@ -118,3 +120,22 @@ class EngineScreen(Screen):
             self.app.call_from_thread(callback, *args)
         except RuntimeError:  # the app is shutting down
             pass
+
+
+class PagedScreen(EngineScreen):
+    """A list loaded one page at a time: ``query_state`` is a frozen dataclass with an
+    ``offset``, ``total`` the row count of the last load."""
+
+    query_state: Any
+    total: int = 0
+
+    def change(self, **changes: Any) -> None:
+        self.query_state = replace(self.query_state, **changes)
+        self.reload()
+
+    def turn_page(self, step: int, page_size: int) -> None:
+        offset = self.query_state.offset + step * page_size
+        if offset < 0 or (step > 0 and offset >= self.total):
+            self.app.bell()
+            return
+        self.change(offset=offset)

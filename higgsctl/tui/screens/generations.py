@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,7 +16,7 @@ from ..widgets.generation_filters import Filters, GenerationFilters
 from ..widgets.generations_table import GenerationsTable
 from ..widgets.pager import Pager
 from ..widgets.record_table import RecordTable
-from .base import EngineScreen
+from .base import PagedScreen
 
 PAGE_SIZE = 100
 
@@ -34,7 +34,7 @@ class GenerationsPage:
     total: int
 
 
-class GenerationsScreen(EngineScreen):
+class GenerationsScreen(PagedScreen):
     TITLE = "Generations"
     AUTO_FOCUS = "#generations"
     BINDINGS = [
@@ -70,19 +70,11 @@ class GenerationsScreen(EngineScreen):
         self.query_one("#generations", GenerationsTable).show_generations(page.generations)
         self.query_one("#pager", Pager).show_page(page.query.offset, len(page.generations), page.total, PAGE_SIZE)
 
-    def change(self, **changes) -> None:
-        self.query_state = replace(self.query_state, **changes)
-        self.reload()
-
     def action_filters(self) -> None:
         self.query_one("#filters #status").focus()
 
     def action_page(self, step: int) -> None:
-        offset = self.query_state.offset + step * PAGE_SIZE
-        if offset < 0 or (step > 0 and offset >= self.total):
-            self.app.bell()
-            return
-        self.change(offset=offset)
+        self.turn_page(step, PAGE_SIZE)
 
     @on(GenerationFilters.Changed)
     def _filtered(self, event: GenerationFilters.Changed) -> None:

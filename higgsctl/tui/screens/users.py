@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,7 +15,7 @@ from ..messages import OpenUser
 from ..widgets.pager import Pager
 from ..widgets.record_table import RecordTable
 from ..widgets.users_table import UsersTable
-from .base import EngineScreen
+from .base import PagedScreen
 
 PAGE_SIZE = 200
 SORT_CYCLE = ("id", "username", "balance", "generations", "last_seen_at")
@@ -37,7 +37,7 @@ class UsersPage:
     total: int
 
 
-class UsersScreen(EngineScreen):
+class UsersScreen(PagedScreen):
     TITLE = "Users"
     AUTO_FOCUS = "#users"
     BINDINGS = [
@@ -80,21 +80,13 @@ class UsersScreen(EngineScreen):
         table.show_users(page.rows)
         self.query_one("#pager", Pager).show_page(page.query.offset, len(page.rows), page.total, PAGE_SIZE)
 
-    def change(self, **changes) -> None:
-        self.query_state = replace(self.query_state, **changes)
-        self.reload()
-
     # --- actions ---------------------------------------------------------------------
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
 
     def action_page(self, step: int) -> None:
-        offset = self.query_state.offset + step * PAGE_SIZE
-        if offset < 0 or (step > 0 and offset >= self.total):
-            self.app.bell()
-            return
-        self.change(offset=offset)
+        self.turn_page(step, PAGE_SIZE)
 
     def action_sort_next(self) -> None:
         current = SORT_CYCLE.index(self.query_state.order) if self.query_state.order in SORT_CYCLE else -1
