@@ -1,7 +1,9 @@
 """The error family every face renders in its own way.
 
-Each error carries a human message and an optional hint. ``exit_code`` lets the CLI map
-an error to its documented exit status without a lookup table of classes.
+Each error carries a human message (English, for operators and logs), an optional hint,
+and a ``code`` with ``params``: a face that speaks the user's language (the bot) translates
+``code`` and never shows ``message`` to a user. ``exit_code`` lets the CLI map an error to
+its documented exit status without a lookup table of classes.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 
 class HiggsctlError(Exception):
     exit_code = 1
+    default_code = "error"
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, *, code: str | None = None, **params) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.code = code or self.default_code
+        self.params = params
 
     def __str__(self) -> str:
         return self.message
@@ -44,6 +49,7 @@ class InsufficientCredits(HiggsctlError):
         super().__init__(
             f"Not enough credits: this costs {needed}, the balance is {balance}.",
             hint="Request a top-up or ask an admin for a grant.",
+            code="insufficient_credits", needed=needed, balance=balance,
         )
         self.needed = needed
         self.balance = balance
@@ -63,6 +69,7 @@ class HiggsfieldError(HiggsctlError):
     """An error talking to the Higgsfield API."""
 
     exit_code = 4
+    default_code = "service_error"
     retryable = False
 
     def __init__(
@@ -72,8 +79,9 @@ class HiggsfieldError(HiggsctlError):
         *,
         status_code: int | None = None,
         correlation_id: str | None = None,
+        code: str | None = None,
     ) -> None:
-        super().__init__(message, hint)
+        super().__init__(message, hint, code=code)
         self.status_code = status_code
         self.correlation_id = correlation_id
 
