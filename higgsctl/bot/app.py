@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
-import urllib.parse
 
 import aiohttp
 import httpx
@@ -17,6 +15,7 @@ from telegram.ext import AIORateLimiter, Application
 from telegram.request import HTTPXRequest
 
 from higgsctl.engine import ConfigError, Engine, Settings
+from higgsctl.engine.redaction import Redactor
 
 from .delivery import Delivery
 from .handlers import register_all
@@ -28,6 +27,7 @@ log = logging.getLogger("higgsctl.bot")
 
 LONG_POLL = 10  # seconds getUpdates waits on the server; its read timeout adds to this
 POOL_SIZE = 256  # connections for the Bot API calls (the rate limiter decides how many run at once)
+SHAPES_ONLY = Redactor()  # masks anything shaped like a bot token, known or not
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
@@ -49,8 +49,9 @@ def build_application(settings: Settings, engine: Engine, *, notifier_interval: 
         # PTB's 5 s defaults are too short for photo uploads and downloads. (The builder refuses
         # its timeout setters next to .request(), so the timeouts live in the request objects.)
         .request(telegram_request(POOL_SIZE, connect_timeout=10, read_timeout=30, write_timeout=60,
-                                  media_write_timeout=120, pool_timeout=10))
-        .get_updates_request(telegram_request(2, connect_timeout=10, read_timeout=10, pool_timeout=10))
+                                  media_write_timeout=120, pool_timeout=10, redactor=engine.redactor))
+        .get_updates_request(telegram_request(2, connect_timeout=10, read_timeout=10, pool_timeout=10,
+                                              redactor=engine.redactor))
         .post_init(on_startup)
         .build()
     )
@@ -62,32 +63,16 @@ def build_application(settings: Settings, engine: Engine, *, notifier_interval: 
     return app
 
 
-def telegram_request(pool_size: int, **timeouts: float) -> HTTPXRequest:
+def telegram_request(pool_size: int, *, redactor: Redactor = SHAPES_ONLY, **timeouts: float) -> HTTPXRequest:
     """PTB's HTTP client on aiohttp's connection pool: httpx's own (httpcore) spends about half
     the bot's CPU scanning its pool once hundreds of calls are in flight (the engine's
     Higgsfield client switched for the same reason). Behind a proxy from the environment,
     httpx's own transport (which honours it; aiohttp as used here does not)."""
     transport = None
     if not any(os.environ.get(name) for name in PROXY_VARIABLES):
-        transport = ScrubbedAiohttpTransport(limits=httpx.Limits(max_connections=pool_size))
+        transport = ScrubbedAiohttpTransport(redactor, limits=httpx.Limits(max_connections=pool_size))
     return HTTPXRequest(connection_pool_size=pool_size, **timeouts,
                         httpx_kwargs={"transport": transport} if transport is not None else None)
-
-
-_TOKEN_IN_URL = re.compile(r"/(file/)?bot[^/\s]+/", re.IGNORECASE)
-
-
-def scrub(text: str, request: httpx.Request | None = None) -> str:
-    """``text`` without the bot token: the token of ``request``'s URL anywhere (any case,
-    URL-encoded too), and any ``/bot<...>/`` path segment."""
-    if request is not None:
-        match = _TOKEN_IN_URL.search(request.url.raw_path.decode("ascii", "replace"))
-        if match:
-            token = match.group(0).strip("/").removeprefix("file/")[3:]
-            for form in {token, urllib.parse.unquote(token), urllib.parse.quote(urllib.parse.unquote(token), safe="")}:
-                if len(form) >= 8:
-                    text = re.sub(re.escape(form), "***", text, flags=re.IGNORECASE)
-    return _TOKEN_IN_URL.sub(lambda m: f"/{m.group(1) or ''}bot***/", text)
 
 
 class ScrubbedAiohttpTransport(AiohttpTransport):
@@ -95,7 +80,7 @@ class ScrubbedAiohttpTransport(AiohttpTransport):
 
     - aiohttp puts the full URL, bot token included, in some error messages ("Connection
       timeout to host http://…/bot<token>/sendPhoto"), which PTB wraps and re-raises: the
-      token is scrubbed from the message and the aiohttp exception is not chained. A refused
+      token is redacted from the message and the aiohttp exception is not chained. A refused
       or reset connection is a network error again, not a timeout; an aiohttp error that
       httpx_aiohttp doesn't map (a malformed response) is a protocol error.
     - aiohttp has no write timeout (httpx_aiohttp maps pool → connect, connect, read): a
@@ -104,6 +89,10 @@ class ScrubbedAiohttpTransport(AiohttpTransport):
     - its ClientSession is made on first use and closed with the client; PTB rebuilds its
       httpx client on a re-initialize, reusing this transport: a closed session is replaced.
     """
+
+    def __init__(self, redactor: Redactor, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.redact = redactor
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if getattr(self.client, "closed", False):
@@ -124,9 +113,9 @@ class ScrubbedAiohttpTransport(AiohttpTransport):
                 # loop retries a timeout at once: a refused connection would spin.
                 kind = httpx.ConnectError if isinstance(cause, aiohttp.ClientConnectorError) else httpx.NetworkError
             name = type(cause).__name__ if cause is not None else kind.__name__
-            raise kind(f"{name}: {scrub(str(exc), request)}", request=request) from None
+            raise kind(f"{name}: {self.redact(exc)}", request=request) from None
         except aiohttp.ClientError as exc:  # not mapped by httpx_aiohttp (e.g. a malformed response)
-            raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {scrub(str(exc), request)}",
+            raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {self.redact(exc)}",
                                             request=request) from None
 
 

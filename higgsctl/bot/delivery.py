@@ -39,7 +39,7 @@ from higgsctl.engine import TERMINAL, Engine, Generation, JobEvent
 
 from . import keyboards
 from .media import document_limit, photo_bytes, too_large
-from .services import db, redacted_traceback
+from .services import db
 from .texts import t
 
 log = logging.getLogger("higgsctl.bot.delivery")
@@ -135,7 +135,7 @@ class Delivery:
         try:
             await coro
         except Exception as exc:
-            log.error("background delivery task failed\n%s", redacted_traceback(exc, self.engine.settings))
+            log.error("background delivery task failed\n%s", self.engine.redactor.exception(exc))
 
     def _backoff(self, failures: int) -> float:
         return min(RETRY_MAX, self.retry_base * 2 ** (failures - 1))
@@ -154,7 +154,7 @@ class Delivery:
                 failures += 1
                 delay = self._backoff(failures)
                 log.error("generation %s: job task failed; following it again in %.1f s\n%s", generation_id, delay,
-                          redacted_traceback(exc, self.engine.settings))
+                          self.engine.redactor.exception(exc))
                 await asyncio.sleep(delay)
                 if self.stopping:  # the next start resumes it
                     return
@@ -320,7 +320,7 @@ class Delivery:
                 except Exception as exc:  # a bug, an unreadable file, the disk: logged, retried later
                     delay = self._retry_later(generation_id)
                     log.error("generation %s: delivery failed; will retry in %.1f s\n%s", generation_id, delay,
-                              redacted_traceback(exc, self.engine.settings))
+                              self.engine.redactor.exception(exc))
                     return
             if not await db(self.engine.generations.mark_delivered, generation_id):
                 log.warning("generation %s: another process delivered it too", generation_id)

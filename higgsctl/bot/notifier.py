@@ -16,7 +16,7 @@ from telegram.ext import Application
 
 from higgsctl.engine import Engine, TopUpRequest
 
-from .services import Services, db, redacted_traceback
+from .services import Services, db
 from .texts import admin, t
 
 log = logging.getLogger("higgsctl.bot.notifier")
@@ -46,7 +46,7 @@ class Notifier:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.error("notifier sweep failed\n%s", redacted_traceback(exc, self.engine.settings))
+                log.error("notifier sweep failed\n%s", self.engine.redactor.exception(exc))
             await asyncio.sleep(self.interval)  # the sweep's period
 
     async def tick(self) -> None:
@@ -57,7 +57,7 @@ class Notifier:
                 await announce_decision(services, topup)
             except Exception as exc:
                 log.error("top-up #%s: decision not announced\n%s", topup.id,
-                          redacted_traceback(exc, self.engine.settings))
+                          self.engine.redactor.exception(exc))
         delivery = services.delivery
         for generation in await db(self.engine.generations.undelivered, "bot"):
             if delivery.due(generation.id):
@@ -65,7 +65,7 @@ class Notifier:
                     await delivery.deliver(generation.id)
                 except Exception as exc:
                     log.error("generation %s: delivery failed\n%s", generation.id,
-                              redacted_traceback(exc, self.engine.settings))
+                              self.engine.redactor.exception(exc))
 
 
 async def announce_decision(services: Services, topup: TopUpRequest, actor_name: str | None = None) -> None:

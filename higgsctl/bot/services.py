@@ -7,7 +7,6 @@ anything that must survive a restart is in the engine's database.
 from __future__ import annotations
 
 import asyncio
-import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -46,13 +45,6 @@ class Services:
 
 def services(context: "CallbackContext") -> Services:
     return context.application.bot_data[KEY]
-
-
-def redacted_traceback(exc: BaseException, settings: Settings) -> str:
-    """A formatted exception with every secret masked (in any letter case)."""
-    from higgsctl.engine.logs import RedactSecrets, secrets_of
-
-    return RedactSecrets(secrets_of(settings)).redact("".join(traceback.format_exception(exc)).rstrip())
 
 
 async def db(fn: Callable[..., T], *args, **kwargs) -> T:

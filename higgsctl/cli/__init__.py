@@ -42,7 +42,7 @@ def root(
     # A plain bool (not Optional): Typer then skips its pydantic coercion, keeping startup fast.
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
-    STATE.debug = debug
+    STATE.debug, STATE.settings = debug, None
 
 
 app.command("generate", no_args_is_help=True)(generate.generate)

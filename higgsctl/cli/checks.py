@@ -37,9 +37,10 @@ def offline_checks(settings) -> list[Check]:
 def _database(settings) -> Check:
     from higgsctl.engine.db import migration_runner, open_database
 
-    from .render import mask_url
+    from higgsctl.engine.redaction import Redactor
 
-    url = mask_url(settings.database_url)
+    redact = Redactor.from_settings(settings)
+    url = redact(settings.database_url)
     try:
         db = open_database(settings.database_url, migrate=False)
         try:
@@ -47,7 +48,7 @@ def _database(settings) -> Check:
         finally:
             db.close()
     except Exception as exc:  # noqa: BLE001 - any driver error means "cannot use it"
-        return ("fail", f"database {url}: {type(exc).__name__}: {exc}", exit_codes.CONFIG)
+        return ("fail", redact(f"database {url}: {type(exc).__name__}: {exc}"), exit_codes.CONFIG)
     if pending:
         return ("warn", f"database {url}: {len(pending)} migration(s) pending (applied on next use, or `higgsctl db migrate`)", 0)
     return ("ok", f"database {url} is reachable and up to date", 0)

@@ -107,7 +107,9 @@ def show(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     """
     from .context import load_settings
 
-    data = effective(load_settings())
+    from .context import redactor
+
+    data = effective(load_settings(), redactor())
     if json_out:
         render.print_json(data)
         return
@@ -123,18 +125,21 @@ def show(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         render.line(f"{key} = {spec['label']}, {spec['price']} credits, {spec['application']}")
 
 
-def effective(settings) -> dict:
+def effective(settings, redact) -> dict:
+    """The settings as shown: secret keys masked, and every other value redacted (a webhook
+    URL may carry the token, a database URL its password)."""
     from dataclasses import asdict
 
     data = {
         "config_path": str(settings.config_path), "config_exists": settings.config_path.exists(),
-        "data_dir": str(settings.data_dir), "database_url": render.mask_url(settings.database_url),
+        "data_dir": str(settings.data_dir), "database_url": redact(settings.database_url),
         "storage_path": str(settings.storage_path), "log_dir": str(settings.log_dir), "log_level": settings.log_level,
         "env_overrides": [name for name in ENV_OVERRIDES if os.environ.get(name)],
     }
     for section in ("higgsfield", "telegram", "credits", "limits"):
         values = asdict(getattr(settings, section))
-        data[section] = {k: render.mask_secret(v) if (section, k) in SECRET_KEYS else (list(v) if isinstance(v, tuple) else v)
+        data[section] = {k: render.mask_secret(v) if (section, k) in SECRET_KEYS
+                         else redact(v) if isinstance(v, str) else (list(v) if isinstance(v, tuple) else v)
                          for k, v in values.items()}
     data["models"] = {key: {**asdict(spec), "aspect_ratios": list(spec.aspect_ratios)} for key, spec in settings.models.items()}
     return data
@@ -152,7 +157,7 @@ def check(online: Annotated[bool, typer.Option("--online", help="Also call Teleg
       higgsctl config check --online
     """
     from .checks import offline_checks, online_checks
-    from .context import load_settings
+    from .context import load_settings, redactor
 
     settings = load_settings()  # raises ConfigError (exit 3) for a broken file
     results = offline_checks(settings)
@@ -161,8 +166,9 @@ def check(online: Annotated[bool, typer.Option("--online", help="Also call Teleg
 
         results += asyncio.run(online_checks(settings))
     marks = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
+    redact = redactor()
     for level, message, _code in results:
-        render.out().print(f"{marks[level]} {render.escape(message)}")
+        render.out().print(f"{marks[level]} {render.escape(redact(message))}")
     failures = [code for level, _m, code in results if level == "fail"]
     if failures:
         render.error(f"{len(failures)} check(s) failed.")

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 @dataclass
 class State:
     debug: bool = False
-    settings: object = None  # the loaded Settings, for redacting error output
+    settings: object = None  # the loaded Settings, for redacting error output (reset per run)
 
 
 STATE = State()
@@ -84,39 +84,38 @@ _BoolFlag = None
 
 def report(exc: BaseException) -> int:
     """Render an exception (traceback only with --debug) and return its exit code."""
-    redact = _redactor()
+    redact = redactor()
     if STATE.debug:
-        import traceback
-
-        print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
+        print(redact.exception(exc), file=sys.stderr)
     errors = sys.modules.get("higgsctl.engine.errors")  # never imported → not an engine error
     if errors is not None and isinstance(exc, errors.HiggsctlError):
-        render.error(redact(exc.message), exc.hint)
+        render.error(redact(exc.message), exc.hint and redact(exc.hint))
         return exc.exit_code
     render.error(redact(f"{type(exc).__name__}: {exc}"), None if STATE.debug else "Run with --debug for the traceback.")
     return exit_codes.GENERIC
 
 
-def _redactor():
-    """Third-party errors can quote a secret (PTB's InvalidToken quotes the token)."""
-    settings = getattr(STATE, "settings", None)
-    if settings is None:
-        return lambda text: text
-    from higgsctl.engine.logs import RedactSecrets, secrets_of
+def redactor():
+    """The engine's redaction for this run's settings (before they are loaded, it still masks
+    secret shapes). Third-party errors can quote a secret (PTB's InvalidToken quotes the token)."""
+    from higgsctl.engine.redaction import Redactor
 
-    return RedactSecrets(secrets_of(settings)).redact
+    settings = STATE.settings
+    return Redactor() if settings is None else Redactor.from_settings(settings)
 
 
 def load_settings(*, log_to_file: bool = False) -> Settings:
     """Settings from the config file and environment. Logging is set up only when asked
     (commands that generate) or with --debug."""
     from higgsctl.engine import load_settings as _load
-    from higgsctl.engine.logs import setup_logging
+    from higgsctl.engine.logs import redact_last_resort, setup_logging
 
     settings = _load()
     STATE.settings = settings
     if log_to_file or STATE.debug:
         setup_logging(settings, console=STATE.debug, to_file=log_to_file, level="DEBUG" if STATE.debug else None)
+    else:
+        redact_last_resort(settings)
     return settings
 
 

@@ -54,7 +54,7 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         wrong = [{"user_id": uid, "balance": balance, "ledger": total} for uid, balance, total in engine.credits.discrepancies()]
     finally:
         engine.close()
-    data = {"database_url": render.mask_url(settings.database_url), "migrations": migrations, "rows": rows,
+    data = {"database_url": engine.redactor(settings.database_url), "migrations": migrations, "rows": rows,
             "books_balanced": not wrong, "discrepancies": wrong}
     if json_out:
         render.print_json(data)

@@ -9,7 +9,6 @@ import sys
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Iterable
-from urllib.parse import urlsplit, urlunsplit
 
 
 @lru_cache(maxsize=1)
@@ -112,22 +111,6 @@ def mask_secret(value: str) -> str:
     if len(value) < 16:
         return "****"
     return f"{value[:3]}…{value[-4:]}"
-
-
-def mask_url(url: str) -> str:
-    """A database URL with any password replaced by ****."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return url
-    if not password:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{parts.username or ''}:****@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 # --- generation progress (stderr) --------------------------------------------------------

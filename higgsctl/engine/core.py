@@ -8,6 +8,7 @@ from .db import open_database
 from .generations import Generations
 from .higgsfield import HiggsfieldClient
 from .history import History
+from .redaction import Redactor
 from .storage import FileStore
 from .topups import TopUps
 from .users import Users
@@ -19,6 +20,7 @@ class Engine:
 
     def __init__(self, settings: Settings, *, transport=None) -> None:
         self.settings = settings
+        self.redactor = Redactor.from_settings(settings)  # for every error text a face shows
         self.db = open_database(settings.database_url)
         self.store = FileStore(settings.storage_path)
         self.users = Users(settings.credits.initial)

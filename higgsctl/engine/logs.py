@@ -1,46 +1,17 @@
-"""Logging set-up with secret redaction.
+"""Logging set-up: every handler redacts (see redaction.py).
 
-httpx logs every request URL at INFO, and Telegram URLs carry the bot token; a filter on
-each handler replaces every known secret with '***' before anything is written.
+httpx logs every request URL, and Telegram URLs carry the bot token; the redaction on each
+handler masks every secret in every spelling before anything is written.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
-import re
 from pathlib import Path
 
 from .config import Settings
-
-
-class RedactSecrets(logging.Filter):
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-        # Any letter case: PTB capitalizes Telegram's error texts, lower-casing the token in them.
-        self.pattern = re.compile("|".join(map(re.escape, secrets)), re.IGNORECASE) if secrets else None
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.pattern is None:
-            return True
-        message = record.getMessage()
-        redacted = self.redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        return True
-
-    def redact(self, text: str) -> str:
-        return self.pattern.sub("***", text) if self.pattern else text
-
-
-def secrets_of(settings: Settings) -> list[str]:
-    hf = settings.higgsfield
-    return [hf.api_secret, f"{hf.api_key}:{hf.api_secret}", settings.telegram.token, settings.telegram.webhook_secret]
+from .redaction import Redactor, protect
 
 
 def setup_logging(settings: Settings, *, console: bool = True, to_file: bool = True, level: str | None = None) -> None:
@@ -50,7 +21,7 @@ def setup_logging(settings: Settings, *, console: bool = True, to_file: bool = T
         if getattr(handler, "_higgsctl", False):
             root.removeHandler(handler)
     root.setLevel(level or settings.log_level)
-    redact = RedactSecrets(secrets_of(settings))
+    redactor = Redactor.from_settings(settings)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = []
     if console:
@@ -62,7 +33,15 @@ def setup_logging(settings: Settings, *, console: bool = True, to_file: bool = T
     for handler in handlers:
         handler._higgsctl = True  # type: ignore[attr-defined]
         handler.setFormatter(fmt)
-        handler.addFilter(redact)
+        protect(handler, redactor)
         root.addHandler(handler)
+    redact_last_resort(settings)
     # httpx/httpcore at INFO log one line per request: useful at DEBUG only.
     logging.getLogger("httpx").setLevel(logging.WARNING if root.level > logging.DEBUG else logging.NOTSET)
+
+
+def redact_last_resort(settings: Settings) -> None:
+    """Python writes warnings to stderr through ``logging.lastResort`` while no handler is
+    configured (a CLI command without --debug): that handler redacts too."""
+    if logging.lastResort is not None:
+        protect(logging.lastResort, Redactor.from_settings(settings))

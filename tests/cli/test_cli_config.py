@@ -78,7 +78,7 @@ def test_show_never_prints_secrets(cli, write_config, monkeypatch):
     assert doc["higgsfield"]["api_secret"] == "hf-…cdef"
     assert doc["telegram"]["token"] == "123…z987"
     assert doc["higgsfield"]["api_key"] == "****"  # short values are fully masked
-    assert doc["database_url"] == "postgresql://app:****@127.0.0.1:5432/higgsctl"
+    assert doc["database_url"] == "postgresql://app:***@127.0.0.1:5432/higgsctl"
     assert "HF_KEY" in doc["env_overrides"]
     assert doc["credits"]["initial"] == 10000 and "nano-banana" in doc["models"]
     assert "api_secret = hf-…cdef" in text.stdout

@@ -92,7 +92,8 @@ def test_db_status_exits_1_when_the_books_do_not_balance(cli, engine):
 
 
 def test_database_passwords_are_masked():
-    from higgsctl.cli.render import mask_url
+    from higgsctl.engine.redaction import Redactor
 
-    assert mask_url("postgresql://app:hunter2secret@db.example:5432/higgsctl") == "postgresql://app:****@db.example:5432/higgsctl"
-    assert mask_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+    mask = Redactor()  # even a password the configuration doesn't hold
+    assert mask("postgresql://app:hunter2secret@db.example:5432/higgsctl") == "postgresql://app:***@db.example:5432/higgsctl"
+    assert mask("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"

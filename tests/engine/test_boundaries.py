@@ -7,7 +7,7 @@ import sys
 
 from higgsctl.engine import Engine
 from higgsctl.engine.db import migration_runner
-from higgsctl.engine.logs import RedactSecrets, secrets_of
+from higgsctl.engine.redaction import Redactor
 
 UI_MODULES = ("typer", "rich", "telegram", "textual", "click")
 
@@ -39,7 +39,7 @@ def test_log_lines_and_tracebacks_are_redacted(settings, caplog):
     records = []
     handler.emit = lambda record: records.append(handler.format(record))
     handler.setFormatter(logging.Formatter("%(message)s"))
-    handler.addFilter(RedactSecrets(secrets_of(s)))
+    handler.addFilter(Redactor.from_settings(s).log_filter())
     log = logging.getLogger("test.redact")
     log.addHandler(handler)
     try:

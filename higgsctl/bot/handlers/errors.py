@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from ..services import redacted_traceback, services
+from ..services import services
 from ..texts import language_for, t
 from .common import Context
 
@@ -16,7 +16,7 @@ log = logging.getLogger("higgsctl.bot")
 
 async def on_error(update: object, context: Context) -> None:
     where = f"update {update.update_id}" if isinstance(update, Update) else "a background task"
-    log.error("error while handling %s\n%s", where, redacted_traceback(context.error, services(context).settings))
+    log.error("error while handling %s\n%s", where, services(context).engine.redactor.exception(context.error))
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     lang = language_for(update.effective_user.language_code if update.effective_user else None)

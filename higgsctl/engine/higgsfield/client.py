@@ -24,6 +24,8 @@ from higgsctl.engine.errors import (
     HiggsfieldServerError, HiggsfieldTimeout, InvalidInput,
 )
 
+from higgsctl.engine.redaction import Redactor
+
 from .retry import (
     RETRY_STATUSES, SUBMIT_RETRY_STATUSES, PollPolicy, RetryPolicy,
     error_from_response, json_object, malformed, send_with_retries,
@@ -90,7 +92,7 @@ class HiggsfieldClient:
                 "Higgsfield API credentials are missing or malformed.",
                 hint="Check [higgsfield] api_key/api_secret in the config, or HF_KEY.",
             )
-        self._secrets = tuple(s for s in (api_key, api_secret) if s)
+        self._redact = Redactor((api_key, api_secret, credentials, credentials.split(":", 1)[1]))
         self._origin = (base.scheme, base.host, base.port)
         self._retry = retry
         http_timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
@@ -176,7 +178,7 @@ class HiggsfieldClient:
 
         response = await self._retrying(put, RETRY_STATUSES, "upload PUT")
         if not response.is_success:
-            raise error_from_response(response, api=False, secrets=self._secrets)
+            raise error_from_response(response, api=False, redact=self._redact)
         return public_url
 
     async def download(self, url: str, dest: Path, *, max_bytes: int) -> int:
@@ -215,7 +217,7 @@ class HiggsfieldClient:
         try:
             response = await self._retrying(fetch, RETRY_STATUSES, "download")
             if not response.is_success:
-                raise error_from_response(response, api=False, secrets=self._secrets)
+                raise error_from_response(response, api=False, redact=self._redact)
             await asyncio.to_thread(os.replace, part, dest)
         except BaseException:
             part.unlink(missing_ok=True)
@@ -295,14 +297,14 @@ class HiggsfieldClient:
                      response.status_code, response.headers.get("x-correlation-id"))
         if response.is_success or response.status_code in accept:
             return response
-        raise error_from_response(response, secrets=self._secrets)
+        raise error_from_response(response, redact=self._redact)
 
     async def _retrying(
         self, send: Callable[[], Awaitable[httpx.Response]], retry_on: Collection[int],
         what: str, attempts: int | None = None,
     ) -> httpx.Response:
         return await send_with_retries(send, self._retry, retry_on=retry_on, what=what,
-                                       attempts=attempts, secrets=self._secrets)
+                                       attempts=attempts, redact=self._redact)
 
     def _server_url(self, url: str | None, fallback: str) -> str | httpx.URL:
         """Follow a server-given status/cancel URL if it points at Higgsfield (or at our own

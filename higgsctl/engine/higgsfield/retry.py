@@ -8,7 +8,7 @@ import logging
 import json
 import random
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -24,6 +24,7 @@ from higgsctl.engine.errors import (
     HiggsfieldTimeout,
     HiggsfieldValidationError,
 )
+from higgsctl.engine.redaction import Redactor
 
 logger = logging.getLogger("higgsctl.higgsfield")
 
@@ -33,6 +34,7 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 SUBMIT_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 MAX_MESSAGE = 300
+NO_SECRETS = Redactor()  # still masks secret shapes (URL passwords, bot tokens)
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,6 @@ def retry_after(response: httpx.Response) -> float | None:
     return max(when.timestamp() - time.time(), 0.0)
 
 
-def _redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
-
-
 def _shorten(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
@@ -143,12 +138,12 @@ def error_detail(response: httpx.Response) -> str:
 
 
 def error_from_response(
-    response: httpx.Response, *, api: bool = True, secrets: Iterable[str] = ()
+    response: httpx.Response, *, api: bool = True, redact: Redactor = NO_SECRETS
 ) -> HiggsfieldError:
     """Map a failed response to the error family. ``api=False`` is for presigned upload and
     result hosts, where 401/403 mean an expired or bad signature, not our account."""
     code = response.status_code
-    detail = _redact(error_detail(response), secrets)
+    detail = redact(error_detail(response))
     suffix = f": {detail}" if detail else ""
     extra = {"status_code": code, "correlation_id": response.headers.get("x-correlation-id")}
     later = "This is usually temporary; try again later."
@@ -188,9 +183,9 @@ def error_from_response(
     return HiggsfieldError(f"Unexpected response from Higgsfield (HTTP {code}){suffix}", **extra)
 
 
-def error_from_transport(exc: httpx.RequestError, *, secrets: Iterable[str] = ()) -> HiggsfieldError:
+def error_from_transport(exc: httpx.RequestError, *, redact: Redactor = NO_SECRETS) -> HiggsfieldError:
     """Map an httpx transport failure (no response at all)."""
-    reason = _redact(_shorten(str(exc) or type(exc).__name__), secrets)
+    reason = redact(_shorten(str(exc) or type(exc).__name__))
     if isinstance(exc, httpx.TimeoutException):
         return HiggsfieldTimeout(
             f"Timed out talking to Higgsfield ({type(exc).__name__}): {reason}",
@@ -229,7 +224,7 @@ async def send_with_retries(
     retry_on: Collection[int],
     what: str,
     attempts: int | None = None,
-    secrets: Iterable[str] = (),
+    redact: Redactor = NO_SECRETS,
 ) -> httpx.Response:
     """Run ``send`` with backoff on transport errors and ``retry_on`` statuses. Returns the
     last response (the caller maps an error status) or raises the mapped transport error."""
@@ -242,7 +237,7 @@ async def send_with_retries(
                 exc, httpx.UnsupportedProtocol
             )
             if not retryable or attempt == limit:
-                raise error_from_transport(exc, secrets=secrets) from exc
+                raise error_from_transport(exc, redact=redact) from exc
             reason, delay = type(exc).__name__, policy.backoff(attempt)
         else:
             if response.status_code not in retry_on or attempt == limit:

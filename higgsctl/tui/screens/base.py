@@ -85,7 +85,7 @@ class EngineScreen(Screen):
             with self.engine.db.connection_context():
                 data = self.fetch()
         except (HiggsctlError, PeeweeException) as exc:
-            message = describe(exc)
+            message = self.engine.redactor(describe(exc))
             if message != self._load_error:  # a live refresh repeats; say it once
                 self.app.notify(message, severity="error", markup=False)
             self._load_error = message
@@ -109,7 +109,7 @@ class EngineScreen(Screen):
             with self.engine.db.connection_context():
                 return call(*args, **kwargs)
         except (HiggsctlError, PeeweeException) as exc:
-            self.app.notify(describe(exc), severity="error", markup=False)
+            self.app.notify(self.engine.redactor(describe(exc)), severity="error", markup=False)
         raise Failed
 
     def deliver(self, callback: Callable[..., Any], *args: Any) -> None:
