@@ -42,3 +42,39 @@ def engine(settings):
     eng = Engine(settings)
     yield eng
     eng.close()
+
+
+def secret_spellings(secret: str) -> set[str]:
+    """Every way a secret can show up in a log line or an error text: raw and in either
+    letter case, URL-encoded (quote(), quote(safe=''), form-encoded, every character
+    encoded) with upper- and lower-case hex, escaped by repr() and JSON, and base64
+    (Authorization headers)."""
+    from base64 import b64encode, urlsafe_b64encode
+    from json import dumps
+    from re import sub
+    from urllib.parse import quote, quote_plus
+
+    every_char = "".join(f"%{b:02X}" for b in secret.encode())
+    cased = {secret, secret.lower(), secret.upper()}
+    encoded = {f(s) for s in cased for f in (quote, lambda s: quote(s, safe=""), quote_plus)} | {every_char}
+    forms = cased | {f(s)[1:-1] for s in cased for f in (repr, dumps)} | encoded
+    forms |= {sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form) for form in encoded}
+    for b64 in (b64encode, urlsafe_b64encode):
+        forms.add(b64(secret.encode()).decode().rstrip("="))
+    return forms
+
+
+@pytest.fixture
+def leaked():
+    """``leaked(text, secrets)`` → the spellings of ``secrets`` that occur in ``text`` (in any
+    letter case)."""
+    def find(text: str, secrets) -> list[str]:
+        folded = text.lower()
+        return sorted({form for secret in secrets for form in secret_spellings(secret) if form.lower() in folded})
+
+    return find
+
+
+@pytest.fixture
+def spellings():
+    return secret_spellings

@@ -17,7 +17,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", min=1, max=65535, help="TCP port.")] = 8787,
     host: Annotated[str, typer.Option("--host", metavar="HOST", help="Interface to listen on.")] = "127.0.0.1",
     service_time: Annotated[float, typer.Option("--service-time", metavar="SECONDS", min=0.0, help="Seconds each job takes.")] = 2.0,
-    fault: Annotated[Optional[str], typer.Option("--fault", metavar="FAULT", help="Fault for every job: nsfw, failed, credits, concurrency, server_error, slow, malformed, timeout.", show_default=False)] = None,
+    fault: Annotated[Optional[str], typer.Option("--fault", metavar="FAULT", help="Fault for every job: nsfw, failed, credits, concurrency, server_error, slow, malformed, timeout, unauthorized.", show_default=False)] = None,
     key: Annotated[Optional[str], typer.Option("--key", metavar="KEY", help="Key id the sandbox accepts.", show_default=False)] = None,
     secret: Annotated[Optional[str], typer.Option("--secret", metavar="SECRET", help="Key secret the sandbox accepts.", show_default=False)] = None,
 ) -> None:

@@ -4,7 +4,8 @@ Secrets travel in URLs and error texts in many spellings: the bot token sits in 
 API URL, where httpx and yarl percent-encode its colon (``%3A`` or ``%3a``); PTB upper-cases
 error texts, lower-casing the token in them; a database password may be written encoded in
 its URL. So each character of a secret matches itself in any letter case, its
-percent-encoding (either hex case, also encoded twice) and, for a space, ``+``; base64 of
+percent-encoding (either hex case, also encoded twice), its repr()/JSON escape and, for a
+space, ``+``; base64 of
 each secret covers ``Authorization`` headers. Three shapes are masked even when unknown: a
 password in a URL (``scheme://user:PASSWORD@``), a password-like query parameter, and a
 Telegram bot token.
@@ -136,16 +137,28 @@ def database_secrets(url: str) -> list[str]:
 
 
 def _spellings(secret: str) -> str:
-    """A pattern for ``secret`` with each character raw or percent-encoded (once or twice)."""
+    """A pattern for ``secret`` with each character raw, percent-encoded (once or twice) or
+    escaped as repr() and JSON write it."""
     return "".join(_character(c) for c in secret)
 
 
 def _character(c: str) -> str:
-    encoded = "".join(f"%{b:02X}" for b in c.encode("utf-8"))
-    options = [re.escape(c), re.escape(encoded), re.escape(encoded.replace("%", "%25"))]
+    """One character: itself in any letter case (the pattern ignores case), its UTF-8
+    percent-encoding (of either letter case: they differ in bytes) once or twice, and the
+    escapes repr() and JSON write."""
+    options = [re.escape(c)]
+    for variant in {c, c.lower(), c.upper()}:
+        if len(variant) != 1:  # "ß".upper() == "SS"
+            continue
+        encoded = "".join(f"%{b:02X}" for b in variant.encode("utf-8"))
+        options += [re.escape(encoded), re.escape(encoded.replace("%", "%25"))]
+        if 127 < ord(variant) <= 0xFFFF:
+            options.append(rf"\\+u{ord(variant):04x}")  # JSON's ensure_ascii
     if c == " ":
-        options.append(r"\+")
-    return "(?:" + "|".join(options) + ")"
+        options.append(r"\+")  # form encoding
+    if c in "\\\"'":
+        options.append(r"\\+" + re.escape(c))  # repr() and JSON escape these (maybe twice)
+    return "(?:" + "|".join(dict.fromkeys(options)) + ")"
 
 
 def _base64_forms(secret: str) -> set[str]:

@@ -4,12 +4,13 @@ not in a logged exception whose message contains it."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 import pytest
 
 from higgsctl.engine.logs import setup_logging
 
-from .harness import ALICE, TOKEN, Running, configure, emu, sandbox  # noqa: F401
+from .harness import ALICE, TOKEN, Running, configure, emu, image, sandbox  # noqa: F401
 
 
 @pytest.fixture
@@ -44,3 +45,43 @@ async def test_token_is_absent_from_logs(settings, emu, sandbox, restore_logging
     assert "error while handling update" in text and "BadRequest: Token *** echoed" in text  # traceback, redacted
     # PTB capitalizes Telegram's error text (lower-casing the token): redaction ignores case
     assert TOKEN.split(":")[1].lower() not in text.lower()
+
+
+async def test_no_spelling_of_any_secret_reaches_the_log_file_or_stderr(settings, emu, sandbox, capsys,  # noqa: F811
+                                                                       restore_logging, leaked):
+    """At DEBUG, a user's reference photo is downloaded from /file/bot<token>/…, which httpx
+    logs with the colon encoded; an error from Telegram quotes the token encoded; the error
+    handler logs the traceback. Nothing of the token, its secret part, the Higgsfield key or
+    the webhook secret gets through, in any spelling; the lines themselves stay."""
+    configured = configure(settings, emu, sandbox, webhook_secret="whk-Secret_value-42")
+    hf = configured.higgsfield
+    secrets = [TOKEN, TOKEN.split(":", 1)[1], hf.api_secret, f"{hf.api_key}:{hf.api_secret}", "whk-Secret_value-42"]
+    setup_logging(configured, console=True, to_file=True, level="DEBUG")  # as run_bot does, most verbose
+    bot = await Running(configured).start()
+    try:
+        alice = emu.user(ALICE, "Alice")
+        await alice.send_text("/start")
+        await alice.wait_for_text("What would you like to do?")
+        await alice.press("g")
+        await alice.wait_for_text("Choose a model")
+        await alice.press("m:nano-banana")
+        await alice.wait_for_text("send the prompt")
+        await alice.send_text("a red fox")
+        await alice.wait_for_text("reference photos")
+        await alice.send_photo(image())
+        await alice.wait_for_text("1 photo(s) added")
+        emu.fail_next("sendMessage", error_code=400,
+                      description=f"Bad Request: chat {quote(TOKEN, safe='')} for {TOKEN.lower()} not found")
+        await alice.send_text("/balance")
+        await alice.wait_for_text("Something went wrong")
+    finally:
+        await bot.stop()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    log_file = (configured.log_dir / "higgsctl.log").read_text(encoding="utf-8")
+    stderr = capsys.readouterr().err
+    for text in (log_file, stderr):
+        assert not leaked(text, secrets)
+        assert "HTTP Request: GET" in text and "/file/bot***/" in text  # the download was logged
+        assert "getFile" in text and "/bot***/sendMessage" in text  # with its method names
+        assert "error while handling update" in text and "BadRequest: " in text  # the traceback too

@@ -12,7 +12,7 @@ import json
 import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
@@ -149,6 +149,8 @@ class SandboxRoutes:
             return detail("Service temporarily unavailable", 503)
         if fault == "credits":
             return detail("Not enough credits", 403)
+        if fault == "unauthorized":  # like gateways that quote the rejected header, URL-encoded
+            return detail(f"Invalid credentials (Authorization: {quote(request.headers.get('Authorization', ''))})", 401)
         if fault == "concurrency" or (limit is not None and self.state.active_count() >= limit):
             return detail(f"Maximum number of concurrent requests ({limit or 4}) has been reached", 400)
 

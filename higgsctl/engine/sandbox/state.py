@@ -21,7 +21,8 @@ QUEUED_SHARE = 0.3
 UPLOAD_TTL = 3600.0
 
 # Faults that shape the outcome, and faults that only disturb the HTTP exchange.
-FAULTS = ("nsfw", "failed", "credits", "concurrency", "server_error", "slow", "malformed", "timeout")
+FAULTS = ("nsfw", "failed", "credits", "concurrency", "server_error", "slow", "malformed", "timeout",
+          "unauthorized")
 
 UPLOAD_TYPES = {
     "image/jpeg": "jpeg", "image/jpg": "jpg", "image/png": "png", "image/webp": "webp",
