@@ -127,13 +127,18 @@ def secrets_of(settings: Settings) -> list[str]:
 def database_secrets(url: str) -> list[str]:
     """The password of a database URL (as written and decoded), in its user part or its
     query (peewee passes query parameters to the driver)."""
+    # up to the last "@": a password may hold an unencoded "/", "?" or "#", which urlsplit
+    # (and so peewee) reads as the end of the host
+    userinfo = re.match(r"[a-z][a-z0-9+.-]*://(.*)@", url, re.IGNORECASE | re.DOTALL)
+    found = [userinfo.group(1).partition(":")[2]] if userinfo else []
     try:
         parts = urlsplit(url)
-        found = [parts.password or ""]
+        found += [parts.password or ""]
     except ValueError:
-        return []
-    found += [value for key, value in parse_qsl(parts.query) if key.lower() in PASSWORD_PARAMS]
-    return [form for secret in found for form in (secret, unquote(secret))]
+        parts = None
+    if parts is not None:
+        found += [value for key, value in parse_qsl(parts.query) if key.lower() in PASSWORD_PARAMS]
+    return [form for secret in found if secret for form in (secret, unquote(secret))]
 
 
 def _spellings(secret: str) -> str:

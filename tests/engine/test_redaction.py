@@ -102,8 +102,9 @@ def test_secrets_of_settings_cover_every_secret(settings, leaked):
     for secret in (TOKEN, TOKEN.split(":")[1], "Hf$ecret/+.*Value", "kid-1234:Hf$ecret/+.*Value",
                    "whk-SECRET-value", "Pg@ss/w0rd!", "ssl-Key-pass"):
         assert secret in found
-    assert database_secrets("sqlite:////tmp/x.db") == ["", ""]
-    assert database_secrets("postgresql://app:[bad@host:port/db") == []  # unparsable: nothing, no crash
+    assert database_secrets("sqlite:////tmp/x.db") == []
+    assert "p/w#x" in database_secrets("postgresql://app:p/w#x@host/db")  # urlsplit stops at "/"
+    assert "[bad" in database_secrets("postgresql://app:[bad@host:port/db")  # urlsplit refuses it
     redact = Redactor.from_settings(s)
     assert redact(s.database_url) == "postgresql://app:***@127.0.0.1:5432/higgsctl?sslpassword=***"
     assert redact("Authorization: Key kid-1234:Hf$ecret/+.*Value") == "Authorization: Key ***"
