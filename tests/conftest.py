@@ -42,3 +42,11 @@ def engine(settings):
     eng = Engine(settings)
     yield eng
     eng.close()
+
+
+@pytest.fixture(scope="session")
+def hostile_images():
+    """file name -> bytes; tests/hostile_images.py says what each is and its refusal code."""
+    from hostile_images import hostile_images as build
+
+    return build()
