@@ -67,7 +67,9 @@ async def test_a_bot_killed_between_photo_and_file_sends_only_the_file_after_res
     held = emu.hold_next("sendDocument")  # the first document waits at Telegram's door
     first = BotProcess(home)
     try:
-        await to_confirm(alice)  # (waits for the bot to come up and answer)
+        await alice.send_text("/start")
+        await alice.wait_for_text("What would you like to do?", timeout=30)  # the process is up
+        await to_confirm(alice)
         await alice.press("go")
         await asyncio.wait_for(held.reached.wait(), 30)
         assert kinds(alice) == ["photo"]  # accepted before the file was sent
