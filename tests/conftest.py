@@ -78,3 +78,11 @@ def leaked():
 @pytest.fixture
 def spellings():
     return secret_spellings
+
+
+@pytest.fixture(scope="session")
+def hostile_images():
+    """file name -> bytes; tests/hostile_images.py says what each is and its refusal code."""
+    from hostile_images import hostile_images as build
+
+    return build()

@@ -2,13 +2,14 @@
 
 Exactly-once delivery. The order is *send, then claim*: ``mark_delivered`` is a conditional
 UPDATE (``WHERE delivered_at IS NULL``) that only one caller wins, and it runs after the
-result reached Telegram. A crash before the claim means the next start re-sends (the user
-may, in that millisecond window, see a result twice); claiming first would instead lose the
-result for good whenever the process died or Telegram failed between claim and send, and a
-paid result must never be lost. Inside one process a set of in-flight ids keeps the job's
-own task and the notifier's sweep from sending the same result twice, and a result already
-claimed in the database is never sent again; so a restart only re-sends what was never
-confirmed as sent.
+result reached Telegram; claiming first would lose the result for good whenever the process
+died or Telegram failed between claim and send, and a paid result must never be lost. Each
+part of the outcome (the photo, the file) is recorded in the database right after Telegram
+accepts it (``mark_part_delivered``), so a delivery that starts again, after a failed send
+or a crash, sends only the parts that are missing: the most a crash can repeat is the one
+part whose acceptance was not written yet. Inside one process a set of in-flight ids keeps
+the job's own task and the notifier's sweep from sending the same result twice, and a result
+already claimed in the database is never sent again.
 
 Progress never waits on Telegram. The engine awaits ``on_event`` between its own steps
 (submit, poll, download), and every Bot API call with a chat_id waits its turn in
@@ -94,7 +95,6 @@ class Delivery:
         self._targets: dict[int, Target] = {}
         self._shown: dict[int, str] = {}
         self._delivering: set[int] = set()
-        self._sent: dict[int, set[str]] = {}  # parts already sent by this process (retries skip them)
         self._retry_at: dict[int, tuple[int, float]] = {}
 
     # --- running jobs ----------------------------------------------------------------
@@ -336,7 +336,7 @@ class Delivery:
         return delay
 
     def _forget(self, generation_id: int) -> None:
-        for cache in (self._targets, self._shown, self._sent, self._retry_at):
+        for cache in (self._targets, self._shown, self._retry_at):
             cache.pop(generation_id, None)
 
     async def _send_outcome(self, generation: Generation) -> None:
@@ -344,18 +344,21 @@ class Delivery:
         target = await self._target(gid)
         balance = await db(self.engine.credits.balance, generation.user_id)
         if generation.status == "completed":  # the result first, then the status message says done
-            await self.send_result(generation, target.lang, balance, self._sent.setdefault(gid, set()))
+            await self.send_result(generation, target.lang, balance, record=True)
             await self._show(gid, target, t(target.lang, "st_completed", id=gid))
             return
         text = t(target.lang, f"st_{generation.status}", id=gid, cost=generation.cost, balance=balance)
-        if not await self._show(gid, target, text):
+        if not await self._show(gid, target, text) and generation.delivered_parts < 1:
             with self._calling():
                 await self.app.bot.send_message(generation.chat_id, text)
+            await db(self.engine.generations.mark_part_delivered, gid, 0)
 
-    async def send_result(self, generation: Generation, lang: str, balance: int, sent: set[str] | None = None,
-                          chat_id: int | None = None) -> None:
-        """The result as a photo (with buttons) and as the original file, from local storage."""
-        sent = set() if sent is None else sent
+    async def send_result(self, generation: Generation, lang: str, balance: int, chat_id: int | None = None, *,
+                          record: bool = False) -> None:
+        """The result as a photo (with buttons) and as the original file, from local storage.
+        ``record``: the job's own delivery: skip the parts the database says already arrived
+        and record each part as it arrives (photo ``2i``, file ``2i + 1`` of result file i)."""
+        done = generation.delivered_parts if record else 0
         chat_id = chat_id or generation.chat_id
         spec = self.engine.settings.models.get(generation.model)
         caption = t(lang, "result_caption", label=spec.label if spec else generation.model,
@@ -366,7 +369,7 @@ class Delivery:
                 await self.app.bot.send_message(chat_id, t(lang, "file_gone", id=generation.id))
             return
         for index, path in enumerate(paths):
-            if f"photo{index}" not in sent:
+            if 2 * index >= done:
                 try:
                     photo = await asyncio.to_thread(photo_bytes, path)
                 except Exception as exc:  # Pillow can't read it: the file below still carries the result
@@ -385,10 +388,12 @@ class Delivery:
                         if not too_large(exc):
                             raise
                         log.warning("generation %s: photo refused (%s); sending the file only", generation.id, exc)
-                sent.add(f"photo{index}")
-            if f"file{index}" not in sent:
+                if record:
+                    await db(self.engine.generations.mark_part_delivered, generation.id, 2 * index)
+            if 2 * index + 1 >= done:
                 await self._send_file(generation, path, index, lang, chat_id)
-                sent.add(f"file{index}")
+                if record:
+                    await db(self.engine.generations.mark_part_delivered, generation.id, 2 * index + 1)
 
     async def _send_file(self, generation: Generation, path: Path, index: int, lang: str, chat_id: int) -> None:
         """The original file; one over the Bot API's upload limit (or refused as too large)

@@ -49,6 +49,10 @@ EN = {
     "ref_too_big": "{name} is {size:.1f} MB; the limit is {limit} MB. Nothing was charged.",
     "ref_not_image": "{name} is not an image. Send a JPEG, PNG, WebP or GIF.",
     "ref_failed": "I couldn't download {name} from Telegram. Please send it again.",
+    # reference checks by pixel count and decoding (engine codes reference_*; photos.REFUSALS)
+    "ref_too_many_pixels": "{name} has too many pixels: the limit is {limit} megapixels. I left it out; "
+                           "send a smaller version. Nothing was charged.",
+    "ref_damaged": "{name} is damaged or incomplete, I can't read it. I left it out; please send it again.",
     "photo_unexpected": "I'm not waiting for photos right now. Press Generate to start.",
     "photo_need_prompt": "First send the prompt as text; reference photos come next.",
     "choose_aspect": "Choose the aspect ratio:",
@@ -140,6 +144,10 @@ RU = {
     "ref_too_big": "{name}: {size:.1f} МБ, максимум {limit} МБ. Ничего не списано.",
     "ref_not_image": "{name} — не картинка. Отправьте JPEG, PNG, WebP или GIF.",
     "ref_failed": "Не удалось скачать {name} из Telegram. Отправьте ещё раз.",
+    "ref_too_many_pixels": "{name}: слишком много пикселей, максимум {limit} мегапикселей. Этот файл я "
+                           "не взял — пришлите уменьшенную версию. Ничего не списано.",
+    "ref_damaged": "{name} повреждён или загружен не полностью, не могу его прочитать. Этот файл я не взял — "
+                   "пришлите его ещё раз.",
     "photo_unexpected": "Сейчас я не жду фото. Нажмите «Сгенерировать», чтобы начать.",
     "photo_need_prompt": "Сначала отправьте промпт текстом, референсы — следующим шагом.",
     "choose_aspect": "Выберите соотношение сторон:",

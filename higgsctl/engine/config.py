@@ -19,6 +19,7 @@ from .errors import ConfigError
 APP_NAME = "higgsctl"
 DEFAULT_BASE_URL = "https://platform.higgsfield.ai"
 SANDBOX_KEY = ("sandbox", "sandbox-secret")
+PILLOW_MEGAPIXELS = 89  # Pillow's own decompression-bomb limit (MAX_IMAGE_PIXELS, ~89.5 million)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class CreditSettings:
 class LimitSettings:
     max_prompt_chars: int = 2000
     max_reference_mb: int = 10
+    max_reference_megapixels: int = 50
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,8 @@ def _check_ranges(s: Settings, path: Path) -> None:
     need(s.credits.topup_amount > 0, "[credits] topup_amount", "must be positive")
     need(s.limits.max_prompt_chars > 0, "[limits] max_prompt_chars", "must be positive")
     need(s.limits.max_reference_mb > 0, "[limits] max_reference_mb", "must be positive")
+    need(0 < s.limits.max_reference_megapixels <= PILLOW_MEGAPIXELS, "[limits] max_reference_megapixels",
+         f"must be between 1 and {PILLOW_MEGAPIXELS}")
     need(s.telegram.mode in {"polling", "webhook"}, "[telegram] mode", "must be 'polling' or 'webhook'")
     need(s.database_url.split(":", 1)[0] in _DB_SCHEMES, "[database] url", f"has an unknown scheme (use one of {', '.join(sorted(_DB_SCHEMES))})")
 

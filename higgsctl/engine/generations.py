@@ -252,6 +252,13 @@ class Generations:
             .execute()
         )
 
+    def mark_part_delivered(self, generation_id: int, part: int) -> None:
+        """Record that part ``part`` (counted from 0, in the order a face sends them) of a
+        job's outcome reached the user, right after it did: a delivery that starts again
+        after a crash skips the first ``delivered_parts``. Never moves backwards."""
+        (Generation.update(delivered_parts=part + 1)
+         .where((Generation.id == generation_id) & (Generation.delivered_parts <= part)).execute())
+
     def undelivered(self, source: str = "bot") -> list[Generation]:
         return list(
             Generation.select().where(

@@ -82,6 +82,8 @@ class Generation(BaseModel):
     submitted_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
     delivered_at = DateTimeField(null=True)
+    # how many parts of the outcome (photo, file per result file, in that order) reached the user
+    delivered_parts = IntegerField(default=0)
 
 
 class TopUpRequest(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Settings
+from .config import LimitSettings, Settings
 from .errors import InvalidInput
 
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -57,14 +57,17 @@ def check_request(settings: Settings, request: GenerationRequest) -> CheckedRequ
         raise InvalidInput(
             f"{spec.label} takes at most {spec.max_references} reference photos; {len(request.references)} were given."
         )
-    max_bytes = settings.limits.max_reference_mb * 1024 * 1024
-    references = tuple(check_reference(Path(p), max_bytes) for p in request.references)
+    references = tuple(check_reference(Path(p), settings.limits) for p in request.references)
     return CheckedRequest(request=request, prompt=prompt, cost=spec.price, references=references)
 
 
-def check_reference(path: Path, max_bytes: int) -> Reference:
-    from PIL import Image, UnidentifiedImageError
+def check_reference(path: Path, limits: LimitSettings) -> Reference:
+    """One reference file, as every face checks it: it exists, is within the limits in bytes
+    and in pixels (checked before any pixel is decoded) and decodes completely as JPEG, PNG,
+    WebP or GIF (see images.inspect_image and the codes of its refusals)."""
+    from .images import inspect_image  # Pillow: only when a reference is checked
 
+    max_bytes = limits.max_reference_mb * 1024 * 1024
     if not path.is_file():
         raise InvalidInput(f"Reference file {path.name!r} does not exist.")
     size = path.stat().st_size
@@ -72,12 +75,5 @@ def check_reference(path: Path, max_bytes: int) -> Reference:
         raise InvalidInput(
             f"Reference {path.name!r} is {size / 1048576:.1f} MB; the limit is {max_bytes // 1048576} MB."
         )
-    try:
-        with Image.open(path) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise InvalidInput(f"Reference {path.name!r} is not an image.", hint="Send a JPEG, PNG, WebP or GIF.") from None
-    if kind not in CONTENT_TYPES:
-        raise InvalidInput(f"Reference {path.name!r} is a {kind} image.", hint="Send a JPEG, PNG, WebP or GIF.")
-    return Reference(path=path, content_type=CONTENT_TYPES[kind], size=size)
+    info = inspect_image(path, limits.max_reference_megapixels)
+    return Reference(path=path, content_type=CONTENT_TYPES[info.format], size=size)

@@ -65,6 +65,17 @@ def _coerce(name: str, value: Any) -> Any:
     return value
 
 
+class Held:
+    """A call kept waiting by ``TelegramEmulator.hold_next``."""
+
+    def __init__(self) -> None:
+        self.reached = asyncio.Event()
+        self.released = asyncio.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class TelegramEmulator:
     """Bot API server + state. Inspection attributes:
 
@@ -107,6 +118,7 @@ class TelegramEmulator:
         self._user_messages: dict[tuple[int, int], dict] = {}
         self._pending_queries: dict[str, tuple[int, int]] = {}
         self._injected: dict[str, deque] = defaultdict(deque)
+        self._held: dict[str, deque] = defaultdict(deque)
         self._version = 0
         self._msg_event = asyncio.Event()
         self._updates_event = asyncio.Event()
@@ -176,6 +188,14 @@ class TelegramEmulator:
         params = {"retry_after": retry_after} if retry_after is not None else None
         for _ in range(times):
             self._injected[method.lower()].append(ApiError(error_code, description, params))
+
+    def hold_next(self, method: str) -> Held:
+        """Keep the next call of ``method`` waiting (received, not yet carried out) until
+        ``release()``; ``reached`` is set once it arrives. A caller that goes away meanwhile
+        (a killed bot) cancels it: Telegram never accepted it."""
+        held = Held()
+        self._held[method.lower()].append(held)
+        return held
 
     def pending_updates(self) -> list[dict]:
         """Updates enqueued but not yet confirmed by the bot (via getUpdates offset)."""
@@ -288,6 +308,10 @@ class TelegramEmulator:
                                       for k, v in params.items()}))
             if self._injected[name.lower()]:
                 raise self._injected[name.lower()].popleft()
+            if self._held[name.lower()]:
+                held = self._held[name.lower()].popleft()
+                held.reached.set()
+                await held.released.wait()
             result = await handler(params)
         except ApiError as err:
             self.errors.append((name, err.error_code, err.description))

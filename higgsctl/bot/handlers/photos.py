@@ -3,8 +3,10 @@
 An album arrives as several updates sharing one media_group_id (handled concurrently); they
 become ONE set: each item starts its download at once and a short debounce after the last
 item hands the whole set to ``_accept``, which enforces the model's maximum. Oversize and
-non-image files are refused before anything is downloaded; downloaded files are checked
-as images by the engine's own reference check. No credit moves here: holds happen at confirm.
+non-image files are refused before anything is downloaded; downloaded files go through the
+engine's own reference check (pixel count before decoding, then a full decode): a refused
+file is left out with a message, the rest of its album is kept. No credit moves here: holds
+happen at confirm.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, MessageHandler, filters
 
 from higgsctl.engine import InvalidInput
+from higgsctl.engine.config import LimitSettings
 from higgsctl.engine.requests import CONTENT_TYPES, check_reference
 
 from .. import keyboards
@@ -29,6 +32,9 @@ from .common import Context, Who, Wizard, guarded, wizard
 log = logging.getLogger("higgsctl.bot.photos")
 
 IMAGE_TYPES = set(CONTENT_TYPES.values())
+# engine refusal codes (images.inspect_image) -> text keys; anything else reads "not an image"
+REFUSALS = {"reference_too_many_pixels": "ref_too_many_pixels", "reference_damaged": "ref_damaged",
+            "reference_unreadable": "ref_damaged"}
 STEP_HINTS = {"prompt": "photo_need_prompt", "model": "hint_model", "aspect": "hint_aspect", "confirm": "hint_confirm"}
 
 
@@ -129,10 +135,20 @@ async def _download(context: Context, who: Who, item: Incoming) -> Path | str:
         return t(who.lang, "ref_too_big", name=item.name, size=len(data) / 1048576, limit=limit_mb)
     path = await db(s.engine.store.save_upload, who.id, bytes(data), item.name)
     try:
-        await db(check_reference, path, limit_mb * 1024 * 1024)
-    except InvalidInput:
-        return t(who.lang, "ref_not_image", name=item.name)
+        await db(check_reference, path, s.settings.limits)
+    except Exception as exc:  # this file is refused; the rest of its album goes on
+        await db(path.unlink, missing_ok=True)
+        if not isinstance(exc, InvalidInput):
+            log.warning("reference %s refused: unexpected %s: %s", item.name, type(exc).__name__, exc)
+        return refusal(who.lang, exc, item.name, s.settings.limits)
     return path
+
+
+def refusal(lang: str, exc: Exception, name: str, limits: LimitSettings) -> str:
+    """The user's words for an engine refusal of one reference file (by its code)."""
+    code = getattr(exc, "code", None)
+    key = REFUSALS.get(code, "ref_not_image")
+    return t(lang, key, name=name, limit=limits.max_reference_megapixels)
 
 
 async def _accept(context: Context, who: Who, chat_id: int, state: Wizard, items: list[tuple[int, asyncio.Task]]) -> None:

@@ -1,0 +1,79 @@
+"""Hostile reference files sent to the bot (real PTB updates, the Bot API emulator): each one
+is refused alone, in the user's language, with no traceback; the rest of its album is kept
+and no credit moves."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+
+import pytest
+from hostile_images import DAMAGED, EXPECTED, NOT_IMAGE, TOO_MANY, encoded
+
+from .harness import ALICE, Offline, configure, emu, last_text  # noqa: F401  (fixtures)
+from .test_handlers import choose_model
+
+WORDS = {
+    "en": {TOO_MANY: "{name} has too many pixels: the limit is 50 megapixels.",
+           DAMAGED: "{name} is damaged or incomplete",
+           NOT_IMAGE: "{name} is not an image."},
+    "ru": {TOO_MANY: "{name}: слишком много пикселей, максимум 50 мегапикселей.",
+           DAMAGED: "{name} повреждён или загружен не полностью",
+           NOT_IMAGE: "{name} — не картинка."},
+}
+
+
+@pytest.fixture
+async def bot(settings, emu):  # noqa: F811
+    async with Offline(configure(settings, emu), emu) as offline:
+        yield offline
+
+
+async def at_refs_step(bot, user) -> None:
+    await choose_model(bot, user, "nano-banana")
+    await user.send_text("a fox")
+    await bot.feed()
+
+
+def problems(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+async def test_each_hostile_document_is_refused_alone_in_the_users_language(bot, emu, hostile_images, caplog, lang):  # noqa: F811
+    user = emu.user(ALICE, "Alice", language_code=lang)
+    await at_refs_step(bot, user)
+    for name, code in EXPECTED.items():
+        await user.send_document(hostile_images[name], name, mimetypes.guess_type(name)[0])
+        await bot.feed()
+        assert WORDS[lang][code].format(name=name) in last_text(user), name
+    await user.send_document(encoded("PNG"), "fine.png", "image/png")  # the wizard still takes a good one
+    await bot.feed()
+    assert ("1 photo(s) added: 1 of 8" if lang == "en" else "Добавлено фото: 1, всего 1 из 8") in last_text(user)
+    assert not problems(caplog)  # no traceback, no "something went wrong"
+    assert bot.engine.credits.balance(ALICE) == 10000
+    uploads = bot.engine.store.user_dir(ALICE, "last_uploads")
+    assert [p.name.split("-", 1)[1] for p in uploads.iterdir()] == ["fine.png"]  # refused files are not kept
+
+
+@pytest.mark.parametrize("bad", ["bomb.png", "bomb.jpg", "truncated.png", "notes.jpg"])
+async def test_an_album_keeps_its_good_files_around_a_bad_one(bot, emu, hostile_images, caplog, bad):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await at_refs_step(bot, alice)
+    group = "13579"
+    album = [("first.png", encoded("PNG")),
+             (bad, hostile_images[bad]), ("third.jpg", encoded("JPEG", (640, 480), noise=True))]
+    for name, data in album:
+        await alice.send_document(data, name, mimetypes.guess_type(name)[0], media_group_id=group)
+    assert await bot.feed(concurrently=True) == 3  # an album's updates are handled concurrently
+    await bot.settle()
+    texts = [m.text or "" for m in alice.messages()]
+    assert WORDS["en"][EXPECTED[bad]].format(name=bad) in texts[-2]
+    assert "2 photo(s) added: 2 of 8" in texts[-1]
+    await alice.press("Continue ➡")
+    await bot.feed()
+    await alice.press("1:1")
+    await bot.feed()
+    assert "Reference photos: 2" in last_text(alice) and "Price: 50 credits. Balance: 10000." in last_text(alice)
+    assert not problems(caplog)
+    assert bot.engine.credits.balance(ALICE) == 10000
