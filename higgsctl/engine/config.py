@@ -89,7 +89,8 @@ class Settings:
             return self.models[key]
         except KeyError:
             raise InvalidInput(
-                f"Unknown model {key!r}.", hint=f"Choose one of: {', '.join(self.models)}."
+                f"Unknown model {key!r}.", hint=f"Choose one of: {', '.join(self.models)}.",
+                code="unknown_model", model=key,
             ) from None
 
 

@@ -34,10 +34,12 @@ class InvalidInput(HiggsctlError):
     """Bad input from a user or operator; nothing was charged."""
 
     exit_code = 2
+    default_code = "invalid_input"
 
 
 class NotFound(HiggsctlError):
     exit_code = 2
+    default_code = "not_found"
 
 
 # --- money ------------------------------------------------------------------------------
@@ -57,10 +59,12 @@ class InsufficientCredits(HiggsctlError):
 
 class UserBlocked(HiggsctlError):
     exit_code = 5
+    default_code = "user_blocked"
 
 
 class TopUpPending(HiggsctlError):
     exit_code = 2
+    default_code = "topup_pending"
 
 
 # --- Higgsfield API ---------------------------------------------------------------------

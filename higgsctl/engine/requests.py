@@ -44,18 +44,22 @@ def check_request(settings: Settings, request: GenerationRequest) -> CheckedRequ
     spec = settings.model(request.model)
     prompt = " ".join(request.prompt.split())
     if not prompt:
-        raise InvalidInput("The prompt is empty.", hint="Describe the image you want.")
+        raise InvalidInput("The prompt is empty.", hint="Describe the image you want.", code="prompt_empty")
     limit = settings.limits.max_prompt_chars
     if len(prompt) > limit:
-        raise InvalidInput(f"The prompt is {len(prompt)} characters long; the limit is {limit}.")
+        raise InvalidInput(f"The prompt is {len(prompt)} characters long; the limit is {limit}.",
+                           code="prompt_too_long", length=len(prompt), limit=limit)
     if request.aspect_ratio not in spec.aspect_ratios:
         raise InvalidInput(
             f"{spec.label} does not offer aspect ratio {request.aspect_ratio!r}.",
             hint=f"Choose one of: {', '.join(spec.aspect_ratios)}.",
+            code="aspect_unsupported", model=spec.label, aspect=request.aspect_ratio,
+            choices=", ".join(spec.aspect_ratios),
         )
     if len(request.references) > spec.max_references:
         raise InvalidInput(
-            f"{spec.label} takes at most {spec.max_references} reference photos; {len(request.references)} were given."
+            f"{spec.label} takes at most {spec.max_references} reference photos; {len(request.references)} were given.",
+            code="too_many_references", model=spec.label, max=spec.max_references, count=len(request.references),
         )
     references = tuple(check_reference(Path(p), settings.limits) for p in request.references)
     return CheckedRequest(request=request, prompt=prompt, cost=spec.price, references=references)
@@ -69,11 +73,12 @@ def check_reference(path: Path, limits: LimitSettings) -> Reference:
 
     max_bytes = limits.max_reference_mb * 1024 * 1024
     if not path.is_file():
-        raise InvalidInput(f"Reference file {path.name!r} does not exist.")
+        raise InvalidInput(f"Reference file {path.name!r} does not exist.", code="reference_missing", name=path.name)
     size = path.stat().st_size
     if size > max_bytes:
         raise InvalidInput(
-            f"Reference {path.name!r} is {size / 1048576:.1f} MB; the limit is {max_bytes // 1048576} MB."
+            f"Reference {path.name!r} is {size / 1048576:.1f} MB; the limit is {max_bytes // 1048576} MB.",
+            code="reference_too_big", name=path.name, size=size / 1048576, limit=max_bytes // 1048576,
         )
     info = inspect_image(path, limits.max_reference_megapixels)
     return Reference(path=path, content_type=CONTENT_TYPES[info.format], size=size)
