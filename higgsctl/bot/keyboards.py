@@ -1,11 +1,13 @@
 """Inline keyboards as pure functions of their data.
 
-Callback data is short and self-contained (ids in the data, never in memory), so a button
-from before a restart still means something:
+Callback data is short (at most 64 bytes) and names what it acts on: a wizard's buttons
+carry its draft id (``<d>``, see drafts.py) last, a result's buttons its generation id. A
+button acts on exactly that, or says the menu expired:
 
-    g            start the wizard           m:<model>        choose a model
-    sk           skip / continue (refs)     a:<ratio>        choose an aspect ratio
-    go           confirm                    x                leave the wizard
+    g            start a wizard (a new draft)
+    m:<model>:<d>  choose a model           sk:<d>           skip / continue (refs)
+    a:<ratio>:<d>  choose an aspect ratio   go:<d>           confirm (spends)
+    x:<d>        leave the wizard
     c:<gen>      cancel a queued job        rg:<gen>         regenerate (same parameters)
     oa:<gen>     other aspect for <gen>     ra:<gen>:<ratio> run <gen>'s prompt in <ratio>
     ur:<gen>     use the result as a reference
@@ -34,28 +36,33 @@ def main_menu(lang: str) -> Markup:
     ])
 
 
-def models(lang: str, specs: list[ModelSpec]) -> Markup:
-    rows = [[Button(t(lang, "b_model", label=s.label, price=s.price), callback_data=f"m:{s.key}")] for s in specs]
-    rows.append([Button(t(lang, "b_cancel"), callback_data="x")])
+def models(lang: str, specs: list[ModelSpec], draft: str) -> Markup:
+    rows = [[Button(t(lang, "b_model", label=s.label, price=s.price), callback_data=f"m:{s.key}:{draft}")]
+            for s in specs]
+    rows.append([_leave(lang, draft)])
     return Markup(rows)
 
 
-def cancel_only(lang: str) -> Markup:
-    return Markup([[Button(t(lang, "b_cancel"), callback_data="x")]])
+def _leave(lang: str, draft: str) -> Button:
+    return Button(t(lang, "b_cancel"), callback_data=f"x:{draft}")
 
 
-def refs(lang: str, have_any: bool) -> Markup:
+def cancel_only(lang: str, draft: str) -> Markup:
+    return Markup([[_leave(lang, draft)]])
+
+
+def refs(lang: str, draft: str, have_any: bool) -> Markup:
     label = t(lang, "b_continue" if have_any else "b_skip")
-    return Markup([[Button(label, callback_data="sk")], [Button(t(lang, "b_cancel"), callback_data="x")]])
+    return Markup([[Button(label, callback_data=f"sk:{draft}")], [_leave(lang, draft)]])
 
 
 def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
     return [buttons[i:i + width] for i in range(0, len(buttons), width)]
 
 
-def aspects(lang: str, ratios: tuple[str, ...]) -> Markup:
-    rows = _rows([Button(r, callback_data=f"a:{r}") for r in ratios], 3)
-    rows.append([Button(t(lang, "b_cancel"), callback_data="x")])
+def aspects(lang: str, ratios: tuple[str, ...], draft: str) -> Markup:
+    rows = _rows([Button(r, callback_data=f"a:{r}:{draft}") for r in ratios], 3)
+    rows.append([_leave(lang, draft)])
     return Markup(rows)
 
 
@@ -64,11 +71,14 @@ def other_aspects(generation_id: int, ratios: tuple[str, ...], current: str) -> 
     return Markup(_rows(buttons, 3))
 
 
-def confirm(lang: str, price: int) -> Markup:
-    return Markup([
-        [Button(t(lang, "b_confirm", price=price), callback_data="go")],
-        [Button(t(lang, "b_cancel"), callback_data="x")],
-    ])
+def confirm(lang: str, price: int, draft: str) -> Markup:
+    return Markup([[Button(t(lang, "b_confirm", price=price), callback_data=f"go:{draft}")], [_leave(lang, draft)]])
+
+
+def draft_of(data: str) -> tuple[str, str]:
+    """(argument, draft id) of a wizard button's callback data: ``a:16:9:<d>`` → ("16:9", d)."""
+    head, _, draft = data.rpartition(":")
+    return head.partition(":")[2], draft
 
 
 def job_status(lang: str, generation_id: int, status: str) -> Markup | None:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from higgsctl.engine import Engine, Settings
 
+from .drafts import Drafts
+
 if TYPE_CHECKING:
     from telegram.ext import CallbackContext
 
@@ -34,6 +36,10 @@ class Services:
     topup_messages: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     # (user id, media_group_id) -> AlbumBuffer, see handlers/photos.py
     albums: dict[tuple[int, str], Any] = field(default_factory=dict)
+    # (user id, chat id) -> Paste: text messages arriving together, see handlers/pastes.py
+    pastes: dict[tuple[int, int], Any] = field(default_factory=dict)
+    # every user's wizard drafts, see drafts.py
+    drafts: Drafts = field(default_factory=Drafts)
 
     @property
     def admin_ids(self) -> frozenset[int]:

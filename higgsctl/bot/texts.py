@@ -65,12 +65,16 @@ EN = {
     "wizard_left": "OK, cancelled. /start when you want to try again.",
     "nothing_to_cancel": "There is nothing to cancel.",
     "job_canceling": "Cancelling generation #{id}…",
-    "job_not_cancelable": "Generation #{id} has already started and can't be cancelled.",
+    "job_not_cancelable": "Generation #{id} has already started and can no longer be cancelled. "
+                          "If it fails, your credits come back.",
+    "job_running": "Generation #{id} is being generated and can no longer be cancelled. "
+                   "If it fails, your {cost} credits come back.",
     "not_enough": "Not enough credits: this costs {needed}, your balance is {balance}. "
                   "Use /topup to ask for more.",
-    "rejected_input": "I can't start this: {message}",
+    "rejected_input": "I can't start this: {reason} Nothing was charged.",
     "unavailable": "Image generation is unavailable right now; nothing was charged. Please try again later.",
     # job status
+    "st_starting": "⏳ Starting a new generation like #{id}: {label} · {aspect}…",
     "st_pending": "⏳ Generation #{id} is starting…",
     "st_pending_wait": "⏳ Generation #{id} is waiting for a free slot…",
     "st_uploading": "📤 Generation #{id}: uploading your reference photos…",
@@ -104,6 +108,23 @@ EN = {
     "topup_approved": "✅ Your top-up request #{id} was approved: +{amount} credits. Balance: {balance}.",
     "topup_rejected": "Your top-up request #{id} was rejected. Balance: {balance}.",
     "granted_you": "An admin added {amount} credits. Balance: {balance}.",
+    # engine errors, by HiggsctlError.code (params as in the raise); see error_text()
+    "err_error": "Something went wrong; nothing was charged.",
+    "err_service_error": "The image service had a problem; nothing was charged.",
+    "err_invalid_input": "This request is not valid.",
+    "err_not_found": "That no longer exists.",
+    "err_user_blocked": "Your account is blocked.",
+    "err_topup_pending": "Your previous top-up request is still waiting for an admin.",
+    "err_insufficient_credits": "Not enough credits: this costs {needed}, your balance is {balance}.",
+    "err_prompt_empty": "The prompt is empty.",
+    "err_prompt_too_long": "The prompt is {length} characters long; the limit is {limit}.",
+    "err_unknown_model": "The model {model} is no longer offered.",
+    "err_aspect_unsupported": "{model} does not offer the aspect ratio {aspect} (it offers {choices}).",
+    "err_too_many_references": "{model} takes at most {max} reference photos; this has {count}.",
+    "err_reference_missing": "The reference photo {name} is no longer stored.",
+    "err_reference_too_big": "The reference photo {name} is {size:.1f} MB; the limit is {limit} MB.",
+    "err_reference_not_image": "{name} is not an image.",
+    "err_reference_format": "{name} is a {format} image; send a JPEG, PNG, WebP or GIF.",
 }
 
 RU = {
@@ -160,10 +181,14 @@ RU = {
     "wizard_left": "Отменено. /start — начать заново.",
     "nothing_to_cancel": "Отменять нечего.",
     "job_canceling": "Отменяю генерацию #{id}…",
-    "job_not_cancelable": "Генерация #{id} уже идёт, отменить её нельзя.",
+    "job_not_cancelable": "Генерация #{id} уже идёт, отменить её больше нельзя. "
+                          "Если она не удастся, кредиты вернутся.",
+    "job_running": "Генерация #{id} уже рисуется, отменить её больше нельзя. "
+                   "Если она не удастся, {cost} кр. вернутся.",
     "not_enough": "Недостаточно кредитов: нужно {needed}, на балансе {balance}. /topup — запросить пополнение.",
-    "rejected_input": "Не могу запустить: {message}",
+    "rejected_input": "Не могу запустить: {reason} Ничего не списано.",
     "unavailable": "Генерация сейчас недоступна; ничего не списано. Попробуйте позже.",
+    "st_starting": "⏳ Запускаю новую генерацию по образцу #{id}: {label} · {aspect}…",
     "st_pending": "⏳ Генерация #{id} запускается…",
     "st_pending_wait": "⏳ Генерация #{id} ждёт свободный слот…",
     "st_uploading": "📤 Генерация #{id}: загружаю референсы…",
@@ -195,6 +220,23 @@ RU = {
     "topup_approved": "✅ Запрос #{id} одобрен: +{amount} кр. Баланс: {balance}.",
     "topup_rejected": "Запрос #{id} на пополнение отклонён. Баланс: {balance}.",
     "granted_you": "Администратор начислил {amount} кр. Баланс: {balance}.",
+    # ошибки движка, по HiggsctlError.code
+    "err_error": "Что-то пошло не так; ничего не списано.",
+    "err_service_error": "У сервиса генерации проблема; ничего не списано.",
+    "err_invalid_input": "Запрос некорректен.",
+    "err_not_found": "Этого больше нет.",
+    "err_user_blocked": "Ваш аккаунт заблокирован.",
+    "err_topup_pending": "Ваш прошлый запрос на пополнение ещё ждёт решения администратора.",
+    "err_insufficient_credits": "Недостаточно кредитов: нужно {needed}, на балансе {balance}.",
+    "err_prompt_empty": "Промпт пустой.",
+    "err_prompt_too_long": "В промпте {length} символов, максимум {limit}.",
+    "err_unknown_model": "Модель {model} больше недоступна.",
+    "err_aspect_unsupported": "{model} не поддерживает формат {aspect} (доступны: {choices}).",
+    "err_too_many_references": "{model} принимает не больше {max} референсов, а здесь {count}.",
+    "err_reference_missing": "Референс {name} больше не хранится.",
+    "err_reference_too_big": "Референс {name}: {size:.1f} МБ, максимум {limit} МБ.",
+    "err_reference_not_image": "{name} — не картинка.",
+    "err_reference_format": "{name} — картинка {format}; отправьте JPEG, PNG, WebP или GIF.",
 }
 
 # Admin texts: admins are operators, English only.
@@ -242,6 +284,17 @@ def t(lang: str, key: str, **values) -> str:
     table = _TABLES.get(lang, EN)
     template = table.get(key) or EN[key]
     return template.format(**values) if values else template
+
+
+def error_text(lang: str, code: str, params: dict) -> str:
+    """An engine error (``HiggsctlError.code`` and ``.params``) in the user's language; never
+    the engine's English message. An unknown code gets the generic text."""
+    table = _TABLES.get(lang, EN)
+    key = f"err_{code}"
+    try:
+        return (table.get(key) or EN[key]).format(**params)
+    except (KeyError, IndexError, ValueError):  # unknown code, or params that don't fit the text
+        return table.get("err_error") or EN["err_error"]
 
 
 def admin(key: str, **values) -> str:

@@ -165,28 +165,34 @@ class EmulatedUser:
         self._post(msgs)
         return [m["message_id"] for m in msgs]
 
-    async def press(self, button: str) -> str:
-        """Press an inline button (by exact text or callback_data) on the newest bot message
-        that has it; returns the callback query id."""
-        for msg in sorted(self._emu._chat_bot_messages(self.chat_id), key=lambda m: -m.message_id):
-            if msg.deleted:
-                continue
-            for b in msg.buttons():
-                if b.get("text") == button or b.get("callback_data") == button:
-                    if "callback_data" not in b:
-                        raise ValueError(f"button {button!r} is not a callback button: {b}")
-                    query_id = str(10**18 + secrets.randbelow(9 * 10**18))
-                    self._emu._pending_queries[query_id] = (self.chat_id, msg.message_id)
-                    self._act()
-                    self._emu._enqueue_updates([{"callback_query": {
-                        "id": query_id,
-                        "from": self.user_json(),
-                        "message": self._emu._bot_message_json(msg),
-                        "chat_instance": self.chat_instance,
-                        "data": b["callback_data"],
-                    }}])
-                    return query_id
-        raise LookupError(f"no inline button {button!r} in chat {self.chat_id}; latest buttons: {self.buttons()}")
+    async def press(self, button: str, *, message_id: int | None = None) -> str:
+        """Press an inline button on the newest bot message that has it (or on message
+        ``message_id``); returns the callback query id. ``button`` is the button's exact text
+        or callback_data, or its callback_data without a trailing ``:<id>`` (the draft id the
+        bot's wizard buttons end with): ``"go"`` presses ``go:Xy12``."""
+        messages = [m for m in sorted(self._emu._chat_bot_messages(self.chat_id), key=lambda m: -m.message_id)
+                    if not m.deleted and (message_id is None or m.message_id == message_id)]
+        exact = [(m, b) for m in messages for b in m.buttons()
+                 if b.get("text") == button or b.get("callback_data") == button]
+        loose = [(m, b) for m in messages for b in m.buttons()
+                 if (b.get("callback_data") or "").rpartition(":")[0] == button]
+        if not exact and not loose:
+            where = f"message {message_id}" if message_id is not None else f"chat {self.chat_id}"
+            raise LookupError(f"no inline button {button!r} in {where}; latest buttons: {self.buttons()}")
+        msg, b = (exact or loose)[0]
+        if "callback_data" not in b:
+            raise ValueError(f"button {button!r} is not a callback button: {b}")
+        query_id = str(10**18 + secrets.randbelow(9 * 10**18))
+        self._emu._pending_queries[query_id] = (self.chat_id, msg.message_id)
+        self._act()
+        self._emu._enqueue_updates([{"callback_query": {
+            "id": query_id,
+            "from": self.user_json(),
+            "message": self._emu._bot_message_json(msg),
+            "chat_instance": self.chat_instance,
+            "data": b["callback_data"],
+        }}])
+        return query_id
 
     # ---------------------------------------------------------------- inspection
     def messages(self) -> list[SentMessage]:

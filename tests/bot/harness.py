@@ -105,7 +105,8 @@ class Offline:
 
     async def feed(self, *, concurrently: bool = False) -> int:
         """Process every update the emulated users produced (one after the other, or all at
-        once as concurrent_updates allows); returns how many."""
+        once as concurrent_updates allows), including the texts the bot collects for a short
+        while (a paste in parts); returns how many."""
         raw = self.emu.pending_updates()
         if raw:  # confirm them with the server, as polling would
             await self.app.bot.get_updates(offset=raw[-1]["update_id"] + 1, timeout=0)
@@ -115,12 +116,14 @@ class Offline:
         else:
             for update in updates:
                 await self.app.process_update(update)
+        await self.settle(albums=False)
         return len(raw)
 
-    async def settle(self) -> None:
-        """Wait for background work started by handlers (album flushes)."""
-        albums = self.app.bot_data["higgsctl"].albums
-        timers = [b.timer for b in albums.values() if b.timer is not None]
+    async def settle(self, *, albums: bool = True) -> None:
+        """Wait for background work started by handlers (collected texts; album flushes)."""
+        services = self.app.bot_data["higgsctl"]
+        buffers = [*services.pastes.values(), *(services.albums.values() if albums else ())]
+        timers = [b.timer for b in buffers if b.timer is not None]
         await asyncio.gather(*timers, return_exceptions=True)
 
 

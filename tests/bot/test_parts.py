@@ -11,11 +11,13 @@ from PIL import Image
 
 from higgsctl.bot import keyboards
 from higgsctl.bot.app import build_application
+from higgsctl.bot.drafts import Drafts
 from higgsctl.bot.media import photo_bytes
 from higgsctl.bot.runner import _webhook_args
 from higgsctl.bot.texts import EN, RU, language_for, t
 from higgsctl.engine import ConfigError, Engine
 
+from .harness import ALICE as ALICE_ID
 from .harness import TOKEN
 
 
@@ -39,20 +41,27 @@ def all_data(markup) -> list[str]:
     return [b.callback_data for row in markup.inline_keyboard for b in row]
 
 
-def test_callback_data_is_short_and_self_contained(settings):
+def test_callback_data_is_short_and_names_what_it_acts_on(settings):
     specs = list(settings.models.values())
-    markups = [keyboards.main_menu("en"), keyboards.models("en", specs), keyboards.refs("en", True),
-               keyboards.aspects("en", specs[0].aspect_ratios), keyboards.confirm("en", 50),
+    draft = Drafts().start(ALICE_ID).id
+    wizard = [keyboards.models("en", specs, draft), keyboards.cancel_only("en", draft),
+              keyboards.refs("en", draft, True), keyboards.refs("en", draft, False),
+              keyboards.aspects("en", specs[0].aspect_ratios, draft), keyboards.confirm("en", 50, draft)]
+    markups = [*wizard, keyboards.main_menu("en"),
                keyboards.result("en", 123456789), keyboards.topup_decision("en", 987654),
                keyboards.other_aspects(123456789, specs[0].aspect_ratios, "1:1"),
                keyboards.history("en", 1, 3, [(7, True), (8, False)]), keyboards.languages()]
     for markup in markups:
         for data in all_data(markup):
             assert len(data.encode()) <= 64  # Telegram's limit
+    for markup in wizard:  # every wizard button names its draft
+        assert all(data.endswith(f":{draft}") and keyboards.draft_of(data)[1] == draft for data in all_data(markup))
     assert all_data(keyboards.result("en", 5)) == ["rg:5", "oa:5", "ur:5"]
     assert all_data(keyboards.topup_decision("en", 3)) == ["tu:a:3", "tu:r:3"]
     assert all_data(keyboards.history("en", 1, 3, [(7, True), (8, False)])) == ["hi:7", "h:0", "h:2"]
-    assert "m:seedream-4.5" in all_data(keyboards.models("en", specs))
+    assert f"m:seedream-4.5:{draft}" in all_data(keyboards.models("en", specs, draft))
+    assert keyboards.draft_of(f"a:16:9:{draft}") == ("16:9", draft)
+    assert keyboards.draft_of(f"go:{draft}") == ("", draft)
 
 
 def test_job_status_offers_cancel_only_while_cancellable():

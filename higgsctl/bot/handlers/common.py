@@ -1,13 +1,12 @@
 """What every handler needs: who is talking (registered, language, blocked, admin), the
-wizard state of a chat turn, and replying by editing when a button was pressed."""
+wizard draft a button names, and replying by editing when a button was pressed."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from telegram import InlineKeyboardMarkup, Update
@@ -16,6 +15,8 @@ from telegram.ext import ContextTypes
 
 from higgsctl.engine import NotFound
 
+from ..drafts import Draft
+from ..keyboards import draft_of
 from ..services import Services, db, services
 from ..texts import language_for, t
 
@@ -34,27 +35,17 @@ class Who:
     services: Services
 
 
-@dataclass
-class Wizard:
-    """One user's generation wizard. In memory: it only lives for the chat turns of one
-    set-up; everything after the confirm (the job, its status message) is in the database."""
-
-    step: str = "model"  # model → prompt → refs → aspect → confirm
-    model: str | None = None
-    prompt: str | None = None
-    refs: list[Path] = field(default_factory=list)
-    aspect: str | None = None
+def current_draft(who: Who) -> Draft | None:
+    """The wizard draft text and photos go to (the one touched last), if any."""
+    return who.services.drafts.current(who.id)
 
 
-def wizard(context: Context) -> Wizard | None:
-    return context.user_data.get("wizard")
-
-
-def set_wizard(context: Context, value: Wizard | None) -> None:
-    if value is None:
-        context.user_data.pop("wizard", None)
-    else:
-        context.user_data["wizard"] = value
+def named_draft(update: Update, who: Who, *steps: str) -> tuple[str, Draft | None]:
+    """(argument, draft) of a wizard button: the draft its callback data names, if that
+    draft still exists and is at one of ``steps``."""
+    argument, draft_id = draft_of(update.callback_query.data or "")
+    draft = who.services.drafts.get(who.id, draft_id)
+    return argument, draft if draft is not None and draft.step in steps else None
 
 
 async def identify(update: Update, context: Context) -> Who | None:

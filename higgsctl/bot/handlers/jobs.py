@@ -6,13 +6,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from higgsctl.engine import GenerationRequest, HiggsctlError, InsufficientCredits, InvalidInput, NotFound, UserBlocked
+from higgsctl.engine import ACTIVE, GenerationRequest, HiggsctlError, InsufficientCredits, InvalidInput, NotFound, UserBlocked
 
 from .. import keyboards
 from ..delivery import Target
 from ..services import db
-from ..texts import t
-from .common import Context, Who, edit, expired, guarded, log, reply, set_wizard, wizard
+from ..texts import error_text, t
+from .common import Context, Who, edit, expired, guarded, log, reply
 
 
 async def start_generation(update: Update, who: Who, request: GenerationRequest) -> bool:
@@ -29,8 +29,8 @@ async def start_generation(update: Update, who: Who, request: GenerationRequest)
     except UserBlocked:
         await edit(bot, chat_id, message_id, t(who.lang, "blocked"))
         return False
-    except InvalidInput as exc:
-        await edit(bot, chat_id, message_id, t(who.lang, "rejected_input", message=exc.message))
+    except InvalidInput as exc:  # e.g. the model or limits changed since the generation it repeats
+        await edit(bot, chat_id, message_id, rejected(who, exc))
         return False
     except HiggsctlError as exc:  # the operator's set-up (no API key, ...): nothing was held
         log.error("generation not started: %s", exc.message)
@@ -44,6 +44,12 @@ async def start_generation(update: Update, who: Who, request: GenerationRequest)
         # stopping: the job stays pending and the next start resumes it
         await edit(bot, chat_id, message_id, t(who.lang, "st_pending", id=generation.id))
     return True
+
+
+def rejected(who: Who, exc: HiggsctlError) -> str:
+    """Why the engine refused, in the user's language; admins also see the engine's own words."""
+    text = t(who.lang, "rejected_input", reason=error_text(who.lang, exc.code, exc.params))
+    return f"{text}\n({exc.message})" if who.admin else text
 
 
 async def owned_generation(update: Update, who: Who, generation_id: str):
@@ -80,15 +86,19 @@ async def _cancel(update: Update, who: Who, generation_id: int, *, edit_status: 
 
 @guarded
 async def cancel_command(update: Update, context: Context, who: Who) -> None:
-    """Leave the wizard, and cancel this user's jobs that have not started generating."""
+    """Leave the wizard, cancel this user's jobs that have not started generating, and say
+    which ones can no longer be cancelled."""
     lines = []
-    if wizard(context) is not None:
-        set_wizard(context, None)
+    if who.services.drafts.drop_open(who.id):
         lines.append(t(who.lang, "wizard_left"))
     unfinished = await db(who.services.engine.generations.unfinished, "bot")
     for generation in unfinished:
-        if generation.user_id == who.id and generation.status in keyboards.CANCELABLE:
+        if generation.user_id != who.id:
+            continue
+        if generation.status in keyboards.CANCELABLE:
             lines.append(await _cancel(update, who, generation.id, edit_status=False))
+        elif generation.status in ACTIVE:
+            lines.append(t(who.lang, "job_running", id=generation.id, cost=generation.cost))
     await update.effective_message.reply_text("\n".join(lines) or t(who.lang, "nothing_to_cancel"))
 
 

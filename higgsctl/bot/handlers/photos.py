@@ -27,7 +27,8 @@ from higgsctl.engine.requests import CONTENT_TYPES, check_reference
 from .. import keyboards
 from ..services import Services, db
 from ..texts import t
-from .common import Context, Who, Wizard, guarded, wizard
+from ..drafts import Draft
+from .common import Context, Who, current_draft, guarded
 
 log = logging.getLogger("higgsctl.bot.photos")
 
@@ -41,7 +42,7 @@ STEP_HINTS = {"prompt": "photo_need_prompt", "model": "hint_model", "aspect": "h
 @dataclass
 class AlbumBuffer:
     chat_id: int
-    state: Wizard
+    state: Draft
     items: list[tuple[int, asyncio.Task]] = field(default_factory=list)  # (message id, download)
     last: float = 0.0  # loop time of the latest item
     timer: asyncio.Task | None = None
@@ -71,7 +72,7 @@ def incoming(message: Message) -> Incoming | None:
 @guarded
 async def media_received(update: Update, context: Context, who: Who) -> None:
     message, s = update.effective_message, who.services
-    state = wizard(context)
+    state = current_draft(who)
     if state is None or state.step != "refs":
         if _first_of_group(context, message):  # one hint per album, not one per photo
             key = "photo_unexpected" if state is None else STEP_HINTS[state.step]
@@ -151,25 +152,25 @@ def refusal(lang: str, exc: Exception, name: str, limits: LimitSettings) -> str:
     return t(lang, key, name=name, limit=limits.max_reference_megapixels)
 
 
-async def _accept(context: Context, who: Who, chat_id: int, state: Wizard, items: list[tuple[int, asyncio.Task]]) -> None:
+async def _accept(context: Context, who: Who, chat_id: int, state: Draft, items: list[tuple[int, asyncio.Task]]) -> None:
     results = await asyncio.gather(*(task for _, task in sorted(items, key=lambda i: i[0])))
     paths = [r for r in results if isinstance(r, Path)]
     problems = [r for r in results if isinstance(r, str)]
     bot = context.bot
     if problems:
         await bot.send_message(chat_id, "\n".join(problems))
-    if not paths or wizard(context) is not state or state.step != "refs":
+    if not paths or current_draft(who) is not state or state.step != "refs":
         return  # nothing usable, or the user left this wizard meanwhile
     spec = who.services.settings.models[state.model]
     total = len(state.refs) + len(paths)
     if total > spec.max_references:
         await bot.send_message(chat_id, t(who.lang, "refs_too_many", label=spec.label, max=spec.max_references,
                                           total=total, count=len(state.refs)),
-                               reply_markup=keyboards.refs(who.lang, bool(state.refs)))
+                               reply_markup=keyboards.refs(who.lang, state.id, bool(state.refs)))
         return
     state.refs.extend(paths)
     text = t(who.lang, "refs_added", added=len(paths), count=len(state.refs), max=spec.max_references)
-    await bot.send_message(chat_id, text, reply_markup=keyboards.refs(who.lang, True))
+    await bot.send_message(chat_id, text, reply_markup=keyboards.refs(who.lang, state.id, True))
 
 
 def register(app: Application, group: int = 0) -> None:

@@ -1,5 +1,6 @@
 """The buttons under a result: Regenerate (same parameters, a new hold), Other aspect, Use
-as reference. Each carries the generation id, so it works after a restart too."""
+as reference. Each carries the generation id and acts on exactly that generation, however
+old the message, after a restart too."""
 
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ from higgsctl.engine import Generation, GenerationRequest
 
 from .. import keyboards
 from ..texts import t
-from .common import Context, Who, Wizard, expired, guarded, reply, set_wizard, spends
+from .common import Context, Who, expired, guarded, reply, spends
 from .jobs import owned_generation, start_generation
 from .wizard import model_menu
+
+
+def _starting(who: Who, generation: Generation, aspect: str) -> str:
+    """The status message's first text: the new generation has no number yet."""
+    models = who.services.settings.models
+    label = models[generation.model].label if generation.model in models else generation.model
+    return t(who.lang, "st_starting", label=label, aspect=aspect, id=generation.id)
 
 
 def _again(generation: Generation, who: Who, aspect: str, chat_id: int, message_id: int) -> GenerationRequest:
@@ -31,7 +39,8 @@ async def regenerate(update: Update, context: Context, who: Who) -> None:
     generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
     if generation is None:
         return
-    status = await update.get_bot().send_message(update.effective_chat.id, t(who.lang, "st_pending", id="…"))
+    status = await update.get_bot().send_message(update.effective_chat.id,
+                                                 _starting(who, generation, generation.aspect_ratio))
     await start_generation(update, who, _again(generation, who, generation.aspect_ratio, status.chat_id, status.message_id))
 
 
@@ -56,7 +65,7 @@ async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
     if generation is None:
         return
     message = update.callback_query.message
-    await reply(update, t(who.lang, "st_pending", id="…"))  # this message becomes the status message
+    await reply(update, _starting(who, generation, aspect))  # this message becomes the status message
     await start_generation(update, who, _again(generation, who, aspect, message.chat.id, message.message_id))
 
 
@@ -70,8 +79,8 @@ async def use_as_reference(update: Update, context: Context, who: Who) -> None:
     if not paths or not paths[0].is_file():
         await update.get_bot().send_message(update.effective_chat.id, t(who.lang, "file_gone", id=generation.id))
         return
-    set_wizard(context, Wizard(step="model", refs=paths[:1]))
-    text, markup = model_menu(who, with_reference=True)
+    draft = who.services.drafts.start(who.id, refs=paths[:1])
+    text, markup = model_menu(who, draft)
     await update.get_bot().send_message(update.effective_chat.id, text, reply_markup=markup)
 
 

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from .. import keyboards
 from ..services import db, services
 from ..texts import LANGUAGES, language_for, t
-from .common import Context, Who, expired, guarded, private, reply, set_wizard, wizard
+from .common import Context, Who, current_draft, expired, guarded, private, reply
 
 HINTS = {"model": "hint_model", "prompt": "prompt_empty", "refs": "hint_refs", "aspect": "hint_aspect",
          "confirm": "hint_confirm"}
@@ -26,7 +26,7 @@ async def start(update: Update, context: Context) -> None:
     if user.blocked and not s.is_admin(user.id):
         await update.effective_message.reply_text(t(user.language, "blocked"))
         return
-    set_wizard(context, None)
+    s.drafts.leave(user.id)  # a fresh start; cards already shown can still be confirmed
     lang = user.language
     key = "welcome" if created else "welcome_back"
     await update.effective_message.reply_text(
@@ -66,7 +66,7 @@ async def unknown_command(update: Update, context: Context, who: Who) -> None:
 
 async def hint(update: Update, context: Context, who: Who) -> None:
     """Anything no other handler took: a hint for the current wizard step, or the menu."""
-    state = wizard(context)
+    state = current_draft(who)
     if state is not None:
         await update.effective_message.reply_text(t(who.lang, HINTS[state.step]))
     else:

@@ -1,5 +1,9 @@
 """The generation wizard: model → prompt → reference photos (photos.py) or Skip → aspect
-ratio → confirm with the price → the engine runs it (jobs.py)."""
+ratio → confirm with the price → the engine runs it (jobs.py).
+
+Each wizard is a draft (drafts.py) whose id all its buttons carry: a button acts on its own
+draft only, so an older message can never act on a newer wizard, and Confirm runs what its
+card shows. Typed text goes to the current draft."""
 
 from __future__ import annotations
 
@@ -9,126 +13,151 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from higgsctl.engine import GenerationRequest
 
 from .. import keyboards
+from ..drafts import Draft
 from ..services import db
 from ..texts import t
-from .common import Context, Who, Wizard, expired, guarded, reply, set_wizard, wizard
+from . import pastes
+from .common import Context, Who, current_draft, expired, guarded, named_draft, reply
 from .jobs import start_generation
 from .start import hint
 
+DRAFT = r"[\w-]+"
 
-def model_menu(who: Who, with_reference: bool = False) -> tuple[str, keyboards.Markup]:
+
+def model_menu(who: Who, draft: Draft) -> tuple[str, keyboards.Markup]:
     specs = list(who.services.settings.models.values())
-    return t(who.lang, "choose_model_with_ref" if with_reference else "choose_model"), keyboards.models(who.lang, specs)
+    key = "choose_model_with_ref" if draft.refs else "choose_model"
+    return t(who.lang, key), keyboards.models(who.lang, specs, draft.id)
+
+
+def wizard_button(fn):
+    """A wizard button: a quick second tap of it is ignored (it would find its draft moved on)."""
+    return guarded(fn, once=True)
 
 
 @guarded
 async def begin(update: Update, context: Context, who: Who) -> None:
-    set_wizard(context, Wizard())
-    await reply(update, *model_menu(who))
+    draft = who.services.drafts.start(who.id)
+    await reply(update, *model_menu(who, draft))
 
 
-@guarded
+@wizard_button
 async def model_chosen(update: Update, context: Context, who: Who) -> None:
-    key = update.callback_query.data.split(":", 1)[1]
+    key, draft = named_draft(update, who, "model", "prompt")
     spec = who.services.settings.models.get(key)
-    if spec is None:
+    if draft is None or spec is None:
         await expired(update, who)
         return
-    state = wizard(context)
-    # A model button is self-contained: it (re)starts the wizard, keeping a reference
-    # chosen with "Use as reference" just before.
-    refs = state.refs if state is not None and state.step == "model" else []
-    set_wizard(context, Wizard(step="prompt", model=key, refs=refs[: spec.max_references]))
-    await reply(update, t(who.lang, "send_prompt", label=spec.label), keyboards.cancel_only(who.lang))
+    draft.model, draft.step, draft.refs = key, "prompt", draft.refs[: spec.max_references]
+    who.services.drafts.touch(who.id, draft)
+    await reply(update, t(who.lang, "send_prompt", label=spec.label), keyboards.cancel_only(who.lang, draft.id))
 
 
 @guarded
 async def text_received(update: Update, context: Context, who: Who) -> None:
-    state = wizard(context)
-    if state is None or state.step != "prompt":
+    draft = current_draft(who)
+    if draft is None or draft.step != "prompt":
         await hint(update, context, who)
         return
-    prompt = " ".join((update.effective_message.text or "").split())
+
+    async def take(text: str) -> None:
+        await prompt_received(update, who, draft, text)
+
+    await pastes.collect(update, context, who, take)
+
+
+async def prompt_received(update: Update, who: Who, draft: Draft, text: str) -> None:
+    """The whole text of a paste (one or more messages) as the prompt of ``draft``."""
+    if draft is not current_draft(who) or draft.step != "prompt":
+        return  # the user left or moved on while the parts arrived
+    message = update.effective_message
+    prompt = " ".join(text.split())
     limit = who.services.settings.limits.max_prompt_chars
     if not prompt:
-        await update.effective_message.reply_text(t(who.lang, "prompt_empty"))
+        await message.reply_text(t(who.lang, "prompt_empty"))
         return
     if len(prompt) > limit:
-        await update.effective_message.reply_text(t(who.lang, "prompt_too_long", length=len(prompt), limit=limit))
+        await message.reply_text(t(who.lang, "prompt_too_long", length=len(prompt), limit=limit))
         return
-    state.prompt = prompt
-    spec = who.services.settings.models[state.model]
+    draft.prompt = prompt
+    spec = who.services.settings.models[draft.model]
     if spec.max_references == 0:
-        state.step = "aspect"
-        await update.effective_message.reply_text(
+        draft.step = "aspect"
+        await message.reply_text(
             t(who.lang, "no_refs_model", label=spec.label) + "\n" + t(who.lang, "choose_aspect"),
-            reply_markup=keyboards.aspects(who.lang, spec.aspect_ratios))
+            reply_markup=keyboards.aspects(who.lang, spec.aspect_ratios, draft.id))
         return
-    state.step = "refs"
+    draft.step = "refs"
     text = t(who.lang, "send_refs", max=spec.max_references)
-    if state.refs:
-        text = t(who.lang, "refs_added", added=len(state.refs), count=len(state.refs), max=spec.max_references)
-    await update.effective_message.reply_text(text, reply_markup=keyboards.refs(who.lang, bool(state.refs)))
+    if draft.refs:
+        text = t(who.lang, "refs_added", added=len(draft.refs), count=len(draft.refs), max=spec.max_references)
+    await message.reply_text(text, reply_markup=keyboards.refs(who.lang, draft.id, bool(draft.refs)))
 
 
-@guarded
+@wizard_button
 async def refs_done(update: Update, context: Context, who: Who) -> None:
-    state = wizard(context)
-    if state is None or state.step != "refs":
+    _, draft = named_draft(update, who, "refs")
+    if draft is None:
         await expired(update, who)
         return
-    state.step = "aspect"
-    spec = who.services.settings.models[state.model]
-    await reply(update, t(who.lang, "choose_aspect"), keyboards.aspects(who.lang, spec.aspect_ratios))
+    draft.step = "aspect"
+    who.services.drafts.touch(who.id, draft)
+    spec = who.services.settings.models[draft.model]
+    await reply(update, t(who.lang, "choose_aspect"), keyboards.aspects(who.lang, spec.aspect_ratios, draft.id))
 
 
-@guarded
+@wizard_button
 async def aspect_chosen(update: Update, context: Context, who: Who) -> None:
-    state = wizard(context)
-    aspect = update.callback_query.data.split(":", 1)[1]
-    if state is None or state.step not in ("aspect", "confirm"):
+    aspect, draft = named_draft(update, who, "aspect", "confirm")
+    spec = who.services.settings.models.get(draft.model) if draft is not None else None
+    if spec is None or aspect not in spec.aspect_ratios:
         await expired(update, who)
         return
-    spec = who.services.settings.models[state.model]
-    if aspect not in spec.aspect_ratios:
-        await expired(update, who)
-        return
-    state.aspect, state.step = aspect, "confirm"
+    # A new card: any card drawn before for this draft no longer confirms (drafts.take).
+    draft.aspect, draft.step, draft.card = aspect, "confirm", None
+    who.services.drafts.touch(who.id, draft)
     balance = await db(who.services.engine.credits.balance, who.id)
-    text = t(who.lang, "confirm", label=spec.label, aspect=aspect, refs=len(state.refs), prompt=state.prompt,
+    text = t(who.lang, "confirm", label=spec.label, aspect=aspect, refs=len(draft.refs), prompt=draft.prompt,
              price=spec.price, balance=balance)
-    await reply(update, text, keyboards.confirm(who.lang, spec.price))
+    draft.card = await reply(update, text, keyboards.confirm(who.lang, spec.price, draft.id))
 
 
-@guarded
+@wizard_button
 async def confirmed(update: Update, context: Context, who: Who) -> None:
     query = update.callback_query
-    state = wizard(context)
-    if state is None or state.step != "confirm":
-        if context.user_data.get("confirmed") != query.message.message_id:  # not a double press
+    _, draft_id = keyboards.draft_of(query.data)
+    draft = who.services.drafts.take(who.id, draft_id, query.message.message_id)  # before any await
+    if draft is None:
+        known = who.services.drafts.get(who.id, draft_id)
+        if known is None or known.open:  # a confirmed draft: a late second tap, its job runs already
             await expired(update, who)
         return
-    set_wizard(context, None)  # taken before any await: a second press finds nothing to run
-    context.user_data["confirmed"] = query.message.message_id
     request = GenerationRequest(
-        user_id=who.id, model=state.model, prompt=state.prompt, aspect_ratio=state.aspect,
-        references=tuple(state.refs), source="bot", chat_id=update.effective_chat.id,
+        user_id=who.id, model=draft.model, prompt=draft.prompt, aspect_ratio=draft.aspect,
+        references=tuple(draft.refs), source="bot", chat_id=update.effective_chat.id,
         status_message_id=query.message.message_id,
     )
     await start_generation(update, who, request)
 
 
-@guarded
+@wizard_button
 async def leave(update: Update, context: Context, who: Who) -> None:
-    set_wizard(context, None)
+    _, draft_id = keyboards.draft_of(update.callback_query.data)
+    draft = who.services.drafts.get(who.id, draft_id)
+    if draft is None:
+        await expired(update, who)
+        return
+    if not draft.open:
+        return  # its card is the status message of the job it started now
+    who.services.drafts.drop(who.id, draft_id)
     await reply(update, t(who.lang, "wizard_left"))
 
 
 def register(app: Application, group: int = 0) -> None:
     app.add_handler(CallbackQueryHandler(begin, pattern=r"^g$"), group)
-    app.add_handler(CallbackQueryHandler(model_chosen, pattern=r"^m:"), group)
-    app.add_handler(CallbackQueryHandler(refs_done, pattern=r"^sk$"), group)
-    app.add_handler(CallbackQueryHandler(aspect_chosen, pattern=r"^a:"), group)
-    app.add_handler(CallbackQueryHandler(confirmed, pattern=r"^go$"), group)
-    app.add_handler(CallbackQueryHandler(leave, pattern=r"^x$"), group)
+    app.add_handler(CallbackQueryHandler(model_chosen, pattern=rf"^m:.+:{DRAFT}$"), group)
+    app.add_handler(CallbackQueryHandler(refs_done, pattern=rf"^sk:{DRAFT}$"), group)
+    app.add_handler(CallbackQueryHandler(aspect_chosen, pattern=rf"^a:.+:{DRAFT}$"), group)
+    app.add_handler(CallbackQueryHandler(confirmed, pattern=rf"^go:{DRAFT}$"), group)
+    app.add_handler(CallbackQueryHandler(leave, pattern=rf"^x:{DRAFT}$"), group)
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, text_received), group)
