@@ -127,11 +127,11 @@ async def test_photo_outside_the_refs_step_gets_a_hint(bot, emu):  # noqa: F811
     assert len(hints) == 1  # one hint per album
 
 
-async def test_stale_buttons_without_wizard_state_say_the_menu_expired(bot, emu):  # noqa: F811
+async def test_stale_and_unknown_buttons_say_the_menu_expired(bot, emu):  # noqa: F811
     alice = emu.user(ALICE, "Alice")
     await choose_model(bot, alice, "nano-banana")
-    bot.app.user_data[ALICE].clear()  # as after a restart
-    for data in ("sk", "a:1:1", "go", "rg:999", "hi:5", "zz:unknown"):
+    # wizard buttons of an older version (no draft id), a draft that never was, unknown ids
+    for data in ("sk", "a:1:1", "go", "x", "m:nano-banana", "go:nosuchdr", "rg:999", "hi:5", "zz:unknown"):
         msg = emu.messages(ALICE)[-1]
         msg.reply_markup = {"inline_keyboard": [[{"text": "old", "callback_data": data}]]}
         query = await alice.press(data)

@@ -1,0 +1,203 @@
+"""Buttons name what they act on: a wizard's buttons its draft, a result's buttons its
+generation. A button from an older message acts on exactly that (Confirm runs what its card
+shows) or says the menu expired; it never acts on a newer wizard. Real PTB Updates through
+the real application, the Telegram emulator, a real SQLite engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from higgsctl.bot.drafts import KEEP
+from higgsctl.engine import GenerationRequest, HistoryFilter
+
+from .harness import ALICE, Offline, configure, emu, image  # noqa: F401  (fixtures)
+
+EXPIRED = "This menu has expired, start again with /start."
+
+
+@pytest.fixture
+async def bot(settings, emu):  # noqa: F811
+    async with Offline(configure(settings, emu), emu) as offline:
+        yield offline
+
+
+def newest(user, needle: str = "") -> int:
+    """The id of the newest bot message with buttons (and ``needle`` in its text)."""
+    return next(m.message_id for m in reversed(user.messages()) if m.buttons() and needle in (m.text or ""))
+
+
+def text_of(user, message_id: int) -> str:
+    return next(m.text or "" for m in user.messages() if m.message_id == message_id)
+
+
+def generations(bot) -> list[tuple[str, str]]:
+    """(prompt, aspect) of every generation, oldest first."""
+    return [(g.prompt, g.aspect_ratio) for g in reversed(bot.engine.history.list(HistoryFilter(user_id=ALICE)))]
+
+
+async def wizard_to(bot, user, step: str, prompt: str, aspect: str) -> int:
+    """A new wizard (from /start's menu) up to ``step``; returns the id of the message showing
+    that step's buttons."""
+    actions = [("menu", "text", "/start"), ("model", "press", "g"), ("prompt", "press", "m:nano-banana"), ("refs", "text", prompt),
+               ("aspect", "press", "sk"), ("confirm", "press", f"a:{aspect}")]
+    for name, kind, value in actions:
+        await (user.press(value) if kind == "press" else user.send_text(value))
+        await bot.feed()
+        if name == step:
+            return newest(user)
+    raise ValueError(step)
+
+
+async def test_confirm_on_an_older_card_runs_that_card_not_the_newer_wizard(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    card_a = await wizard_to(bot, alice, "confirm", "prompt A", "1:1")
+    card_b = await wizard_to(bot, alice, "confirm", "prompt B", "9:16")
+    assert "Prompt: prompt A" in text_of(alice, card_a) and "Aspect: 1:1" in text_of(alice, card_a)
+
+    await alice.press("go", message_id=card_a)
+    await bot.feed()
+    assert generations(bot) == [("prompt A", "1:1")]  # what A's card showed, not B
+    assert bot.engine.generations.get(1).status_message_id == card_a
+
+    await alice.press("go", message_id=card_b)  # B is still there, and runs B
+    await bot.feed()
+    assert generations(bot) == [("prompt A", "1:1"), ("prompt B", "9:16")]
+
+
+# Each wizard button kind on an older wizard's message: (button, the step its message shows,
+# what that message says afterwards: it acted on its own wizard only).
+OLDER_BUTTONS = [
+    ("m:nano-banana", "model", "send the prompt"),
+    ("x", "prompt", "OK, cancelled"),
+    ("sk", "refs", "Choose the aspect ratio"),
+    ("a:16:9", "aspect", "Prompt: prompt A"),
+    ("x", "confirm", "OK, cancelled"),
+    ("go", "confirm", "Prompt: prompt A"),
+]
+
+
+@pytest.mark.parametrize(("button", "step", "after"), OLDER_BUTTONS, ids=[f"{b}@{s}" for b, s, _ in OLDER_BUTTONS])
+async def test_a_button_of_an_older_wizard_never_acts_on_the_newer_one(bot, emu, button, step, after):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    older = await wizard_to(bot, alice, step, "prompt A", "1:1")
+    card_b = await wizard_to(bot, alice, "confirm", "prompt B", "9:16")
+
+    query = await alice.press(button, message_id=older)
+    await bot.feed()
+    assert alice.callback_answer(query) is not None
+    assert after in text_of(alice, older)
+
+    await alice.press("go", message_id=card_b)
+    await bot.feed()
+    expected = [("prompt B", "9:16")]
+    if button == "go":
+        expected.insert(0, ("prompt A", "1:1"))
+    assert generations(bot) == expected
+    assert bot.engine.generations.get(len(expected)).status_message_id == card_b
+
+
+async def test_a_double_tap_on_an_older_card_runs_it_once(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    card_a = await wizard_to(bot, alice, "confirm", "prompt A", "1:1")
+    await wizard_to(bot, alice, "confirm", "prompt B", "9:16")
+    await alice.press("go", message_id=card_a)
+    await alice.press("go", message_id=card_a)
+    await bot.feed(concurrently=True)
+    assert generations(bot) == [("prompt A", "1:1")]
+    assert not any("expired" in (m.text or "") for m in alice.messages())
+
+
+async def test_cards_beyond_the_kept_drafts_expire_and_move_nothing(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    cards = [await wizard_to(bot, alice, "confirm", f"prompt {i}", "1:1") for i in range(KEEP + 1)]
+    await alice.press("go", message_id=cards[0])
+    await bot.feed()
+    assert text_of(alice, cards[0]) == EXPIRED
+    assert generations(bot) == [] and bot.engine.credits.balance(ALICE) == 10000
+    await alice.press("go", message_id=cards[1])
+    await bot.feed()
+    assert generations(bot) == [("prompt 1", "1:1")]
+
+
+async def test_after_a_restart_every_old_wizard_button_expires_even_pressed_twice(settings, emu):  # noqa: F811
+    configured = configure(settings, emu)
+    alice = emu.user(ALICE, "Alice")
+    async with Offline(configured, emu) as bot:
+        old = [(button, await wizard_to(bot, alice, step, "prompt A", "1:1")) for button, step, _ in OLDER_BUTTONS]
+    async with Offline(configured, emu) as bot:  # a new process on the same database
+        card_b = await wizard_to(bot, alice, "confirm", "prompt B", "9:16")
+        for button, message_id in old:
+            first = await alice.press(button, message_id=message_id)
+            second = await alice.press(button, message_id=message_id)
+            await bot.feed(concurrently=True)
+            assert alice.callback_answer(first) is not None and alice.callback_answer(second) is not None
+            assert text_of(alice, message_id) == EXPIRED, button
+        assert generations(bot) == [] and bot.engine.credits.balance(ALICE) == 10000
+        assert "Prompt: prompt B" in text_of(alice, card_b) and "Aspect: 9:16" in text_of(alice, card_b)
+        await alice.press("go", message_id=card_b)
+        await bot.feed()
+        assert generations(bot) == [("prompt B", "9:16")]
+
+
+async def finished(bot, prompt: str, aspect: str, color: tuple[int, int, int]) -> int:
+    """A completed generation of Alice's with a stored result file; returns its id."""
+    engine = bot.engine
+    generation = await engine.generations.create(GenerationRequest(
+        user_id=ALICE, model="nano-banana", prompt=prompt, aspect_ratio=aspect, source="bot", chat_id=ALICE))
+    path = engine.store.result_path(ALICE, generation.id, 0, ".png")
+    path.write_bytes(image(color=color))
+    engine.generations.finish(generation.id, "completed", files=[engine.store.relative(path)])
+    return generation.id
+
+
+async def show_result(bot, user, generation_id: int) -> int:
+    """The result re-sent from /history (a photo with the result buttons); its message id."""
+    await user.send_text("/history")
+    await bot.feed()
+    await user.press(f"hi:{generation_id}")
+    await bot.feed()
+    return next(m.message_id for m in reversed(user.messages()) if m.kind == "photo")
+
+
+async def test_result_buttons_act_on_their_own_generation_however_old(settings, emu):  # noqa: F811
+    configured = configure(settings, emu)
+    alice = emu.user(ALICE, "Alice")
+    async with Offline(configured, emu) as bot:
+        await alice.send_text("/start")
+        await bot.feed()
+        first = await finished(bot, "first fox", "16:9", (10, 10, 10))
+        second = await finished(bot, "second fox", "1:1", (200, 200, 200))
+        older, newer = await show_result(bot, alice, first), await show_result(bot, alice, second)
+
+        await alice.press("ur", message_id=older)  # "Use as reference" on the older result...
+        await bot.feed()
+        menu_first = newest(alice, "added as a reference")
+        await alice.press("ur", message_id=newer)  # ...then on the newer one
+        await bot.feed()
+        await alice.press("m:nano-banana", message_id=menu_first)  # the older menu: the older image
+        await bot.feed()
+        await alice.send_text("at night")
+        await bot.feed()
+        await alice.press("sk")
+        await bot.feed()
+        await alice.press("a:1:1")
+        await bot.feed()
+        await alice.press("go")
+        await bot.feed()
+        latest = bot.engine.history.list(HistoryFilter(user_id=ALICE, limit=1))[0]
+        assert latest.prompt == "at night"
+        assert [Path(p).name for p in latest.references] == [f"{first}-0.png"]
+
+    async with Offline(configured, emu) as bot:  # after a restart: Regenerate the older result
+        await alice.press("rg", message_id=older)
+        await bot.feed()
+        latest = bot.engine.history.list(HistoryFilter(user_id=ALICE, limit=1))[0]
+        assert (latest.prompt, latest.aspect_ratio) == ("first fox", "16:9")
+        await alice.press("oa", message_id=older)
+        await bot.feed()
+        await alice.press(f"ra:{first}:9:16")
+        await bot.feed()
+        latest = bot.engine.history.list(HistoryFilter(user_id=ALICE, limit=1))[0]
+        assert (latest.prompt, latest.aspect_ratio) == ("first fox", "9:16")
