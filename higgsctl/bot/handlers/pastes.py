@@ -1,9 +1,11 @@
 """Text messages that arrive together become one text.
 
 Telegram clients split a paste longer than 4096 characters into several messages, sent back
-to back: same chat, consecutive message ids, the same second. Like an album (photos.py), the
-parts are collected and handed over as ONE text once no further part came for the album
-delay, so a long prompt is judged whole instead of part by part.
+to back: same chat, consecutive message ids, the same second. Like an album (photos.py), a
+user's text messages are collected until none came for the album delay; then each run of
+consecutive ids sent within a second of each other is handed over as ONE text, so a long
+prompt is judged whole instead of part by part. (Handlers run concurrently: parts may come
+in any order; the runs are formed from the ids.)
 """
 
 from __future__ import annotations
@@ -18,52 +20,47 @@ from .common import Context, Who
 
 MAX_GAP = 1  # seconds between the send times (Message.date) of two parts of one paste
 
+Take = Callable[[Message, str], Awaitable[None]]
+
 
 @dataclass
 class Paste:
-    parts: list[Message] = field(default_factory=list)
-    last: float = 0.0  # loop time of the latest part
+    messages: list[Message] = field(default_factory=list)
+    last: float = 0.0  # loop time of the latest message
     timer: asyncio.Task | None = None
 
-    def adjoins(self, message: Message) -> bool:
-        """Handlers run concurrently, so a later part may come first: either end will do."""
-        first, last = self.parts[0], self.parts[-1]
-        if message.message_id == last.message_id + 1:
-            neighbour = last
-        elif message.message_id == first.message_id - 1:
-            neighbour = first
-        else:
-            return False
-        return abs((message.date - neighbour.date).total_seconds()) <= MAX_GAP
-
-    def add(self, message: Message, now: float) -> None:
-        self.parts = sorted([*self.parts, message], key=lambda part: part.message_id)
-        self.last = now
-
-    @property
-    def text(self) -> str:
-        return "".join(part.text or "" for part in self.parts)  # a split cuts, it adds no separator
+    def runs(self) -> list[list[Message]]:
+        """The messages as runs of parts, in message order."""
+        runs: list[list[Message]] = []
+        for message in sorted(self.messages, key=lambda m: m.message_id):
+            previous = runs[-1][-1] if runs else None
+            if (previous is not None and message.message_id == previous.message_id + 1
+                    and abs((message.date - previous.date).total_seconds()) <= MAX_GAP):
+                runs[-1].append(message)
+            else:
+                runs.append([message])
+        return runs
 
 
-async def collect(update: Update, context: Context, who: Who, take: Callable[[str], Awaitable[None]]) -> None:
-    """Add this text message to the user's paste; ``take(text)`` gets the whole text once
-    nothing more arrived for the album delay."""
+async def collect(update: Update, context: Context, who: Who, take: Take) -> None:
+    """Add this text message to the user's paste; once nothing more came for the album delay,
+    ``take(first message, whole text)`` runs for each run of parts."""
     s, message = who.services, update.effective_message
     key = (who.id, message.chat_id)
+    now = asyncio.get_running_loop().time()
     paste = s.pastes.get(key)
-    loop = asyncio.get_running_loop()
-    if paste is not None and paste.adjoins(message):
-        paste.add(message, loop.time())
-        return
-    paste = s.pastes[key] = Paste([message], loop.time())  # an earlier paste still flushes on its own
-    paste.timer = context.application.create_task(_flush_later(who, key, paste, take), update=update)
+    if paste is None:
+        paste = s.pastes[key] = Paste()
+        paste.timer = context.application.create_task(_flush_later(who, key, paste, take), update=update)
+    paste.messages.append(message)
+    paste.last = now
 
 
-async def _flush_later(who: Who, key: tuple[int, int], paste: Paste, take: Callable[[str], Awaitable[None]]) -> None:
+async def _flush_later(who: Who, key: tuple[int, int], paste: Paste, take: Take) -> None:
     s = who.services
     loop = asyncio.get_running_loop()
     while (wait := paste.last + s.album_delay - loop.time()) > 0:
         await asyncio.sleep(wait)
-    if s.pastes.get(key) is paste:
-        del s.pastes[key]
-    await take(paste.text)
+    del s.pastes[key]
+    for run in paste.runs():
+        await take(run[0], "".join(part.text or "" for part in run))  # a split cuts, it adds no separator

@@ -64,13 +64,18 @@ async def unknown_command(update: Update, context: Context, who: Who) -> None:
     await update.effective_message.reply_text(t(who.lang, "unknown_command"))
 
 
-async def hint(update: Update, context: Context, who: Who) -> None:
-    """Anything no other handler took: a hint for the current wizard step, or the menu."""
+def hint_for(who: Who) -> tuple[str, keyboards.Markup | None]:
+    """A hint for the current wizard step, or the menu."""
     state = current_draft(who)
     if state is not None:
-        await update.effective_message.reply_text(t(who.lang, HINTS[state.step]))
-    else:
-        await update.effective_message.reply_text(t(who.lang, "unknown_input"), reply_markup=keyboards.main_menu(who.lang))
+        return t(who.lang, HINTS[state.step]), None
+    return t(who.lang, "unknown_input"), keyboards.main_menu(who.lang)
+
+
+async def hint(update: Update, context: Context, who: Who) -> None:
+    """Anything no other handler took: a hint for the current wizard step, or the menu."""
+    text, markup = hint_for(who)
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 unknown_input = guarded(hint)

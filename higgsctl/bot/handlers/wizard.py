@@ -7,7 +7,7 @@ card shows. Typed text goes to the current draft."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from higgsctl.engine import GenerationRequest
@@ -19,7 +19,7 @@ from ..texts import t
 from . import pastes
 from .common import Context, Who, current_draft, expired, guarded, named_draft, reply
 from .jobs import start_generation
-from .start import hint
+from .start import hint, hint_for
 
 DRAFT = r"[\w-]+"
 
@@ -60,17 +60,17 @@ async def text_received(update: Update, context: Context, who: Who) -> None:
         await hint(update, context, who)
         return
 
-    async def take(text: str) -> None:
-        await prompt_received(update, who, draft, text)
+    async def take(message: Message, text: str) -> None:
+        if draft is current_draft(who) and draft.step == "prompt":
+            await prompt_received(message, who, draft, text)
+        else:  # the user moved on while the parts arrived, or a second text came right after
+            await message.reply_text(*hint_for(who))
 
     await pastes.collect(update, context, who, take)
 
 
-async def prompt_received(update: Update, who: Who, draft: Draft, text: str) -> None:
+async def prompt_received(message: Message, who: Who, draft: Draft, text: str) -> None:
     """The whole text of a paste (one or more messages) as the prompt of ``draft``."""
-    if draft is not current_draft(who) or draft.step != "prompt":
-        return  # the user left or moved on while the parts arrived
-    message = update.effective_message
     prompt = " ".join(text.split())
     limit = who.services.settings.limits.max_prompt_chars
     if not prompt:

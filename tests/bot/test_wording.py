@@ -1,0 +1,242 @@
+"""Small wording and flow faults: /cancel of a job that is generating, the first text of a
+status message, a long paste that Telegram split in parts, and engine errors in the user's
+language. Real PTB Updates through the real application, the emulator, a real SQLite engine."""
+
+from __future__ import annotations
+
+import ast
+import os
+import string
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import higgsctl.engine
+from higgsctl.bot.texts import EN, RU, error_text
+from higgsctl.engine import GenerationRequest, HistoryFilter
+
+from .harness import ALICE, Offline, configure, emu, image, last_text  # noqa: F401  (fixtures)
+
+IVAN = 7
+
+
+@pytest.fixture
+async def bot(settings, emu):  # noqa: F811
+    async with Offline(configure(settings, emu), emu) as offline:
+        yield offline
+
+
+async def start(bot, user) -> None:
+    await user.send_text("/start")
+    await bot.feed()
+
+
+async def create(engine, user_id: int, prompt: str = "a fox", aspect: str = "1:1", refs: tuple[Path, ...] = ()):
+    return await engine.generations.create(GenerationRequest(
+        user_id=user_id, model="nano-banana", prompt=prompt, aspect_ratio=aspect, references=refs,
+        source="bot", chat_id=user_id))
+
+
+# --- /cancel while a job is generating ------------------------------------------------------
+
+@pytest.mark.parametrize("status", ["in_progress", "downloading"])
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "is being generated and can no longer be cancelled. If it fails, your 50 credits come back."),
+    ("ru", "уже рисуется, отменить её больше нельзя. Если она не удастся, 50 кр. вернутся."),
+])
+async def test_cancel_while_generating_says_it_can_no_longer_be_cancelled(bot, emu, status, lang, expected):  # noqa: F811
+    user = emu.user(IVAN, "Ivan", language_code=lang)
+    await start(bot, user)
+    generation = await create(bot.engine, IVAN)
+    bot.engine.generations.update(generation.id, status=status)
+    await user.send_text("/cancel")
+    await bot.feed()
+    assert f"#{generation.id} {expected}" in last_text(user)
+    assert bot.engine.generations.get(generation.id).status == status  # nothing was cancelled
+
+
+# --- the first text of a status message ----------------------------------------------------
+
+async def test_a_repeated_generation_status_message_never_shows_a_placeholder(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await start(bot, alice)
+    source = await create(bot.engine, ALICE, "a fox", "16:9")
+    path = bot.engine.store.result_path(ALICE, source.id, 0, ".png")
+    path.write_bytes(image())
+    bot.engine.generations.finish(source.id, "completed", files=[bot.engine.store.relative(path)])
+    before = {m.message_id for m in alice.messages()}
+    for data in (f"rg:{source.id}", f"oa:{source.id}", f"ra:{source.id}:9:16"):
+        emu.messages(ALICE)[-1].reply_markup = {"inline_keyboard": [[{"text": "b", "callback_data": data}]]}
+        await alice.press(data)
+        await bot.feed()
+    statuses = [m for m in alice.messages() if m.message_id not in before or m.history]
+    texts = [text for m in statuses for text in [*m.history, m.text] if text]
+    assert not any("#…" in text for text in texts), texts
+    starting = [text for text in texts if text.startswith("⏳ Starting a new generation")]
+    assert starting == [f"⏳ Starting a new generation like #{source.id}: Nano Banana · 16:9…",
+                        f"⏳ Starting a new generation like #{source.id}: Nano Banana · 9:16…"]
+
+
+# --- a paste Telegram split into several messages ------------------------------------------
+
+def words(length: int, seed: str = "fox") -> str:
+    text = (f"{seed} in the snow " * (length // 10 + 1))[:length]
+    return text[:-1] + "x"  # no trailing space: the length stays exact after normalising
+
+
+@pytest.mark.parametrize("parts", [[4096, 904], [4096, 4096, 100], [2001], [4096, 1]])
+async def test_an_over_long_paste_in_parts_is_refused_as_a_whole(bot, emu, parts):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await start(bot, alice)
+    for action in ("g", "m:nano-banana"):
+        await alice.press(action)
+        await bot.feed()
+    before = len(alice.messages())
+    for size in parts:
+        await alice.send_text(words(size))
+    await bot.feed(concurrently=True)
+    replies = [m.text for m in alice.messages()[before:]]
+    total = len(" ".join("".join(words(size) for size in parts).split()))
+    assert replies == [f"The prompt is {total} characters long; the limit is 2000. Please shorten it."]
+    await alice.send_text("a short fox")  # the wizard still waits for the prompt
+    await bot.feed()
+    assert "Send up to 8 reference photos" in last_text(alice)
+    assert bot.engine.credits.balance(ALICE) == 10000
+
+
+async def test_a_paste_in_parts_within_the_limit_is_one_prompt(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")  # (a client may cut a long text early, at a paragraph)
+    await start(bot, alice)
+    for action in ("g", "m:nano-banana"):
+        await alice.press(action)
+        await bot.feed()
+    first, second = words(1500, "fox"), words(400, "cat")
+    await alice.send_text(first)
+    await alice.send_text(second)
+    await bot.feed(concurrently=True)
+    for action in ("sk", "a:1:1"):
+        await alice.press(action)
+        await bot.feed()
+    assert f"Prompt: {first}{second}\n" in last_text(alice)
+
+
+async def test_texts_apart_are_not_joined(bot, emu):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await start(bot, alice)
+    for action in ("g", "m:nano-banana"):
+        await alice.press(action)
+        await bot.feed()
+    await alice.send_text("a fox")
+    await bot.feed()  # the bot answers in between: the ids are no longer consecutive
+    await alice.send_text("in the snow")
+    await bot.feed()
+    assert "Send reference photos" in last_text(alice)  # a hint: the prompt was "a fox" alone
+
+
+# --- engine errors in the user's language --------------------------------------------------
+
+NOT_ERROR_PARAMS = {"hint", "code", "status_code", "correlation_id"}
+
+
+def raised_codes() -> dict[str, set[str]]:
+    """Every error code the engine can raise, with the params it passes: the ``code=`` of
+    each raise and each class's ``default_code``."""
+    root = Path(higgsctl.engine.__file__).parent
+    codes: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                keywords = {k.arg: k.value for k in node.keywords if k.arg}
+                code = keywords.get("code")
+                if isinstance(code, ast.Constant) and isinstance(code.value, str):
+                    codes.setdefault(code.value, set()).update(set(keywords) - NOT_ERROR_PARAMS)
+            elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["default_code"]:
+                codes.setdefault(node.value.value, set())
+    return codes
+
+
+def test_every_engine_error_code_has_an_english_and_a_russian_text():
+    codes = raised_codes()
+    assert {"prompt_too_long", "unknown_model", "user_blocked", "insufficient_credits", "error"} <= codes.keys()
+    for code, params in codes.items():
+        for table in (EN, RU):
+            template = table.get(f"err_{code}")
+            assert template is not None, f"no text for error code {code!r}"
+            used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+            assert used <= params, (code, used - params)
+        assert any("а" <= ch <= "я" for ch in RU[f"err_{code}"].lower()), code
+        values = {name: 1 for name in params}
+        assert error_text("ru", code, values) == RU[f"err_{code}"].format(**values)
+    assert error_text("ru", "no-such-code", {}) == RU["err_error"]
+
+
+def stored_reference(bot, content: bytes | None) -> None:
+    """Replace the stored copy of generation 1's reference photo (None: delete it)."""
+    path = bot.engine.store.locate(bot.engine.generations.get(1).references[0])
+    if content is None:
+        path.unlink()
+    else:
+        path.write_bytes(content)
+
+
+def limits(**changes):
+    return lambda s: replace(s, limits=replace(s.limits, **changes))
+
+
+def nano(**changes):
+    return lambda s: replace(s, models={k: replace(v, **changes) if k == "nano-banana" else v
+                                        for k, v in s.models.items()})
+
+
+def bmp() -> bytes:
+    return image(fmt="BMP")
+
+
+# code: (generation prompt, aspect, references, what changed before the press, Russian text, English message)
+RUSSIAN_ERRORS = {
+    "prompt_too_long": ("a fox in the snow", "1:1", 0, limits(max_prompt_chars=5), None,
+                        "В промпте 17 символов, максимум 5.", "characters long"),
+    "unknown_model": ("a fox", "1:1", 0, lambda s: replace(s, models={k: v for k, v in s.models.items()
+                                                                      if k != "nano-banana"}), None,
+                      "Модель nano-banana больше недоступна.", "Unknown model"),
+    "aspect_unsupported": ("a fox", "16:9", 0, nano(aspect_ratios=("1:1",)), None,
+                           "Nano Banana не поддерживает формат 16:9 (доступны: 1:1).", "does not offer"),
+    "too_many_references": ("a fox", "1:1", 2, nano(max_references=1), None,
+                            "Nano Banana принимает не больше 1 референсов, а здесь 2.", "takes at most"),
+    "reference_missing": ("a fox", "1:1", 1, None, lambda bot: stored_reference(bot, None),
+                          "больше не хранится", "does not exist"),
+    "reference_not_image": ("a fox", "1:1", 1, None, lambda bot: stored_reference(bot, b"not an image"),
+                            "— не картинка.", "is not an image"),
+    "reference_format": ("a fox", "1:1", 1, None, lambda bot: stored_reference(bot, bmp()),
+                         "— картинка BMP; отправьте JPEG, PNG, WebP или GIF.", "is a BMP image"),
+    "reference_too_big": ("a fox", "1:1", 1, limits(max_reference_mb=1),
+                          lambda bot: stored_reference(bot, os.urandom(1_600_000)),
+                          ": 1.5 МБ, максимум 1 МБ.", "the limit is"),
+}
+
+
+@pytest.mark.parametrize("code", list(RUSSIAN_ERRORS))
+async def test_a_russian_user_sees_engine_errors_in_russian(settings, emu, tmp_path, code):  # noqa: F811
+    prompt, aspect, refs, change, damage, russian, english = RUSSIAN_ERRORS[code]
+    configured = configure(settings, emu)
+    ivan = emu.user(IVAN, "Иван", language_code="ru")
+    async with Offline(configured, emu) as bot:  # Ivan's finished generation #1
+        await start(bot, ivan)
+        photos = []
+        for i in range(refs):
+            photos.append(tmp_path / f"ref{i}.png")
+            photos[-1].write_bytes(image(color=(i, i, i)))
+        generation = await create(bot.engine, IVAN, prompt, aspect, tuple(photos))
+        bot.engine.generations.finish(generation.id, "completed", files=[])
+        if damage:
+            damage(bot)
+    async with Offline((change or (lambda s: s))(configured), emu) as bot:  # then something changed
+        emu.messages(IVAN)[-1].reply_markup = {"inline_keyboard": [[{"text": "b", "callback_data": "rg:1"}]]}
+        await ivan.press("rg:1")
+        await bot.feed()
+        text = last_text(ivan)
+        assert text.startswith("Не могу запустить: ") and russian in text and text.endswith("Ничего не списано.")
+        assert english not in text
+        assert bot.engine.history.count(HistoryFilter(user_id=IVAN)) == 1
+        assert bot.engine.credits.balance(IVAN) == bot.settings.credits.initial - 50
