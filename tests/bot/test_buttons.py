@@ -40,8 +40,8 @@ def generations(bot) -> list[tuple[str, str]]:
 async def wizard_to(bot, user, step: str, prompt: str, aspect: str) -> int:
     """A new wizard (from /start's menu) up to ``step``; returns the id of the message showing
     that step's buttons."""
-    actions = [("menu", "text", "/start"), ("model", "press", "g"), ("prompt", "press", "m:nano-banana"), ("refs", "text", prompt),
-               ("aspect", "press", "sk"), ("confirm", "press", f"a:{aspect}")]
+    actions = [("menu", "text", "/start"), ("model", "press", "g"), ("prompt", "press", "m:nano-banana"),
+               ("refs", "text", prompt), ("aspect", "press", "sk"), ("confirm", "press", f"a:{aspect}")]
     for name, kind, value in actions:
         await (user.press(value) if kind == "press" else user.send_text(value))
         await bot.feed()

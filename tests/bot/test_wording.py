@@ -45,7 +45,8 @@ async def create(engine, user_id: int, prompt: str = "a fox", aspect: str = "1:1
     ("en", "is being generated and can no longer be cancelled. If it fails, your 50 credits come back."),
     ("ru", "уже рисуется, отменить её больше нельзя. Если она не удастся, 50 кр. вернутся."),
 ])
-async def test_cancel_while_generating_says_it_can_no_longer_be_cancelled(bot, emu, status, lang, expected):  # noqa: F811
+async def test_cancel_while_generating_says_it_can_no_longer_be_cancelled(bot, emu, status, lang,  # noqa: F811
+                                                                         expected):
     user = emu.user(IVAN, "Ivan", language_code=lang)
     await start(bot, user)
     generation = await create(bot.engine, IVAN)

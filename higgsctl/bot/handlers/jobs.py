@@ -6,7 +6,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from higgsctl.engine import ACTIVE, GenerationRequest, HiggsctlError, InsufficientCredits, InvalidInput, NotFound, UserBlocked
+from higgsctl.engine import (ACTIVE, GenerationRequest, HiggsctlError, InsufficientCredits, InvalidInput, NotFound,
+                             UserBlocked)
 
 from .. import keyboards
 from ..delivery import Target

@@ -25,9 +25,9 @@ from higgsctl.engine.config import LimitSettings
 from higgsctl.engine.requests import CONTENT_TYPES, check_reference
 
 from .. import keyboards
+from ..drafts import Draft
 from ..services import Services, db
 from ..texts import t
-from ..drafts import Draft
 from .common import Context, Who, current_draft, guarded
 
 log = logging.getLogger("higgsctl.bot.photos")
