@@ -124,7 +124,9 @@ EN = {
     "err_reference_missing": "The reference photo {name} is no longer stored.",
     "err_reference_too_big": "The reference photo {name} is {size:.1f} MB; the limit is {limit} MB.",
     "err_reference_not_image": "{name} is not an image.",
-    "err_reference_format": "{name} is a {format} image; send a JPEG, PNG, WebP or GIF.",
+    "err_reference_unreadable": "The reference photo {name} can't be read.",
+    "err_reference_damaged": "The reference photo {name} is damaged or incomplete.",
+    "err_reference_too_many_pixels": "The reference photo {name} has too many pixels; the limit is {limit} megapixels.",
 }
 
 RU = {
@@ -236,7 +238,9 @@ RU = {
     "err_reference_missing": "Референс {name} больше не хранится.",
     "err_reference_too_big": "Референс {name}: {size:.1f} МБ, максимум {limit} МБ.",
     "err_reference_not_image": "{name} — не картинка.",
-    "err_reference_format": "{name} — картинка {format}; отправьте JPEG, PNG, WebP или GIF.",
+    "err_reference_unreadable": "Референс {name} не читается.",
+    "err_reference_damaged": "Референс {name} повреждён или неполон.",
+    "err_reference_too_many_pixels": "В референсе {name} слишком много пикселей, максимум {limit} мегапикселей.",
 }
 
 # Admin texts: admins are operators, English only.

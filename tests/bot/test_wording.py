@@ -190,10 +190,6 @@ def nano(**changes):
                                         for k, v in s.models.items()})
 
 
-def bmp() -> bytes:
-    return image(fmt="BMP")
-
-
 # code: (generation prompt, aspect, references, what changed before the press, Russian text, English message)
 RUSSIAN_ERRORS = {
     "prompt_too_long": ("a fox in the snow", "1:1", 0, limits(max_prompt_chars=5), None,
@@ -207,10 +203,12 @@ RUSSIAN_ERRORS = {
                             "Nano Banana принимает не больше 1 референсов, а здесь 2.", "takes at most"),
     "reference_missing": ("a fox", "1:1", 1, None, lambda bot: stored_reference(bot, None),
                           "больше не хранится", "does not exist"),
-    "reference_not_image": ("a fox", "1:1", 1, None, lambda bot: stored_reference(bot, b"not an image"),
+    "reference_not_image": ("a fox", "1:1", 1, None, lambda bot: stored_reference(bot, image(fmt="BMP")),
                             "— не картинка.", "is not an image"),
-    "reference_format": ("a fox", "1:1", 1, None, lambda bot: stored_reference(bot, bmp()),
-                         "— картинка BMP; отправьте JPEG, PNG, WebP или GIF.", "is a BMP image"),
+    "reference_damaged": ("a fox", "1:1", 1, None, lambda bot: stored_reference(bot, image()[:80]),
+                          "повреждён или неполон.", "damaged or incomplete"),
+    "reference_too_many_pixels": ("a fox", "1:1", 1, limits(max_reference_megapixels=0), None,
+                                  "слишком много пикселей, максимум 0 мегапикселей.", "megapixels"),
     "reference_too_big": ("a fox", "1:1", 1, limits(max_reference_mb=1),
                           lambda bot: stored_reference(bot, os.urandom(1_600_000)),
                           ": 1.5 МБ, максимум 1 МБ.", "the limit is"),
