@@ -3,14 +3,18 @@ screens hold the rest. All data comes from the engine the app is given."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import WorkerFailed
 
-from higgsctl.engine import Engine, Settings
+from higgsctl.engine import Engine, HiggsctlError, Settings
 
 from .commands import AdminCommands
+from .format import plain
 from .messages import OpenGeneration, OpenUser
 from .screens.generation_detail import GenerationDetailScreen
 from .screens.generations import GenerationsScreen
@@ -25,6 +29,8 @@ SCREENS = {
     "topups": TopUpsScreen,
     "generations": GenerationsScreen,
 }
+
+log = logging.getLogger(__name__)
 
 
 class AdminApp(App[None]):
@@ -45,8 +51,36 @@ class AdminApp(App[None]):
         super().__init__()
         self.engine = engine
         self.refresh_interval = refresh_interval
+        self.crash: BaseException | None = None  # what stopped the app, if anything did
         for mode, screen in SCREENS.items():
             self.add_mode(mode, lambda screen=screen: screen(engine, refresh_interval=refresh_interval))
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification is literal: they quote names, notes and engine errors."""
+        super().notify(plain(message, keep="\n"), title=plain(title), severity=severity, timeout=timeout,
+                       markup=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # A paste keeps Tab and line breaks (the amount field refuses or splits them);
+            # other control characters become visible stand-ins before any field shows them.
+            event = events.Paste(plain(event.text, keep="\t\r\n"))
+        await super().on_event(event)
+
+    # Textual (pinned in pyproject.toml) calls this for any exception nothing caught and stops
+    # the app. Log it (the log handlers redact secrets) and keep it for run_admin.
+    def _handle_exception(self, error: Exception) -> None:
+        if self.crash is None:
+            self.crash = error.error if isinstance(error, WorkerFailed) else error
+            log.error("The admin TUI stopped on an unexpected error", exc_info=self.crash)
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        # Textual would print a traceback with local variables to stderr after the app stops;
+        # run_admin reports one line instead, and the log holds the traceback.
+        self.bell()
+        self._close_messages_no_wait()
 
     def on_open_user(self, message: OpenUser) -> None:
         self.push_screen(UserDetailScreen(self.engine, message.user_id, refresh_interval=self.refresh_interval))
@@ -70,9 +104,17 @@ class AdminApp(App[None]):
 
 
 def run_admin(settings: Settings) -> None:
-    """Open the engine, run the admin TUI until the admin quits, close the engine."""
+    """Open the engine, run the admin TUI until the admin quits, close the engine. An
+    unexpected error that stopped the app is raised (the CLI exits non-zero)."""
     engine = Engine(settings)
     try:
-        AdminApp(engine).run()
+        app = AdminApp(engine)
+        app.run()
     finally:
         engine.close()
+    if app.crash is not None:
+        crash = app.crash
+        raise HiggsctlError(
+            f"The admin TUI stopped on an unexpected error: {type(crash).__name__}: {crash}",
+            f"The traceback is in {settings.log_dir / 'higgsctl.log'}.",
+        ) from crash

@@ -104,7 +104,7 @@ def tui(engine):
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
-    async def run(refresh_interval: float = 0, size=SIZE):
+    async def run(refresh_interval: float = 0, size=SIZE, notifications: bool = False):
         app = AdminApp(engine, refresh_interval=refresh_interval)
         notes: list = []
 
@@ -112,7 +112,7 @@ def tui(engine):
             if isinstance(message, Notify):
                 notes.append(message.notification)
 
-        async with app.run_test(size=size, message_hook=hook) as pilot:
+        async with app.run_test(size=size, message_hook=hook, notifications=notifications) as pilot:
             h = Harness(app, pilot, notes)
             await h.settle()
             yield h

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Header, Label
 
 from higgsctl.engine import Generation, HistoryFilter, LedgerEntry, User
 
+from ..format import plain
 from ..messages import OpenGeneration
 from ..widgets.generations_table import GenerationsTable
 from ..widgets.ledger_table import LedgerTable
@@ -67,7 +68,7 @@ class UserDetailScreen(EngineScreen):
 
     def show(self, data: UserData) -> None:
         self.user = data.user
-        self.sub_title = data.user.display_name
+        self.sub_title = plain(data.user.display_name)
         self.query_one("#card", UserCard).show_user(data.user, data.generation_count)
         self.query_one("#ledger", LedgerTable).show_entries(data.ledger)
         self.query_one("#generations", GenerationsTable).show_generations(data.generations)

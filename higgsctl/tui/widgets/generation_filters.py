@@ -11,6 +11,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Select
 
+from ..format import literal
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -32,7 +34,7 @@ class GenerationFilters(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Select([(s, s) for s in self.statuses], prompt="any status", id="status")
-        yield Select([(m, m) for m in self.models], prompt="any model", id="model")
+        yield Select([(literal(m), m) for m in self.models], prompt="any model", id="model")
         yield Input(placeholder="user id or @name (Enter)", id="user")
 
     @property

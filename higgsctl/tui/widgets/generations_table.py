@@ -32,10 +32,10 @@ class GenerationsTable(RecordTable):
         return (
             Text(str(g.id), justify="right"),
             fmt.when(g.created_at),
-            g.user.display_name,
-            g.model,
+            fmt.literal(fmt.short(g.user.display_name, 32)),
+            fmt.literal(g.model),
             fmt.status(g.status),
             Text(fmt.credits(g.cost), justify="right"),
-            g.charge,
-            fmt.short(g.prompt, 40),
+            fmt.literal(g.charge),
+            fmt.literal(fmt.short(g.prompt, 40)),
         )

@@ -33,7 +33,7 @@ class LedgerTable(RecordTable):
             Text(str(e.id), justify="right"),
             fmt.when(e.created_at, seconds=True),
             amount,
-            e.reason,
-            e.actor,
-            fmt.short(e.note, 40),
+            fmt.literal(e.reason),
+            fmt.literal(fmt.short(e.actor, 24)),
+            fmt.literal(fmt.short(e.note, 40)),
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from ..format import literal
+
 
 class Pager(Static):
     def show_page(self, offset: int, shown: int, total: int, page_size: int) -> None:
@@ -13,4 +15,4 @@ class Pager(Static):
             text = f"{offset + 1:,}–{offset + shown:,} of {total:,}   ·   page {page:,} of {pages:,}"
         else:
             text = f"nothing to show ({total:,} in all)"
-        self.update(text)
+        self.update(literal(text))

@@ -11,6 +11,8 @@ from textual import on
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ..format import literal
+
 Row = tuple[str, tuple]  # (record key, cells)
 
 
@@ -61,8 +63,9 @@ class RecordTable(DataTable):
     # --- what the screen calls -------------------------------------------------------
 
     def show_rows(self, rows: Iterable[Row]) -> None:
-        """Replace the rows; the highlighted record stays highlighted if still present."""
-        rows = list(rows)
+        """Replace the rows; the highlighted record stays highlighted if still present.
+        A str cell is shown literally (DataTable would parse it as markup)."""
+        rows = [(key, tuple(literal(c) if isinstance(c, str) else c for c in cells)) for key, cells in rows]
         if rows == self._rows:
             return
         keep = self.highlighted_key

@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label
 
+from ..format import literal
+
 
 class StatCard(Vertical):
     def __init__(self, label: str, *, id: str | None = None) -> None:
@@ -17,8 +19,8 @@ class StatCard(Vertical):
         yield Label("", classes="stat-note")
 
     def show_value(self, value: str, note: str = "") -> None:
-        self.query_one(".stat-value", Label).update(value)
-        self.query_one(".stat-note", Label).update(note)
+        self.query_one(".stat-value", Label).update(literal(value))
+        self.query_one(".stat-note", Label).update(literal(note))
 
     @property
     def value(self) -> str:

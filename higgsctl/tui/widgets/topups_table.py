@@ -32,10 +32,10 @@ class TopUpsTable(RecordTable):
         return (
             Text(str(t.id), justify="right"),
             fmt.status(t.status),
-            f"{t.user.display_name} ({t.user_id})",
+            fmt.literal(f"{fmt.short(t.user.display_name, 32)} ({t.user_id})"),
             Text(fmt.credits(t.amount), justify="right"),
             Text(fmt.credits(t.granted), justify="right"),
             fmt.when(t.created_at),
-            t.decided_by or "—",
+            fmt.literal(fmt.short(t.decided_by, 24) or "—"),
             fmt.when(t.decided_at),
         )

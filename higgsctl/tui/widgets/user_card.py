@@ -16,7 +16,7 @@ class UserCard(Static):
         super().__init__("…", id=id, classes="card")
 
     def show_user(self, user: User, generations: int) -> None:
-        self.border_title = f"{user.display_name} · {user.id}"
+        self.border_title = fmt.literal(f"{user.display_name} · {user.id}")
         name = " ".join(p for p in (user.first_name, user.last_name) if p) or "—"
         state = Text("BLOCKED", style="bold red") if user.blocked else Text("active", style="green")
         grid = Table.grid(padding=(0, 2))
@@ -25,7 +25,8 @@ class UserCard(Static):
         grid.add_column(style="dim")
         grid.add_column()
         grid.add_row("Balance", Text(fmt.credits(user.balance), style="bold"), "Status", state)
-        grid.add_row("Username", f"@{user.username}" if user.username else "—", "Name", name)
-        grid.add_row("Generations", f"{generations:,}", "Language", user.language)
+        username = fmt.literal(f"@{user.username}" if user.username else "—")
+        grid.add_row("Username", username, "Name", fmt.literal(name))
+        grid.add_row("Generations", f"{generations:,}", "Language", fmt.literal(user.language))
         grid.add_row("Signed up", fmt.when(user.created_at), "Last seen", fmt.when(user.last_seen_at))
         self.update(grid)

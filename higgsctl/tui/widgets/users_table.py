@@ -32,8 +32,8 @@ class UsersTable(RecordTable):
         name = " ".join(p for p in (user.first_name, user.last_name) if p)
         return (
             Text(str(user.id), justify="right"),
-            f"@{user.username}" if user.username else "—",
-            fmt.short(name, 24),
+            fmt.literal(fmt.short(f"@{user.username}", 33) if user.username else "—"),
+            fmt.literal(fmt.short(name, 24)),
             Text(fmt.credits(user.balance), justify="right"),
             Text(f"{row.generations:,}", justify="right"),
             fmt.when(user.last_seen_at),
