@@ -115,6 +115,6 @@ def run_admin(settings: Settings) -> None:
     if app.crash is not None:
         crash = app.crash
         raise HiggsctlError(
-            f"The admin TUI stopped on an unexpected error: {type(crash).__name__}: {crash}",
+            engine.redactor(f"The admin TUI stopped on an unexpected error: {type(crash).__name__}: {crash}"),
             f"The traceback is in {settings.log_dir / 'higgsctl.log'}.",
         ) from crash
