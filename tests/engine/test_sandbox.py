@@ -312,3 +312,29 @@ async def test_official_sdk_unmodified(sandbox):
     finally:
         await sdk._client.aclose()
         await sdk._upload_client.aclose()
+
+
+async def test_result_file_faults_503s_resets_gone_and_an_outage(sandbox, client):
+    """The result host's faults: N 503s then N dropped connections (half a body each) per file,
+    410 for a deleted result, and an outage (connections refused) that keeps every request."""
+    sandbox.options.result_failures, sandbox.options.result_resets = 2, 1
+    body, _ = await wait_for(client, (await submit(client, num_images=2))["status_url"], {"completed"})
+    first, second = (image["url"] for image in body["images"])
+    assert [(await client.get(first)).status_code for _ in range(2)] == [503, 503]
+    assert (await client.get(second)).status_code == 503  # counted per file
+    with pytest.raises(httpx.RemoteProtocolError):  # the announced length never arrives
+        await client.get(first)
+    served = await client.get(first)
+    assert served.status_code == 200 and Image.open(io.BytesIO(served.content)).format == "PNG"
+
+    gone, _ = await wait_for(client, (await submit(client, "[sandbox:result_gone]"))["status_url"], {"completed"})
+    response = await client.get(gone["images"][0]["url"])
+    assert response.status_code == 410 and "expired" in response.json()["detail"]
+
+    await sandbox.go_offline()
+    async with httpx.AsyncClient(headers=AUTH, timeout=5) as fresh:
+        with pytest.raises(httpx.ConnectError):
+            await fresh.get(body["status_url"])
+        await sandbox.go_online()  # (connections open before the outage were dropped)
+        assert (await fresh.get(body["status_url"])).json()["status"] == "completed"
+        assert (await fresh.get(second)).status_code == 503  # its second failure: state survived

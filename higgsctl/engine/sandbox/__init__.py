@@ -46,6 +46,10 @@ class SandboxOptions:
     image_long_side: int = 1024
     applications: dict[str, AppSpec] | None = None
     webhook_timeout: float = 10.0
+    # Each result file first answers 503 this many times, then drops the connection halfway
+    # through the body this many times, before it is served (tests set them at runtime).
+    result_failures: int = 0
+    result_resets: int = 0
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:
@@ -63,6 +67,7 @@ class Sandbox:
         self.default_spec = AppSpec()
         self.state = SandboxState()
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -79,11 +84,11 @@ class Sandbox:
         log = logging.getLogger("aiohttp.access") if self.access_log else None
         self._runner = web.AppRunner(app, access_log=log, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        port = self._runner.addresses[0][1]
+        self._site = web.TCPSite(self._runner, self.host, self.port)
+        await self._site.start()
+        self.port = self._runner.addresses[0][1]
         host = f"[{self.host}]" if ":" in self.host else self.host
-        self.base_url = f"http://{host}:{port}"
+        self.base_url = f"http://{host}:{self.port}"
         self._session = aiohttp.ClientSession()
         return self.base_url
 
@@ -122,6 +127,22 @@ class Sandbox:
         if status not in ("queued", "in_progress", *TERMINAL):
             raise ValueError(f"unknown status {status!r}")
         self.state.force(self._record(request_id), status)
+
+    async def go_offline(self) -> None:
+        """A network outage: stop listening (new connections are refused) and drop every open
+        connection. Requests keep their state and their clock."""
+        assert self._runner is not None and self._site is not None
+        await self._site.stop()
+        self._site = None
+        server = self._runner.server
+        for connection in server.connections if server is not None else ():
+            connection.force_close()
+
+    async def go_online(self) -> None:
+        """End an outage: listen again on the same address."""
+        assert self._runner is not None and self._site is None
+        self._site = web.TCPSite(self._runner, self.host, self.port)
+        await self._site.start()
 
     # --- webhooks ---------------------------------------------------------------------
     def watch_webhook(self, record: RequestRecord) -> None:

@@ -205,16 +205,33 @@ class SandboxRoutes:
             return detail("Request cannot be canceled: it has already started", 400)
         return detail(f"Request cannot be canceled: it is already {status}", 400)
 
-    async def get_result(self, request: web.Request) -> web.Response:
+    async def get_result(self, request: web.Request) -> web.StreamResponse:
         record = self.state.get(request.match_info["request_id"])
         stem, _, ext = request.match_info["name"].partition(".")
         if (record is None or ext != "png" or not stem.isdigit() or int(stem) >= record.num_images
                 or self.state.status(record) != "completed"):
             return detail("Not Found", 404)
-        key = (record.prompt, record.aspect_ratio, self.sb.options.image_long_side, int(stem), record.num_images)
+        options, file_id = self.sb.options, f"{record.request_id}/{stem}"
+        if (marker_fault(record.prompt) or options.fault) == "result_gone":
+            return detail("The file has expired and was deleted", 410)
+        if self.state.fail_times("result_503", file_id, options.result_failures):
+            return detail("Service temporarily unavailable", 503)
+        key = (record.prompt, record.aspect_ratio, options.image_long_side, int(stem), record.num_images)
         png = await self.png(key)
+        if self.state.fail_times("result_reset", file_id, options.result_resets):
+            return await self.reset_midway(request, png)
         self.state.stats.downloads += 1
         return web.Response(body=png, content_type="image/png")
+
+    async def reset_midway(self, request: web.Request, png: bytes) -> web.StreamResponse:
+        """Announce the whole file, send half of it, then drop the connection."""
+        response = web.StreamResponse(headers={"Content-Type": "image/png"})
+        response.content_length = len(png)
+        await response.prepare(request)
+        await response.write(png[: len(png) // 2])
+        assert request.transport is not None
+        request.transport.abort()
+        return response
 
     async def png(self, key: tuple) -> bytes:
         """One render per key even when hundreds of downloads ask at once."""

@@ -21,8 +21,9 @@ QUEUED_SHARE = 0.3
 UPLOAD_TTL = 3600.0
 
 # Faults that shape the outcome, and faults that only disturb the HTTP exchange.
+# result_gone: the request completes but its files answer 410 (deleted after retention).
 FAULTS = ("nsfw", "failed", "credits", "concurrency", "server_error", "slow", "malformed", "timeout",
-          "unauthorized")
+          "unauthorized", "result_gone")
 
 UPLOAD_TYPES = {
     "image/jpeg": "jpeg", "image/jpg": "jpg", "image/png": "png", "image/webp": "webp",
@@ -136,6 +137,7 @@ class SandboxState:
         self.idempotency: dict[str, tuple[str, str]] = {}  # key -> (fingerprint, request_id)
         self._active: set[str] = set()
         self._failed_once: set[tuple[str, str]] = set()  # (what, id) already failed by a fault
+        self._failures: Counter = Counter()  # (what, id) -> times failed by a counted fault
 
     # --- requests -------------------------------------------------------------------
     def add(self, application: str, body: dict[str, Any], *, base_url: str, service_time: float,
@@ -189,6 +191,13 @@ class SandboxState:
         if (what, ident) in self._failed_once:
             return False
         self._failed_once.add((what, ident))
+        return True
+
+    def fail_times(self, what: str, ident: str, times: int) -> bool:
+        """True for the first ``times`` calls with (what, ident): 'fail the first N attempts'."""
+        if self._failures[what, ident] >= times:
+            return False
+        self._failures[what, ident] += 1
         return True
 
     # --- uploads --------------------------------------------------------------------
