@@ -41,7 +41,7 @@ from higgsctl.engine import TERMINAL, Engine, Generation, JobEvent
 from . import keyboards
 from .media import document_limit, photo_bytes, too_large
 from .services import db
-from .texts import t
+from .texts import outcome_key, progress_key, t
 
 log = logging.getLogger("higgsctl.bot.delivery")
 
@@ -62,7 +62,7 @@ class Progress:
     """A running job's newest state (set by ``on_event``) and the task that draws it."""
 
     status: str
-    detail: str | None
+    code: str | None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task | None = None
     chat_id: int | None = None
@@ -189,9 +189,9 @@ class Delivery:
             return
         progress = self._progress.get(gid)
         if progress is None:
-            progress = self._progress[gid] = Progress(event.status, event.detail)
+            progress = self._progress[gid] = Progress(event.status, event.code)
         else:
-            progress.status, progress.detail = event.status, event.detail
+            progress.status, progress.code = event.status, event.code
         if progress.task is None or progress.task.done():
             progress.task = self._spawn(self._draw(gid, progress), f"bot-progress-{gid}")
         else:
@@ -210,8 +210,7 @@ class Delivery:
         loop = asyncio.get_running_loop()
         while not progress.ended:
             now = loop.time()
-            key = "st_pending_wait" if progress.status == "pending" and progress.detail else f"st_{progress.status}"
-            text = t(target.lang, key, id=generation_id)
+            text = t(target.lang, progress_key(progress.status, progress.code), id=generation_id)
             changed = target.message_id is not None and text != progress.drawn
             if changed and now >= progress.edited_at + EDIT_EVERY:
                 progress.drawn = text
@@ -347,7 +346,8 @@ class Delivery:
             await self.send_result(generation, target.lang, balance, record=True)
             await self._show(gid, target, t(target.lang, "st_completed", id=gid))
             return
-        text = t(target.lang, f"st_{generation.status}", id=gid, cost=generation.cost, balance=balance)
+        text = t(target.lang, outcome_key(generation.status, generation.error_code), id=gid, cost=generation.cost,
+                 balance=balance)
         if not await self._show(gid, target, text) and generation.delivered_parts < 1:
             with self._calling():
                 await self.app.bot.send_message(generation.chat_id, text)

@@ -77,6 +77,10 @@ EN = {
     "st_starting": "⏳ Starting a new generation like #{id}: {label} · {aspect}…",
     "st_pending": "⏳ Generation #{id} is starting…",
     "st_pending_wait": "⏳ Generation #{id} is waiting for a free slot…",
+    "st_service_unreachable": "⏳ Generation #{id}: the image service is not answering right now; "
+                              "I keep trying. Your credits are safe.",
+    "st_download_retry": "📥 Generation #{id} is ready, but fetching it failed for now; I keep trying. "
+                         "Your credits are charged only once it is saved.",
     "st_uploading": "📤 Generation #{id}: uploading your reference photos…",
     "st_queued": "⏳ Generation #{id} is queued…",
     "st_in_progress": "🎨 Generation #{id} is being generated…",
@@ -89,6 +93,13 @@ EN = {
     "st_timed_out": "⌛ Generation #{id} took too long and was stopped. Nothing was charged: your "
                     "{cost} credits are back. Balance: {balance}.",
     "st_canceled": "✖ Generation #{id} was cancelled. Your {cost} credits are back. Balance: {balance}.",
+    "st_failed_service_credits": "❌ Generation #{id} couldn't start: the image service's account is out of "
+                                 "credits (the bot owner's side). Nothing was charged: your {cost} credits are "
+                                 "back. Balance: {balance}. Please try again later.",
+    "st_failed_result_gone": "❌ The image of generation #{id} was deleted by the image service before it could "
+                             "be saved. Nothing was charged: your {cost} credits are back. Balance: {balance}.",
+    "st_timed_out_result_deadline": "⌛ The image of generation #{id} could not be saved in time. Nothing was "
+                                    "charged: your {cost} credits are back. Balance: {balance}.",
     "result_caption": "{label} · {aspect} · #{id}\nCost: {cost} credits · Balance: {balance}",
     "original_caption": "Original file #{id}",
     "file_gone": "The file of generation #{id} is no longer stored.",
@@ -193,6 +204,10 @@ RU = {
     "st_starting": "⏳ Запускаю новую генерацию по образцу #{id}: {label} · {aspect}…",
     "st_pending": "⏳ Генерация #{id} запускается…",
     "st_pending_wait": "⏳ Генерация #{id} ждёт свободный слот…",
+    "st_service_unreachable": "⏳ Генерация #{id}: сервис картинок сейчас не отвечает, продолжаю попытки. "
+                              "Ваши кредиты в сохранности.",
+    "st_download_retry": "📥 Генерация #{id} готова, но скачать её пока не удалось; пробую ещё. "
+                         "Кредиты спишутся, только когда картинка сохранится.",
     "st_uploading": "📤 Генерация #{id}: загружаю референсы…",
     "st_queued": "⏳ Генерация #{id} в очереди…",
     "st_in_progress": "🎨 Генерация #{id} рисуется…",
@@ -205,6 +220,13 @@ RU = {
     "st_timed_out": "⌛ Генерация #{id} заняла слишком много времени и остановлена. Ничего не списано: "
                     "{cost} кр. вернулись. Баланс: {balance}.",
     "st_canceled": "✖ Генерация #{id} отменена. {cost} кр. вернулись. Баланс: {balance}.",
+    "st_failed_service_credits": "❌ Генерация #{id} не запустилась: на счёте сервиса картинок закончились "
+                                 "кредиты (это на стороне владельца бота). Ничего не списано: {cost} кр. "
+                                 "вернулись. Баланс: {balance}. Попробуйте позже.",
+    "st_failed_result_gone": "❌ Сервис картинок удалил картинку генерации #{id}, прежде чем её удалось "
+                             "сохранить. Ничего не списано: {cost} кр. вернулись. Баланс: {balance}.",
+    "st_timed_out_result_deadline": "⌛ Картинку генерации #{id} не удалось сохранить вовремя. Ничего не "
+                                    "списано: {cost} кр. вернулись. Баланс: {balance}.",
     "result_caption": "{label} · {aspect} · #{id}\nСтоимость: {cost} кр. · Баланс: {balance}",
     "original_caption": "Оригинал #{id}",
     "file_gone": "Файл генерации #{id} больше не хранится.",
@@ -282,6 +304,22 @@ def language_for(code: str | None) -> str:
     """The bot language for a Telegram language_code (ru and its neighbours → ru)."""
     code = (code or "").lower().split("-")[0]
     return "ru" if code in ("ru", "uk", "be", "kk") else "en"
+
+
+# Why a job is not moving (JobEvent.code) → its status line; other states show st_<status>.
+PROGRESS_TEXTS = {"local_slot": "st_pending_wait", "account_busy": "st_pending_wait",
+                  "service_unreachable": "st_service_unreachable", "download_retry": "st_download_retry",
+                  "storage_retry": "st_download_retry"}
+
+
+def progress_key(status: str, code: str | None) -> str:
+    return PROGRESS_TEXTS.get(code or "", f"st_{status}")
+
+
+def outcome_key(status: str, error_code: str | None) -> str:
+    """A terminal status's text, made specific by its error_code where that helps the user."""
+    specific = f"st_{status}_{error_code}"
+    return specific if error_code and specific in EN else f"st_{status}"
 
 
 def t(lang: str, key: str, **values) -> str:

@@ -92,10 +92,13 @@ class HiggsfieldError(HiggsctlError):
 
 class HiggsfieldAuthError(HiggsfieldError):
     exit_code = 3
+    default_code = "service_auth"
 
 
 class HiggsfieldCreditsError(HiggsfieldError):
     """The operator's Higgsfield account ran out of credits (HTTP 403)."""
+
+    default_code = "service_credits"
 
 
 class ConcurrencyLimitError(HiggsfieldError):
@@ -103,7 +106,7 @@ class ConcurrencyLimitError(HiggsfieldError):
 
 
 class HiggsfieldValidationError(HiggsfieldError):
-    pass
+    default_code = "service_rejected"
 
 
 class HiggsfieldNotFound(HiggsfieldError):
@@ -125,4 +128,4 @@ class HiggsfieldTimeout(HiggsfieldError):
 
 
 class DownloadTooLarge(HiggsfieldError):
-    pass
+    default_code = "result_too_large"

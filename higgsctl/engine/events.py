@@ -9,11 +9,20 @@ ACTIVE = ("pending", "uploading", "queued", "in_progress", "downloading")
 TERMINAL = ("completed", "failed", "nsfw", "canceled", "timed_out")
 
 
+# Why an active job is not moving (JobEvent.code), for faces to translate; detail is English.
+LOCAL_SLOT = "local_slot"  # waiting for one of this process's submission slots
+ACCOUNT_BUSY = "account_busy"  # Higgsfield refuses the submit: the account's concurrency limit
+SERVICE_UNREACHABLE = "service_unreachable"  # 5xx, network errors, timeouts: retrying
+DOWNLOAD_RETRY = "download_retry"  # the finished image could not be fetched yet: retrying
+STORAGE_RETRY = "storage_retry"  # the finished image could not be stored (disk full, read-only): retrying
+
+
 @dataclass(frozen=True)
 class JobEvent:
     generation_id: int
     status: str  # one of ACTIVE or TERMINAL
-    detail: str | None = None
+    detail: str | None = None  # English, for the CLI and logs
+    code: str | None = None  # active: one of the codes above; terminal: the generation's error_code
 
     @property
     def terminal(self) -> bool:

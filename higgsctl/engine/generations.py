@@ -23,7 +23,7 @@ from .credits import Credits
 from .db import is_sqlite, write_transaction
 from .errors import NotFound
 from .events import ACTIVE, TERMINAL, EventHandler, JobEvent
-from .higgsfield import HiggsfieldClient, PollPolicy
+from .higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
 from .job import Job
 from .models import Generation, database, utcnow
 from .requests import CheckedRequest, GenerationRequest, check_request
@@ -47,6 +47,11 @@ class Generations:
         self._wakeups: dict[int, asyncio.Event] = {}
         self.cancel_requested: set[int] = set()
         self._executor: ThreadPoolExecutor | None = None
+        self._storage_fault: int | None = None  # errno of a storage problem already reported
+        hf = settings.higgsfield
+        # The one backoff of the job's retry loops (submit, download): as fast as polling, at most
+        # as slow as its longest wait. The HTTP client keeps its own short policy per request.
+        self.retry_policy = RetryPolicy(base_delay=hf.poll_initial, max_delay=hf.poll_max)
 
     async def run_db(self, fn, *args, **kwargs):
         """Run blocking database work off the event loop. On SQLite one thread does all of
@@ -94,7 +99,8 @@ class Generations:
             # Interrupted while the hold was being written: it still lands, so give it back.
             with contextlib.suppress(Exception):
                 generation = await hold
-                await self.run_db(self.finish, generation.id, "canceled", "interrupted before submission")
+                await self.run_db(self.finish, generation.id, "canceled", "interrupted before submission",
+                                  code="canceled")
             raise
 
     def _hold(self, checked: CheckedRequest) -> Generation:
@@ -164,7 +170,7 @@ class Generations:
         if canceled:
             self._wake(generation_id)
             if generation_id not in self._wakeups:  # nobody here follows it
-                await self.run_db(self.finish, generation_id, "canceled", "canceled while queued")
+                await self.run_db(self.finish, generation_id, "canceled", "canceled while queued", code="canceled")
         return canceled
 
     def claim_submit(self, generation_id: int) -> bool:
@@ -182,11 +188,27 @@ class Generations:
         with write_transaction(database.obj):
             done = fastsql.update(
                 Generation, generation_id, f"{_STILL_ACTIVE} AND submitted_at IS NULL", ACTIVE,
-                status="canceled", error="canceled before submission", finished_at=utcnow(),
+                status="canceled", error="canceled before submission", error_code="canceled", finished_at=utcnow(),
             )
             if done:
                 self.credits.release(generation_id, "canceled")
         return bool(done)
+
+    def storage_failed(self, generation_id: int, exc: OSError) -> None:
+        """A result could not be stored: the operator's problem (disk full, read-only, no
+        permission). Said once, clearly, until storing works again; the job retries."""
+        if exc.errno == self._storage_fault:
+            log.debug("generation %s: still cannot store its result: %s", generation_id, exc)
+            return
+        self._storage_fault = exc.errno
+        log.error("cannot store results in %s: %s (generation %s). Free disk space or fix the permissions; "
+                  "finished images are kept upstream and retried, their credits stay held.",
+                  self.store.root, exc.strerror or exc, generation_id)
+
+    def storage_works(self) -> None:
+        if self._storage_fault is not None:
+            self._storage_fault = None
+            log.info("storing results works again")
 
     def _wake(self, generation_id: int) -> None:
         event = self._wakeups.get(generation_id)
@@ -226,11 +248,13 @@ class Generations:
         """Change a job that is still running; a finished job is never brought back."""
         fastsql.update(Generation, generation_id, _STILL_ACTIVE, ACTIVE, **fields)
 
-    def finish(self, generation_id: int, status: str, error: str | None = None, files: list[str] | None = None) -> bool:
-        """Record the terminal status and settle the hold in one transaction. Only the first
-        caller for a job changes anything; returns whether this call did."""
+    def finish(self, generation_id: int, status: str, error: str | None = None, files: list[str] | None = None,
+               code: str | None = None) -> bool:
+        """Record the terminal status (``code``: why, for faces to translate) and settle the
+        hold in one transaction. Only the first caller for a job changes anything; returns
+        whether this call did."""
         with write_transaction(database.obj):
-            changes = {"status": status, "error": error, "finished_at": utcnow()}
+            changes = {"status": status, "error": error, "error_code": code, "finished_at": utcnow()}
             if files is not None:
                 changes["result_files"] = files
             done = fastsql.update(Generation, generation_id, _STILL_ACTIVE, ACTIVE, **changes)
@@ -240,8 +264,9 @@ class Generations:
                 self.credits.release(generation_id, status)
         return bool(done)
 
-    def finish_and_get(self, generation_id: int, status: str, error: str | None, files: list[str] | None) -> Generation:
-        self.finish(generation_id, status, error, files)
+    def finish_and_get(self, generation_id: int, status: str, error: str | None, files: list[str] | None,
+                       code: str | None = None) -> Generation:
+        self.finish(generation_id, status, error, files, code)
         return self.get(generation_id)
 
     def mark_delivered(self, generation_id: int) -> bool:
@@ -270,7 +295,7 @@ class Generations:
         # A crash between recording a terminal status and settling is impossible (one
         # transaction), but rows written by older versions or by hand may still hold.
         if generation.charge == "held":
-            await self.run_db(self.finish, generation.id, generation.status, generation.error)
+            await self.run_db(self.finish, generation.id, generation.status, generation.error, code=generation.error_code)
 
     def poll_policy(self) -> PollPolicy:
         hf = self.settings.higgsfield

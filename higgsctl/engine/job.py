@@ -8,12 +8,16 @@ import inspect
 import logging
 import random
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from .errors import ConcurrencyLimitError, HiggsctlError, HiggsfieldError, InvalidInput
-from .events import ACTIVE, TERMINAL, EventHandler, JobEvent
+from .errors import ConcurrencyLimitError, DownloadTooLarge, HiggsctlError, HiggsfieldError, InvalidInput
+from .events import (
+    ACCOUNT_BUSY, ACTIVE, DOWNLOAD_RETRY, LOCAL_SLOT, SERVICE_UNREACHABLE, STORAGE_RETRY, TERMINAL,
+    EventHandler, JobEvent,
+)
 from .higgsfield import Status
 from .models import Generation, utcnow
 from .requests import CONTENT_TYPES
@@ -22,6 +26,10 @@ if TYPE_CHECKING:
     from .generations import Generations
 
 log = logging.getLogger("higgsctl.generations")
+
+GONE = (404, 410)  # the result file (or the whole request) no longer exists upstream
+# error_code of a generation Higgsfield itself ended (engine errors carry their own .code).
+UPSTREAM_CODES = {"failed": "upstream_failed", "nsfw": "nsfw", "canceled": "canceled"}
 
 
 class Job:
@@ -34,6 +42,7 @@ class Job:
         # A submit was sent whose outcome we may not know (by us, or by a process that died).
         self.maybe_created = generation.submitted_at is not None and generation.request_id is None
         self.wakeup = asyncio.Event()
+        self.slot_held = False
         self.deadline = time.monotonic() + service.settings.higgsfield.generation_timeout
         if generation.submitted_at is not None:  # resumed: the timeout counts from the submit
             elapsed = (utcnow() - generation.submitted_at).total_seconds()
@@ -42,24 +51,33 @@ class Job:
     async def run(self) -> Generation:
         try:
             await self.emit(self.g.status)
-            if not await self.take_slot():
-                await self.end("canceled", "canceled while waiting for a free slot")
+            if self.g.status == "downloading":  # resumed after the image was finished upstream
+                await self.store_results(None)
                 return self.g
+            if not await self.take_slot():
+                await self.end("canceled", "canceled while waiting for a free slot", code="canceled")
+                return self.g
+            self.slot_held = True
             try:
                 if self.g.request_id is None and not await self.submit():
                     return self.g
                 await self.follow()
             finally:
-                self.s.slots.release()
+                self.release_slot()
         except asyncio.CancelledError:
             await asyncio.shield(self.on_interrupt())
             raise
         except HiggsctlError as exc:
-            await self.end("failed", exc.message)
+            await self.end("failed", exc.message, code=exc.code)
         except Exception as exc:  # a bug must not keep the user's credits
             log.exception("generation %s crashed", self.g.id)
-            await self.end("failed", f"internal error: {type(exc).__name__}")
+            await self.end("failed", f"internal error: {type(exc).__name__}", code="internal")
         return self.g
+
+    def release_slot(self) -> None:
+        if self.slot_held:
+            self.slot_held = False
+            self.s.slots.release()
 
     async def take_slot(self) -> bool:
         """Wait for one of the account's submission slots, or for a cancel (False)."""
@@ -67,7 +85,7 @@ class Job:
         if not slots.locked():
             await slots.acquire()
             return True
-        await self.emit("pending", "waiting for a free slot")
+        await self.emit("pending", "waiting for a local slot", LOCAL_SLOT)
         acquire = asyncio.ensure_future(slots.acquire())
         try:
             while not acquire.done():
@@ -99,7 +117,7 @@ class Job:
         spec = self.s.settings.model(self.g.model)
         urls = await self.reference_urls()
         if self.canceled():
-            await self.end("canceled", "canceled before submission")
+            await self.end("canceled", "canceled before submission", code="canceled")
             return False
         arguments = spec.arguments_for(self.g.prompt, self.g.aspect_ratio, urls)
         application = spec.application_for(len(urls))
@@ -109,7 +127,7 @@ class Job:
             self.g = await self.reload()  # canceled elsewhere, or submitted by another process
             await self.emit(self.g.status, self.g.error)
             return self.g.status in ACTIVE and self.g.request_id is not None
-        delay = 1.0
+        attempt = 0
         while True:
             try:
                 self.maybe_created = True
@@ -119,17 +137,20 @@ class Job:
                 if isinstance(exc, ConcurrencyLimitError):
                     self.maybe_created = False  # refused outright: nothing exists upstream
                 if not exc.retryable:
-                    await self.end("failed", exc.message)
+                    await self.end("failed", exc.message, code=exc.code)
                     return False
                 # A busy account (another process holds the slots), a 5xx or a lost answer:
                 # repeating under the same Idempotency-Key can't create a second request.
+                attempt += 1
+                delay = self.s.retry_policy.backoff(attempt)
                 if time.monotonic() + delay > self.deadline:
-                    await self.end("timed_out", f"could not submit: {exc.message}")
+                    await self.end("timed_out", f"could not submit: {exc.message}", code="timed_out")
                     return False
-                busy = isinstance(exc, ConcurrencyLimitError)
-                await self.emit("pending", "waiting for a free slot" if busy else "retrying the submission")
+                if isinstance(exc, ConcurrencyLimitError):
+                    await self.emit("pending", "the account is busy (concurrency limit)", ACCOUNT_BUSY)
+                else:
+                    await self.emit("pending", f"retrying the submission: {exc.message}", SERVICE_UNREACHABLE)
                 await self.sleep(delay)
-                delay = min(delay * 2, 10.0) * random.uniform(0.8, 1.2)
         submitted = {"request_id": status.request_id, "status_url": status.status_url,
                      "cancel_url": status.cancel_url, "status": "queued"}
         await self.s.run_db(self.s.update, self.g.id, **submitted)
@@ -162,22 +183,27 @@ class Job:
         policy = self.s.poll_policy()
         delay = policy.initial
         last = self.g.status
+        unreachable = False
         while True:
             try:
                 status = await self.s.client.status(self.g.request_id, self.g.status_url)
             except HiggsfieldError as exc:
                 if not exc.retryable:
-                    await self.end("failed", exc.message)
+                    await self.end("failed", exc.message, code=exc.code)
                     return
                 log.warning("generation %s: status check failed (%s); retrying", self.g.id, exc.message)
+                unreachable = True
+                await self.emit(self.g.status, f"the service is unreachable, retrying: {exc.message}",
+                                SERVICE_UNREACHABLE)
                 status = None
-            if status is not None and status.status.value != last:
+            if status is not None and (status.status.value != last or unreachable):
+                unreachable = False
                 last = status.status.value
                 if status.status is Status.COMPLETED:
                     await self.complete(status.image_urls)
                     return
                 if status.status.terminal:
-                    await self.end(last, status.error)
+                    await self.end(last, status.error, code=UPSTREAM_CODES.get(last))
                     return
                 await self.set_status(last)
             remaining = self.deadline - time.monotonic()
@@ -189,17 +215,78 @@ class Job:
 
     async def complete(self, urls: tuple[str, ...]) -> None:
         if not urls:
-            await self.end("failed", "the generation finished without an image")
+            await self.end("failed", "the generation finished without an image", code="no_image")
             return
         await self.set_status("downloading")
+        self.release_slot()  # a finished request no longer counts against the account's limit
+        await self.store_results(urls)
+
+    async def store_results(self, urls: tuple[str, ...] | None) -> None:
+        """Download and store the finished image(s). They are paid for upstream, so every
+        transient fault (5xx, network, a full or read-only disk) is retried with backoff while
+        the credits stay held, in this process or after a restart. The job ends only when the
+        files are stored, Higgsfield answers they are gone (404/410), or the deadline passes.
+        ``urls`` None: ask the status endpoint for them (a resume, or URLs that stopped working)."""
+        hours = self.s.settings.higgsfield.result_deadline_hours
+        deadline = (self.g.submitted_at or utcnow()) + timedelta(hours=hours)
+        attempt = 0
+        while True:
+            try:
+                if urls is None:
+                    urls = await self.result_urls()
+                    if not urls:  # ended: the request is not (or no longer) completed upstream
+                        return
+                files = await self.download_all(urls)
+            except HiggsfieldError as exc:
+                if exc.status_code in GONE:
+                    await self.end("failed", f"the result is gone from Higgsfield: {exc.message}", code="result_gone")
+                    return
+                if isinstance(exc, DownloadTooLarge):
+                    await self.end("failed", exc.message, code=exc.code)
+                    return
+                if not exc.retryable:  # e.g. an expired link (403): ask for the URLs again
+                    urls = None
+                code, reason = DOWNLOAD_RETRY, exc.message
+                if attempt & (attempt + 1) == 0:  # attempts 1, 2, 4, 8...: a long outage logs a few lines
+                    log.warning("generation %s: result download failed (%s); retrying", self.g.id, reason)
+            except OSError as exc:
+                code, reason = STORAGE_RETRY, f"cannot store the result: {exc.strerror or exc}"
+                self.s.storage_failed(self.g.id, exc)
+            else:
+                self.s.storage_works()
+                await self.end("completed", None, files)
+                return
+            attempt += 1
+            if utcnow() >= deadline:
+                await self.end("timed_out", f"the result was not stored within {hours:g} h: {reason}",
+                               code="result_deadline")
+                return
+            await self.emit("downloading", f"retrying the download: {reason}", code)
+            await self.sleep(self.s.retry_policy.backoff(attempt))
+
+    async def result_urls(self) -> tuple[str, ...]:
+        """The finished request's file URLs from its status; empty once the job has ended."""
+        status = await self.s.client.status(self.g.request_id, self.g.status_url)
+        if status.status is Status.COMPLETED:
+            if not status.image_urls:
+                await self.end("failed", "the generation finished without an image", code="no_image")
+            return status.image_urls
+        if status.status.terminal:
+            await self.end(status.status.value, status.error, code=UPSTREAM_CODES.get(status.status.value))
+            return ()
+        raise HiggsfieldError(f"Higgsfield reports the finished request as {status.status.value}",
+                              code=SERVICE_UNREACHABLE)  # not final: asked again after a backoff
+
+    async def download_all(self, urls: tuple[str, ...]) -> list[str]:
+        """Store every file (each replaces its destination atomically); their stored paths."""
         max_bytes = self.s.settings.higgsfield.max_download_mb * 1024 * 1024
         files = []
         for index, url in enumerate(urls):
             ext = Path(urlparse(url).path).suffix or ".png"
-            dest = await self.s.run_db(self.s.store.result_path, self.g.user_id, self.g.id, index, ext)
-            await self.s.client.download(url, dest, max_bytes=max_bytes)
+            dest = await asyncio.to_thread(self.s.store.result_path, self.g.user_id, self.g.id, index, ext)
+            await self.s.client.download(url, dest, max_bytes=max_bytes, attempts=1)
             files.append(self.s.store.relative(dest))
-        await self.end("completed", None, files)
+        return files
 
     async def time_out(self) -> None:
         if self.g.status == "queued":
@@ -207,7 +294,8 @@ class Job:
                 await self.s.client.cancel(self.g.request_id, self.g.cancel_url)
             except HiggsfieldError:
                 pass
-        await self.end("timed_out", f"no result after {self.s.settings.higgsfield.generation_timeout:.0f} s")
+        await self.end("timed_out", f"no result after {self.s.settings.higgsfield.generation_timeout:.0f} s",
+                       code="timed_out")
 
     async def on_interrupt(self) -> None:
         """The caller cancelled us (Ctrl-C, shutdown). Cancel upstream if still possible;
@@ -218,7 +306,7 @@ class Job:
         if self.keep_on_interrupt:
             return  # a service restarting: the next resume_unfinished carries every open job on
         if current.submitted_at is None or (current.request_id is None and not self.maybe_created):
-            await self.end("canceled", "interrupted before submission")
+            await self.end("canceled", "interrupted before submission", code="canceled")
             return
         if current.request_id is None:
             # The submit's answer is unknown: the next resume repeats it under the same key.
@@ -226,7 +314,7 @@ class Job:
         if current.status == "queued":
             try:
                 if await self.s.client.cancel(current.request_id, current.cancel_url):
-                    await self.end("canceled", "interrupted while queued")
+                    await self.end("canceled", "interrupted while queued", code="canceled")
             except HiggsfieldError as exc:
                 log.warning("generation %s: cancel failed: %s", self.g.id, exc.message)
 
@@ -244,25 +332,27 @@ class Job:
             pass
         self.wakeup.clear()
 
-    async def set_status(self, status: str, detail: str | None = None) -> None:
+    async def set_status(self, status: str) -> None:
         if status != self.g.status:
             await self.s.run_db(self.s.update, self.g.id, status=status)
             self.g.status = status
-        await self.emit(status, detail)
+        await self.emit(status)
 
-    async def end(self, status: str, error: str | None, files: list[str] | None = None) -> None:
-        self.g = await self.s.run_db(self.s.finish_and_get, self.g.id, status, error, files)
+    async def end(self, status: str, error: str | None, files: list[str] | None = None, *,
+                  code: str | None = None) -> None:
+        """Record the terminal status (with ``code``, why it ended) and settle the credits."""
+        self.g = await self.s.run_db(self.s.finish_and_get, self.g.id, status, error, files, code)
         log.info("generation %s ended %s%s", self.g.id, self.g.status, f": {error}" if error else "")
-        await self.emit(self.g.status, self.g.error)
+        await self.emit(self.g.status, self.g.error, self.g.error_code)
 
     async def reload(self) -> Generation:
         return await self.s.get_async(self.g.id)
 
-    async def emit(self, status: str, detail: str | None = None) -> None:
+    async def emit(self, status: str, detail: str | None = None, code: str | None = None) -> None:
         if self.on_event is None:
             return
         try:
-            result = self.on_event(JobEvent(self.g.id, status, detail))
+            result = self.on_event(JobEvent(self.g.id, status, detail, code))
             if inspect.isawaitable(result):
                 await result
         except Exception:  # a face's rendering bug must never stop a paid job

@@ -75,6 +75,7 @@ class Generation(BaseModel):
     cancel_url = TextField(null=True)
     status = CharField(default="pending", index=True)
     error = TextField(null=True)
+    error_code = CharField(null=True)  # why it ended, for faces to translate (see job.py)
     result_files = JSONField(default=list)
     cost = IntegerField()
     charge = CharField(default="held")  # held | captured | released

@@ -64,10 +64,12 @@ async def test_happy_path_with_references_stores_result_and_captures(gen_engine,
     assert gen_engine.credits.discrepancies() == []
 
 
-@pytest.mark.parametrize("fault, status", [("nsfw", "nsfw"), ("failed", "failed"), ("credits", "failed")])
-async def test_every_failure_releases_the_hold(gen_engine, fault, status):
+@pytest.mark.parametrize("fault, status, code", [
+    ("nsfw", "nsfw", "nsfw"), ("failed", "failed", "upstream_failed"), ("credits", "failed", "service_credits"),
+])
+async def test_every_failure_releases_the_hold(gen_engine, fault, status, code):
     generation = await gen_engine.generations.run(GenerationRequest(1, "nano-banana", f"x [sandbox:{fault}]", "1:1"))
-    assert (generation.status, generation.charge) == (status, "released")
+    assert (generation.status, generation.charge, generation.error_code) == (status, "released", code)
     assert gen_engine.credits.balance(1) == 10000
     reasons = [e.reason for e in gen_engine.credits.ledger(1)]
     assert reasons == ["release", "hold", "signup"]
@@ -78,7 +80,7 @@ async def test_timeout_releases_and_cancels_when_still_queued(settings, sandbox)
     engine = Engine(fast(settings, sandbox, generation_timeout=0.5))
     engine.users.register(1)
     generation = await engine.generations.run(GenerationRequest(1, "nano-banana", "slow [sandbox:timeout]", "1:1"))
-    assert (generation.status, generation.charge) == ("timed_out", "released")
+    assert (generation.status, generation.charge, generation.error_code) == ("timed_out", "released", "timed_out")
     assert engine.credits.balance(1) == 10000
     await engine.aclose()
 
@@ -93,7 +95,7 @@ async def test_cancel_while_queued_releases(gen_engine, sandbox):
     await asyncio.wait_for(queued.wait(), 5)
     assert await gen_engine.generations.cancel(generation.id) is True
     final = await asyncio.wait_for(task, 5)
-    assert (final.status, final.charge) == ("canceled", "released")
+    assert (final.status, final.charge, final.error_code) == ("canceled", "released", "canceled")
     assert sandbox.stats.cancels == 1
     assert gen_engine.credits.balance(1) == 10000
 
@@ -111,7 +113,7 @@ async def test_interrupting_a_queued_job_cancels_upstream_and_releases(gen_engin
     with pytest.raises(asyncio.CancelledError):
         await task
     generation = Generation.get()
-    assert (generation.status, generation.charge) == ("canceled", "released")
+    assert (generation.status, generation.charge, generation.error_code) == ("canceled", "released", "canceled")
     assert sandbox.stats.cancels == 1
     assert gen_engine.credits.balance(1) == 10000
 
@@ -272,11 +274,11 @@ async def test_cancel_while_waiting_for_a_local_slot(settings, sandbox):
     await asyncio.wait_for(busy_queued.wait(), 5)
     waiting = await engine.generations.create(GenerationRequest(1, "nano-banana", "waits", "1:1"))
     task = asyncio.create_task(engine.generations.execute(
-        waiting.id, lambda e: e.detail == "waiting for a free slot" and slot_wait.set()))
+        waiting.id, lambda e: e.code == "local_slot" and slot_wait.set()))
     await asyncio.wait_for(slot_wait.wait(), 5)
     assert await engine.generations.cancel(waiting.id) is True
     final = await asyncio.wait_for(task, 5)
-    assert (final.status, final.charge, final.request_id) == ("canceled", "released", None)
+    assert (final.status, final.charge, final.request_id, final.error_code) == ("canceled", "released", None, "canceled")
     busy.cancel()
     with pytest.raises(asyncio.CancelledError):
         await busy
@@ -329,7 +331,7 @@ async def test_a_resume_never_resubmits_a_job_a_live_process_is_driving(settings
     a.generations._slots = asyncio.Semaphore(0)  # A's slots are busy with other jobs
     waiting = asyncio.Event()
     job_a = asyncio.create_task(a.generations.execute(
-        generation.id, lambda e: e.detail == "waiting for a free slot" and waiting.set()))
+        generation.id, lambda e: e.code == "local_slot" and waiting.set()))
     await asyncio.wait_for(waiting.wait(), 5)
     [job_b] = await b.generations.resume_unfinished(source="cli")
     async with asyncio.timeout(10):

@@ -181,12 +181,13 @@ class HiggsfieldClient:
             raise error_from_response(response, api=False, redact=self._redact)
         return public_url
 
-    async def download(self, url: str, dest: Path, *, max_bytes: int) -> int:
-        """Stream a result file to ``dest`` (via a ``.part`` file); returns bytes written."""
+    async def download(self, url: str, dest: Path, *, max_bytes: int, attempts: int | None = None) -> int:
+        """Stream a result file to ``dest`` (via a ``.part`` file); returns bytes written.
+        Raises HiggsfieldError for HTTP and network faults, OSError for storage faults; either
+        way no ``.part`` file is left behind. ``attempts=1``: the caller runs the retry loop."""
         dest = Path(dest)
         # Unique per call: two processes resuming the same job must not write one file.
         part = dest.with_suffix(f"{dest.suffix}.{uuid.uuid4().hex[:8]}.part")
-        await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
         written = 0
 
         def too_large() -> DownloadTooLarge:
@@ -215,12 +216,16 @@ class HiggsfieldClient:
                 return response
 
         try:
-            response = await self._retrying(fetch, RETRY_STATUSES, "download")
+            await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+            response = await self._retrying(fetch, RETRY_STATUSES, "download", attempts)
             if not response.is_success:
                 raise error_from_response(response, api=False, redact=self._redact)
             await asyncio.to_thread(os.replace, part, dest)
         except BaseException:
-            part.unlink(missing_ok=True)
+            try:
+                part.unlink(missing_ok=True)
+            except OSError as exc:  # keep the original error; say what is left behind
+                logger.warning("could not remove the partial file %s: %s", part, exc.strerror or exc)
             raise
         return written
 
