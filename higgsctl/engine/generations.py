@@ -197,10 +197,11 @@ class Generations:
     def storage_failed(self, generation_id: int, exc: OSError) -> None:
         """A result could not be stored: the operator's problem (disk full, read-only, no
         permission). Said once, clearly, until storing works again; the job retries."""
-        if exc.errno == self._storage_fault:
+        fault = exc.errno or 0
+        if fault == self._storage_fault:
             log.debug("generation %s: still cannot store its result: %s", generation_id, exc)
             return
-        self._storage_fault = exc.errno
+        self._storage_fault = fault
         log.error("cannot store results in %s: %s (generation %s). Free disk space or fix the permissions; "
                   "finished images are kept upstream and retried, their credits stay held.",
                   self.store.root, exc.strerror or exc, generation_id)

@@ -127,6 +127,7 @@ class Job:
             self.g = await self.reload()  # canceled elsewhere, or submitted by another process
             await self.emit(self.g.status, self.g.error)
             return self.g.status in ACTIVE and self.g.request_id is not None
+        self.g.submitted_at = utcnow()  # (the row's own value differs by the milliseconds of the write)
         attempt = 0
         while True:
             try:
@@ -249,7 +250,9 @@ class Job:
                 code, reason = DOWNLOAD_RETRY, exc.message
                 if attempt & (attempt + 1) == 0:  # attempts 1, 2, 4, 8...: a long outage logs a few lines
                     log.warning("generation %s: result download failed (%s); retrying", self.g.id, reason)
-            except OSError as exc:
+            except (ConnectionError, TimeoutError) as exc:  # OSErrors too, but from the network
+                code, reason = DOWNLOAD_RETRY, f"{type(exc).__name__}: {exc}"
+            except OSError as exc:  # the disk is full, read-only, not ours...: the operator's to fix
                 code, reason = STORAGE_RETRY, f"cannot store the result: {exc.strerror or exc}"
                 self.s.storage_failed(self.g.id, exc)
             else:
@@ -274,8 +277,8 @@ class Job:
         if status.status.terminal:
             await self.end(status.status.value, status.error, code=UPSTREAM_CODES.get(status.status.value))
             return ()
-        raise HiggsfieldError(f"Higgsfield reports the finished request as {status.status.value}",
-                              code=SERVICE_UNREACHABLE)  # not final: asked again after a backoff
+        # Not final (a request we saw completed can't go back): asked again after a backoff.
+        raise HiggsfieldError(f"Higgsfield reports the finished request as {status.status.value}")
 
     async def download_all(self, urls: tuple[str, ...]) -> list[str]:
         """Store every file (each replaces its destination atomically); their stored paths."""

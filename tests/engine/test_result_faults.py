@@ -93,7 +93,7 @@ async def test_a_result_gone_upstream_ends_the_job_and_releases(gen_engine, mark
 
 
 async def test_the_result_deadline_ends_a_job_that_can_never_be_fetched(settings, sandbox):  # noqa: F811
-    engine = Engine(fast(settings, sandbox, result_deadline_hours=0.3 / 3600))
+    engine = Engine(fast(settings, sandbox, result_deadline_hours=1.0 / 3600))
     engine.users.register(1)
     sandbox.options.result_failures = 10**9
     watcher = Watcher(engine)
