@@ -122,6 +122,10 @@ EN = {
     # engine errors, by HiggsctlError.code (params as in the raise); see error_text()
     "err_error": "Something went wrong; nothing was charged.",
     "err_service_error": "The image service had a problem; nothing was charged.",
+    "err_service_auth": "The image service refused the bot's key; nothing was charged.",
+    "err_service_credits": "The image service's account is out of credits; nothing was charged. Please try later.",
+    "err_service_rejected": "The image service refused this request; nothing was charged.",
+    "err_result_too_large": "The image is larger than this bot accepts; nothing was charged.",
     "err_invalid_input": "This request is not valid.",
     "err_not_found": "That no longer exists.",
     "err_user_blocked": "Your account is blocked.",
@@ -247,6 +251,10 @@ RU = {
     # ошибки движка, по HiggsctlError.code
     "err_error": "Что-то пошло не так; ничего не списано.",
     "err_service_error": "У сервиса генерации проблема; ничего не списано.",
+    "err_service_auth": "Сервис генерации не принял ключ бота; ничего не списано.",
+    "err_service_credits": "На счёте сервиса генерации закончились кредиты; ничего не списано. Попробуйте позже.",
+    "err_service_rejected": "Сервис генерации отклонил этот запрос; ничего не списано.",
+    "err_result_too_large": "Картинка больше, чем принимает этот бот; ничего не списано.",
     "err_invalid_input": "Запрос некорректен.",
     "err_not_found": "Этого больше нет.",
     "err_user_blocked": "Ваш аккаунт заблокирован.",

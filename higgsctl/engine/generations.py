@@ -100,7 +100,7 @@ class Generations:
             with contextlib.suppress(Exception):
                 generation = await hold
                 await self.run_db(self.finish, generation.id, "canceled", "interrupted before submission",
-                                  code="canceled")
+                                  error_code="canceled")
             raise
 
     def _hold(self, checked: CheckedRequest) -> Generation:
@@ -170,7 +170,7 @@ class Generations:
         if canceled:
             self._wake(generation_id)
             if generation_id not in self._wakeups:  # nobody here follows it
-                await self.run_db(self.finish, generation_id, "canceled", "canceled while queued", code="canceled")
+                await self.run_db(self.finish, generation_id, "canceled", "canceled while queued", error_code="canceled")
         return canceled
 
     def claim_submit(self, generation_id: int) -> bool:
@@ -250,12 +250,12 @@ class Generations:
         fastsql.update(Generation, generation_id, _STILL_ACTIVE, ACTIVE, **fields)
 
     def finish(self, generation_id: int, status: str, error: str | None = None, files: list[str] | None = None,
-               code: str | None = None) -> bool:
-        """Record the terminal status (``code``: why, for faces to translate) and settle the
+               error_code: str | None = None) -> bool:
+        """Record the terminal status (``error_code``: why, for faces to translate) and settle the
         hold in one transaction. Only the first caller for a job changes anything; returns
         whether this call did."""
         with write_transaction(database.obj):
-            changes = {"status": status, "error": error, "error_code": code, "finished_at": utcnow()}
+            changes = {"status": status, "error": error, "error_code": error_code, "finished_at": utcnow()}
             if files is not None:
                 changes["result_files"] = files
             done = fastsql.update(Generation, generation_id, _STILL_ACTIVE, ACTIVE, **changes)
@@ -266,8 +266,8 @@ class Generations:
         return bool(done)
 
     def finish_and_get(self, generation_id: int, status: str, error: str | None, files: list[str] | None,
-                       code: str | None = None) -> Generation:
-        self.finish(generation_id, status, error, files, code)
+                       error_code: str | None = None) -> Generation:
+        self.finish(generation_id, status, error, files, error_code)
         return self.get(generation_id)
 
     def mark_delivered(self, generation_id: int) -> bool:
@@ -296,7 +296,7 @@ class Generations:
         # A crash between recording a terminal status and settling is impossible (one
         # transaction), but rows written by older versions or by hand may still hold.
         if generation.charge == "held":
-            await self.run_db(self.finish, generation.id, generation.status, generation.error, code=generation.error_code)
+            await self.run_db(self.finish, generation.id, generation.status, generation.error, error_code=generation.error_code)
 
     def poll_policy(self) -> PollPolicy:
         hf = self.settings.higgsfield

@@ -55,7 +55,7 @@ class Job:
                 await self.store_results(None)
                 return self.g
             if not await self.take_slot():
-                await self.end("canceled", "canceled while waiting for a free slot", code="canceled")
+                await self.end("canceled", "canceled while waiting for a free slot", error_code="canceled")
                 return self.g
             self.slot_held = True
             try:
@@ -68,10 +68,10 @@ class Job:
             await asyncio.shield(self.on_interrupt())
             raise
         except HiggsctlError as exc:
-            await self.end("failed", exc.message, code=exc.code)
+            await self.end("failed", exc.message, error_code=exc.code)
         except Exception as exc:  # a bug must not keep the user's credits
             log.exception("generation %s crashed", self.g.id)
-            await self.end("failed", f"internal error: {type(exc).__name__}", code="internal")
+            await self.end("failed", f"internal error: {type(exc).__name__}", error_code="internal")
         return self.g
 
     def release_slot(self) -> None:
@@ -117,7 +117,7 @@ class Job:
         spec = self.s.settings.model(self.g.model)
         urls = await self.reference_urls()
         if self.canceled():
-            await self.end("canceled", "canceled before submission", code="canceled")
+            await self.end("canceled", "canceled before submission", error_code="canceled")
             return False
         arguments = spec.arguments_for(self.g.prompt, self.g.aspect_ratio, urls)
         application = spec.application_for(len(urls))
@@ -138,14 +138,14 @@ class Job:
                 if isinstance(exc, ConcurrencyLimitError):
                     self.maybe_created = False  # refused outright: nothing exists upstream
                 if not exc.retryable:
-                    await self.end("failed", exc.message, code=exc.code)
+                    await self.end("failed", exc.message, error_code=exc.code)
                     return False
                 # A busy account (another process holds the slots), a 5xx or a lost answer:
                 # repeating under the same Idempotency-Key can't create a second request.
                 attempt += 1
                 delay = self.s.retry_policy.backoff(attempt)
                 if time.monotonic() + delay > self.deadline:
-                    await self.end("timed_out", f"could not submit: {exc.message}", code="timed_out")
+                    await self.end("timed_out", f"could not submit: {exc.message}", error_code="timed_out")
                     return False
                 if isinstance(exc, ConcurrencyLimitError):
                     await self.emit("pending", "the account is busy (concurrency limit)", ACCOUNT_BUSY)
@@ -190,7 +190,7 @@ class Job:
                 status = await self.s.client.status(self.g.request_id, self.g.status_url)
             except HiggsfieldError as exc:
                 if not exc.retryable:
-                    await self.end("failed", exc.message, code=exc.code)
+                    await self.end("failed", exc.message, error_code=exc.code)
                     return
                 log.warning("generation %s: status check failed (%s); retrying", self.g.id, exc.message)
                 unreachable = True
@@ -204,7 +204,7 @@ class Job:
                     await self.complete(status.image_urls)
                     return
                 if status.status.terminal:
-                    await self.end(last, status.error, code=UPSTREAM_CODES.get(last))
+                    await self.end(last, status.error, error_code=UPSTREAM_CODES.get(last))
                     return
                 await self.set_status(last)
             remaining = self.deadline - time.monotonic()
@@ -216,7 +216,7 @@ class Job:
 
     async def complete(self, urls: tuple[str, ...]) -> None:
         if not urls:
-            await self.end("failed", "the generation finished without an image", code="no_image")
+            await self.end("failed", "the generation finished without an image", error_code="no_image")
             return
         await self.set_status("downloading")
         self.release_slot()  # a finished request no longer counts against the account's limit
@@ -240,10 +240,10 @@ class Job:
                 files = await self.download_all(urls)
             except HiggsfieldError as exc:
                 if exc.status_code in GONE:
-                    await self.end("failed", f"the result is gone from Higgsfield: {exc.message}", code="result_gone")
+                    await self.end("failed", f"the result is gone from Higgsfield: {exc.message}", error_code="result_gone")
                     return
                 if isinstance(exc, DownloadTooLarge):
-                    await self.end("failed", exc.message, code=exc.code)
+                    await self.end("failed", exc.message, error_code=exc.code)
                     return
                 if not exc.retryable:  # e.g. an expired link (403): ask for the URLs again
                     urls = None
@@ -262,7 +262,7 @@ class Job:
             attempt += 1
             if utcnow() >= deadline:
                 await self.end("timed_out", f"the result was not stored within {hours:g} h: {reason}",
-                               code="result_deadline")
+                               error_code="result_deadline")
                 return
             await self.emit("downloading", f"retrying the download: {reason}", code)
             await self.sleep(self.s.retry_policy.backoff(attempt))
@@ -272,10 +272,10 @@ class Job:
         status = await self.s.client.status(self.g.request_id, self.g.status_url)
         if status.status is Status.COMPLETED:
             if not status.image_urls:
-                await self.end("failed", "the generation finished without an image", code="no_image")
+                await self.end("failed", "the generation finished without an image", error_code="no_image")
             return status.image_urls
         if status.status.terminal:
-            await self.end(status.status.value, status.error, code=UPSTREAM_CODES.get(status.status.value))
+            await self.end(status.status.value, status.error, error_code=UPSTREAM_CODES.get(status.status.value))
             return ()
         # Not final (a request we saw completed can't go back): asked again after a backoff.
         raise HiggsfieldError(f"Higgsfield reports the finished request as {status.status.value}")
@@ -298,7 +298,7 @@ class Job:
             except HiggsfieldError:
                 pass
         await self.end("timed_out", f"no result after {self.s.settings.higgsfield.generation_timeout:.0f} s",
-                       code="timed_out")
+                       error_code="timed_out")
 
     async def on_interrupt(self) -> None:
         """The caller cancelled us (Ctrl-C, shutdown). Cancel upstream if still possible;
@@ -309,7 +309,7 @@ class Job:
         if self.keep_on_interrupt:
             return  # a service restarting: the next resume_unfinished carries every open job on
         if current.submitted_at is None or (current.request_id is None and not self.maybe_created):
-            await self.end("canceled", "interrupted before submission", code="canceled")
+            await self.end("canceled", "interrupted before submission", error_code="canceled")
             return
         if current.request_id is None:
             # The submit's answer is unknown: the next resume repeats it under the same key.
@@ -317,7 +317,7 @@ class Job:
         if current.status == "queued":
             try:
                 if await self.s.client.cancel(current.request_id, current.cancel_url):
-                    await self.end("canceled", "interrupted while queued", code="canceled")
+                    await self.end("canceled", "interrupted while queued", error_code="canceled")
             except HiggsfieldError as exc:
                 log.warning("generation %s: cancel failed: %s", self.g.id, exc.message)
 
@@ -342,9 +342,9 @@ class Job:
         await self.emit(status)
 
     async def end(self, status: str, error: str | None, files: list[str] | None = None, *,
-                  code: str | None = None) -> None:
-        """Record the terminal status (with ``code``, why it ended) and settle the credits."""
-        self.g = await self.s.run_db(self.s.finish_and_get, self.g.id, status, error, files, code)
+                  error_code: str | None = None) -> None:
+        """Record the terminal status (with ``error_code``: why it ended) and settle the credits."""
+        self.g = await self.s.run_db(self.s.finish_and_get, self.g.id, status, error, files, error_code)
         log.info("generation %s ended %s%s", self.g.id, self.g.status, f": {error}" if error else "")
         await self.emit(self.g.status, self.g.error, self.g.error_code)
 
