@@ -170,7 +170,8 @@ class Generations:
         if canceled:
             self._wake(generation_id)
             if generation_id not in self._wakeups:  # nobody here follows it
-                await self.run_db(self.finish, generation_id, "canceled", "canceled while queued", error_code="canceled")
+                await self.run_db(self.finish, generation_id, "canceled", "canceled while queued",
+                                  error_code="canceled")
         return canceled
 
     def claim_submit(self, generation_id: int) -> bool:
@@ -296,7 +297,8 @@ class Generations:
         # A crash between recording a terminal status and settling is impossible (one
         # transaction), but rows written by older versions or by hand may still hold.
         if generation.charge == "held":
-            await self.run_db(self.finish, generation.id, generation.status, generation.error, error_code=generation.error_code)
+            await self.run_db(self.finish, generation.id, generation.status, generation.error,
+                              error_code=generation.error_code)
 
     def poll_policy(self) -> PollPolicy:
         hf = self.settings.higgsfield

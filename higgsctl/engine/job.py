@@ -240,7 +240,8 @@ class Job:
                 files = await self.download_all(urls)
             except HiggsfieldError as exc:
                 if exc.status_code in GONE:
-                    await self.end("failed", f"the result is gone from Higgsfield: {exc.message}", error_code="result_gone")
+                    await self.end("failed", f"the result is gone from Higgsfield: {exc.message}",
+                                   error_code="result_gone")
                     return
                 if isinstance(exc, DownloadTooLarge):
                     await self.end("failed", exc.message, error_code=exc.code)
