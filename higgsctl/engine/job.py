@@ -125,7 +125,7 @@ class Job:
         # settle the job as unsubmitted. The row decides who wins.
         if not await self.s.run_db(self.s.claim_submit, self.g.id):
             self.g = await self.reload()  # canceled elsewhere, or submitted by another process
-            await self.emit(self.g.status, self.g.error)
+            await self.emit(self.g.status, self.g.error, self.g.error_code)
             return self.g.status in ACTIVE and self.g.request_id is not None
         self.g.submitted_at = utcnow()  # (the row's own value differs by the milliseconds of the write)
         attempt = 0
