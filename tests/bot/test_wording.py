@@ -135,6 +135,23 @@ async def test_texts_apart_are_not_joined(bot, emu):  # noqa: F811
     assert "Send reference photos" in last_text(alice)  # a hint: the prompt was "a fox" alone
 
 
+def test_a_short_text_is_taken_at_once_a_long_part_waits_for_the_rest():
+    """A prompt (almost always short) must not wait the whole album delay; a part as long as
+    Telegram's split size is followed by more, so it waits."""
+    from datetime import datetime, timezone
+
+    from telegram import Chat, Message
+
+    from higgsctl.bot.handlers.pastes import Paste, _quiet_time
+
+    chat = Chat(1, "private")
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    head, tail = (Message(i, when, chat, text=words(n)) for i, n in ((10, 4096), (11, 904)))
+    assert _quiet_time(Paste([head]), album_delay=1.0) == 1.0
+    assert _quiet_time(Paste([tail, head]), album_delay=1.0) < 0.5  # the tail came: the paste is whole
+    assert _quiet_time(Paste([Message(12, when, chat, text="a cat in a hat")]), album_delay=1.0) < 0.5
+
+
 # --- engine errors in the user's language --------------------------------------------------
 
 NOT_ERROR_PARAMS = {"hint", "code", "status_code", "correlation_id"}

@@ -19,6 +19,12 @@ from telegram import Message, Update
 from .common import Context, Who
 
 MAX_GAP = 1  # seconds between the send times (Message.date) of two parts of one paste
+# Clients split at 4096 characters, on a word boundary: a part this long is probably not the
+# last one, so wait the album delay for the rest. After a shorter one (almost every prompt)
+# only wait for the parts its update batch carries: handlers run concurrently and may reach
+# ``collect`` out of order, by milliseconds.
+SPLIT_PART = 3500
+SETTLE = 0.3
 
 Take = Callable[[Message, str], Awaitable[None]]
 
@@ -59,8 +65,13 @@ async def collect(update: Update, context: Context, who: Who, take: Take) -> Non
 async def _flush_later(who: Who, key: tuple[int, int], paste: Paste, take: Take) -> None:
     s = who.services
     loop = asyncio.get_running_loop()
-    while (wait := paste.last + s.album_delay - loop.time()) > 0:
+    while (wait := paste.last + _quiet_time(paste, s.album_delay) - loop.time()) > 0:
         await asyncio.sleep(wait)
     del s.pastes[key]
     for run in paste.runs():
         await take(run[0], "".join(part.text or "" for part in run))  # a split cuts, it adds no separator
+
+
+def _quiet_time(paste: Paste, album_delay: float) -> float:
+    newest = max(paste.messages, key=lambda m: m.message_id)
+    return album_delay if len(newest.text or "") >= SPLIT_PART else min(album_delay, SETTLE)
