@@ -34,6 +34,7 @@ def seed(engine, users: int, generations: int) -> dict:
     from higgsctl.engine import ACTIVE
     from peewee import fn
 
+    from higgsctl.engine.folding import fold, user_names
     from higgsctl.engine.models import Generation, LedgerEntry, TopUpRequest, User, database, utcnow
 
     rng = random.Random(7)
@@ -68,8 +69,9 @@ def seed(engine, users: int, generations: int) -> dict:
         status = rng.choices(names, weights)[0]
         active = status in ACTIVE
         charge = "held" if active else ("captured" if status == "completed" else "released")
+        prompt = f"bench prompt {n}: a castle on a hill"
         gen_rows.append({
-            "user": uid, "model": rng.choice(models), "prompt": f"bench prompt {n}: a castle on a hill",
+            "user": uid, "model": rng.choice(models), "prompt": prompt, "prompt_folded": fold(prompt),
             "aspect_ratio": "1:1", "references": [], "source": "bot", "idempotency_key": uuid.uuid4().hex,
             "status": status, "error": "upstream failed" if status == "failed" else None,
             "result_files": [f"users/{uid}/results/{n + 1}-0.png"] if status == "completed" else [],
@@ -83,6 +85,7 @@ def seed(engine, users: int, generations: int) -> dict:
     with db.atomic():
         insert(User, [{
             "id": uid, "username": f"user{uid}", "first_name": f"Name{uid % 997}", "language": "en",
+            "name_folded": user_names(f"user{uid}", f"Name{uid % 997}", None),
             "balance": initial - spent[uid], "created_at": now - timedelta(days=90),
             "last_seen_at": now - timedelta(minutes=rng.randint(0, 90 * 1440)),
         } for uid in ids])
@@ -164,6 +167,7 @@ async def measure(engine, busiest: int) -> list[tuple[str, float]]:
         app.switch_mode("users")
         await shown("users again (screen already open)", t, "UsersScreen", 1)
         await change("users, search 'user10004'", lambda s: s.change(search="user10004"))
+        await change("users, search 'NAME99' (other case)", lambda s: s.change(search="NAME99"))
         await change("users, sort by generations", lambda s: s.change(search="", order="generations", descending=True))
         await change("users, sort by balance", lambda s: s.change(order="balance", descending=True))
         await change("users, sort by last seen", lambda s: s.change(order="last_seen_at", descending=True))
@@ -183,7 +187,24 @@ async def measure(engine, busiest: int) -> list[tuple[str, float]]:
                 await asyncio.to_thread(_fetch, screen)
                 samples.append(time.perf_counter() - t)
             results.append((f"live refresh query: {label} (median of 5)", statistics.median(samples)))
+
+        # `history -q`: a term every prompt has (the page fills at once) and one that one prompt has
+        for text in ("A CASTLE", "PROMPT 99999:"):
+            samples = []
+            for _ in range(5):
+                t = time.perf_counter()
+                await asyncio.to_thread(_history_search, app.engine, text)
+                samples.append(time.perf_counter() - t)
+            results.append((f"history -q {text!r}, count + page (median of 5)", statistics.median(samples)))
     return results
+
+
+def _history_search(engine, text: str):
+    from higgsctl.engine import HistoryFilter
+
+    with engine.db.connection_context():
+        f = HistoryFilter(text=text, limit=50)
+        return engine.history.count(f), engine.history.list(f)
 
 
 def _fetch(screen):

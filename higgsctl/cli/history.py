@@ -21,7 +21,7 @@ def history(
     user: Annotated[Optional[str], typer.Option("--user", "-u", metavar="USER", help="Telegram id or @username.", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model key.", show_default=False)] = None,
     status: Annotated[Optional[str], typer.Option("--status", metavar="STATUS", help="completed, failed, nsfw, canceled, timed_out, or an active status.", show_default=False)] = None,
-    text: Annotated[Optional[str], typer.Option("-q", "--query", metavar="TEXT", help="Text the prompt contains.", show_default=False)] = None,
+    text: Annotated[Optional[str], typer.Option("-q", "--query", metavar="TEXT", help="Text the prompt contains (any case, any script; literal, no wildcards).", show_default=False)] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="Newest generations to show.")] = 20,
     json_out: JSON = False,
 ) -> None:

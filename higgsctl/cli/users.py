@@ -36,7 +36,7 @@ def user_dict(user, generations: int | None = None) -> dict:
 
 @app.command("list")
 def list_users(
-    search: Annotated[Optional[str], typer.Option("--search", "-s", metavar="TEXT", help="Match id, @username or first name.", show_default=False)] = None,
+    search: Annotated[Optional[str], typer.Option("--search", "-s", metavar="TEXT", help="Match id, @username, first or last name (any case, any script).", show_default=False)] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="Sort key.")] = Sort.id,
     desc: Annotated[bool, typer.Option("--desc", help="Largest / newest first.")] = False,
     limit: Annotated[int, typer.Option("--limit", "-n", metavar="N", min=1, help="Rows to show.")] = 50,

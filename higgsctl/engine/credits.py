@@ -17,6 +17,7 @@ from peewee import JOIN, fn
 from . import fastsql
 from .db import write_transaction
 from .errors import InsufficientCredits, InvalidInput, NotFound, UserBlocked
+from .folding import fold
 from .models import Generation, LedgerEntry, User, database
 
 MAX_GRANT = 10_000_000
@@ -43,7 +44,10 @@ class Credits:
                 if user.blocked:
                     raise UserBlocked("This account is blocked.", hint="Ask an admin to unblock it.")
                 raise InsufficientCredits(cost, user.balance)
-            generation = fastsql.insert(Generation, user=user_id, cost=cost, charge="held", **generation_fields)
+            generation = fastsql.insert(
+                Generation, user=user_id, cost=cost, charge="held",
+                prompt_folded=fold(generation_fields.get("prompt")), **generation_fields,
+            )
             fastsql.insert(
                 LedgerEntry, user=user_id, amount=-cost, reason="hold", actor=generation.source,
                 generation=generation.id, note=f"{generation.model} generation #{generation.id}",

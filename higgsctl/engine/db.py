@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from peewee import Database, OperationalError, SqliteDatabase
+from peewee import Database, OperationalError, SqliteDatabase, fn
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
 from .errors import ConfigError
+from .folding import fold
 from .models import database
 
 log = logging.getLogger("higgsctl.db")
@@ -48,6 +49,13 @@ def migration_runner(db: Database) -> Runner:
 
 def is_sqlite(db: Database) -> bool:
     return isinstance(db, SqliteDatabase)
+
+
+def contains_folded(column, text: str):
+    """``column`` (a folded copy, see folding.py) contains ``text`` folded the same way, as a
+    literal substring: instr/strpos, not LIKE, so no character of the search is a wildcard."""
+    position = fn.instr if is_sqlite(database.obj) else fn.strpos
+    return position(column, fold(text)) > 0
 
 
 def write_transaction(db: Database):

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from peewee import fn
 
+from .db import contains_folded
 from .models import Generation, TopUpRequest, User, utcnow
 
 
@@ -57,7 +58,7 @@ class History:
         if f.status:
             query = query.where(Generation.status == f.status)
         if f.text:
-            query = query.where(fn.LOWER(Generation.prompt).contains(f.text.lower()))
+            query = query.where(contains_folded(Generation.prompt_folded, f.text))
         return query
 
     def list(self, f: HistoryFilter = HistoryFilter()) -> list[Generation]:

@@ -45,6 +45,7 @@ class User(BaseModel):
     username = CharField(null=True, index=True)
     first_name = CharField(default="")
     last_name = CharField(null=True)
+    name_folded = TextField(default="")  # folding.user_names(): what a users search looks in
     language = CharField(default="en")
     balance = BigIntegerField(default=0)
     blocked = BooleanField(default=False)
@@ -63,6 +64,7 @@ class Generation(BaseModel):
     user = ForeignKeyField(User, backref="generations", on_delete="RESTRICT")
     model = CharField()
     prompt = TextField()
+    prompt_folded = TextField(default="")  # folding.fold(prompt): what a history search looks in
     aspect_ratio = CharField()
     references = JSONField(default=list)  # stored paths relative to the file store root
     reference_urls = JSONField(null=True)  # where they were uploaded (set once, reused on resume)

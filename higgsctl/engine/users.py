@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from peewee import JOIN, IntegrityError, fn
 
-from .db import write_transaction
+from .db import contains_folded, write_transaction
 from .errors import InvalidInput, NotFound
+from .folding import user_names
 from .models import OPERATOR_ID, Generation, LedgerEntry, User, database, utcnow
 
 SORTABLE = {"id", "username", "balance", "created_at", "last_seen_at"}
@@ -39,14 +40,16 @@ class Users:
         existing = User.get_or_none(User.id == user_id)
         if existing is not None:
             changes = {"last_seen_at": utcnow()}
-            if username != existing.username or first_name != existing.first_name:
-                changes.update(username=username, first_name=first_name, last_name=last_name)
+            if (username, first_name, last_name) != (existing.username, existing.first_name, existing.last_name):
+                changes.update(username=username, first_name=first_name, last_name=last_name,
+                               name_folded=user_names(username, first_name, last_name))
             User.update(**changes).where(User.id == user_id).execute()
             return User.get_by_id(user_id), False
         try:
             with write_transaction(database.obj):
                 user = User.create(
                     id=user_id, username=username, first_name=first_name, last_name=last_name,
+                    name_folded=user_names(username, first_name, last_name),
                     language=language, balance=self.initial_credits,
                 )
                 if self.initial_credits:
@@ -114,10 +117,12 @@ class Users:
 
     @staticmethod
     def _query(search: str | None):
+        """Users whose id is the search, or whose username or full name contains it, in any
+        case and script."""
         query = User.select()
-        if search:
-            text = search.strip().lstrip("@").lower()
-            clauses = fn.LOWER(User.username).contains(text) | fn.LOWER(User.first_name).contains(text)
+        text = (search or "").strip().removeprefix("@").strip()
+        if text:
+            clauses = contains_folded(User.name_folded, text)
             if text.isdigit():
                 clauses |= User.id == int(text)
             query = query.where(clauses)
