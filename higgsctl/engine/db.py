@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from peewee import Database, OperationalError, SqliteDatabase, fn
-from playhouse.db_url import connect
+from playhouse.db_url import connect, parse
 from playhouse.migrations import Runner
 
 from .errors import ConfigError
@@ -26,10 +28,8 @@ SQLITE_PRAGMAS = {
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
     """Connect the shared DatabaseProxy to ``url`` and bring the schema up to date."""
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
     try:
-        db = connect(url, **({"pragmas": SQLITE_PRAGMAS, "timeout": 5} if url.startswith("sqlite") else {}))
+        db = _sqlite_file(url) if url.startswith("sqlite:///") else connect(url)
     except (RuntimeError, ValueError, ImportError) as exc:
         raise ConfigError(f"Cannot use [database] url: {exc}.", hint="Install psycopg2-binary for PostgreSQL.") from None
     database.initialize(db)
@@ -41,6 +41,46 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
     return db
+
+
+class SqliteFileDatabase(SqliteDatabase):
+    """A SQLite file that every connection opens read-write without creating it (URI
+    ``mode=rw``): if the file is moved away or deleted while we run, the next connection
+    fails with a ConfigError instead of silently starting a new, empty database."""
+
+    def __init__(self, path: Path, **kwargs) -> None:
+        self.path = path
+        super().__init__(f"file:{quote(str(path))}?mode=rw", uri=True, **kwargs)
+
+    def _connect(self):
+        try:
+            return super()._connect()
+        except sqlite3.OperationalError:
+            if not self.path.is_file():
+                raise ConfigError(
+                    f"The database {self.path} is gone (moved or deleted while higgsctl was running); "
+                    "not creating a new empty one.",
+                    hint="Put the database file back, or restart to start a new database at that path.",
+                ) from None
+            raise
+
+
+def _sqlite_file(url: str) -> Database:
+    params = parse(url)
+    name = params.pop("database")
+    if name == ":memory:" or name.startswith("file:"):
+        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=5)
+    path = Path(name).expanduser().absolute()
+    if not path.exists():  # the first start: create it here, once, and say so
+        log.warning("creating a new empty database at %s", path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sqlite3.connect(path).close()
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"Cannot create the database {path}: {exc}.", hint="Check [database] url.") from None
+    elif not path.is_file():
+        raise ConfigError(f"The database path {path} is not a file.", hint="Check [database] url.")
+    return SqliteFileDatabase(path, **{"pragmas": SQLITE_PRAGMAS, "timeout": 5, **params})
 
 
 def migration_runner(db: Database) -> Runner:
