@@ -14,7 +14,7 @@ app = group("The built-in offline Higgsfield sandbox.")
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", min=1, max=65535, help="TCP port.")] = 8787,
+    port: Annotated[int, typer.Option("--port", "-p", metavar="PORT", min=0, max=65535, help="TCP port (0: any free port, printed).")] = 8787,
     host: Annotated[str, typer.Option("--host", metavar="HOST", help="Interface to listen on.")] = "127.0.0.1",
     service_time: Annotated[float, typer.Option("--service-time", metavar="SECONDS", min=0.0, help="Seconds each job takes.")] = 2.0,
     fault: Annotated[Optional[str], typer.Option("--fault", metavar="FAULT", help="Fault for every job: nsfw, failed, credits, concurrency, server_error, slow, malformed, timeout, unauthorized.", show_default=False)] = None,
@@ -49,12 +49,14 @@ def serve(
         options = replace(options, key_id=key, key_secret=secret)
     shown = (options.key_id, options.key_secret)
     credentials = f"{shown[0]}:{shown[1]}" if key is not None or shown == SANDBOX_KEY else "your configured Higgsfield key"
-    base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
-    render.note(f"Sandbox on [bold]{base}[/] (service time {service_time:g} s"
-                f"{', fault ' + render.escape(fault) if fault else ''}); key: {render.escape(credentials)}")
-    render.note(f"[dim]Use it: HIGGSCTL_BASE_URL={base} HF_KEY=<key> higgsctl generate ...  (Ctrl-C stops)[/]")
+
+    def announce(base: str) -> None:  # once listening: the first line means it answers
+        render.note(f"Sandbox on [bold]{base}[/] (service time {service_time:g} s"
+                    f"{', fault ' + render.escape(fault) if fault else ''}); key: {render.escape(credentials)}")
+        render.note(f"[dim]Use it: HIGGSCTL_BASE_URL={base} HF_KEY=<key> higgsctl generate ...  (Ctrl-C stops)[/]")
+
     try:
-        run_sandbox(options, host, port)
+        run_sandbox(options, host, port, on_ready=announce)
     except OSError as exc:
         raise InvalidInput(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.",
                            hint="Pick another --port, or stop what is using it.") from None

@@ -4,6 +4,7 @@ import hygiene and `sandbox serve` as a real process."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -116,42 +117,45 @@ def test_unexpected_errors_exit_1_with_a_hint(cli, monkeypatch):
     assert "Error: RuntimeError: kaboom" in result.stderr and "--debug" in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_sandbox_serve_runs_until_ctrl_c(home):
-    port = free_port()
+    """The first line is printed once the server listens: it is the condition to wait on
+    (no polling, no client timeouts that a busy machine can exceed). Port 0: the server picks
+    a free port itself, so no other process can take it between our choice and its bind."""
     env = {**os.environ, "HIGGSCTL_HOME": str(home)}
     proc = subprocess.Popen([sys.executable, "-c", "from higgsctl.cli import main; main()", "sandbox", "serve",
-                             "--port", str(port), "--service-time", "0.2"],
+                             "--port", "0", "--service-time", "0.2"],
                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     try:
-        first = proc.stderr.readline()  # printed just before the server starts
-        assert f"http://127.0.0.1:{port}" in first and "key: sandbox:sandbox-secret" in first
-        auth = {"Authorization": "Key sandbox:sandbox-secret"}
-        for _ in range(200):  # wait for the listener (condition, bounded)
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/requests/00000000-0000-0000-0000-000000000000/status",
-                                     headers=auth, timeout=1)
-                break
-            except httpx.ConnectError:
-                proc.poll()
-                assert proc.returncode is None, proc.stderr.read()
-                continue
-        assert response.status_code == 404
-        wrong = httpx.get(f"http://127.0.0.1:{port}/requests/x/status", headers={"Authorization": "Key a:b"})
-        assert wrong.status_code == 401
+        first = proc.stderr.readline()
+        url = re.search(r"Sandbox on (http://127\.0\.0\.1:[1-9][0-9]*) ", first)
+        assert url and "key: sandbox:sandbox-secret" in first, first + proc.stderr.read()
+        with httpx.Client(base_url=url[1], timeout=None) as client:
+            missing = client.get("/requests/00000000-0000-0000-0000-000000000000/status",
+                                 headers={"Authorization": "Key sandbox:sandbox-secret"})
+            assert missing.status_code == 404
+            wrong = client.get("/requests/x/status", headers={"Authorization": "Key a:b"})
+            assert wrong.status_code == 401
     finally:
         proc.send_signal(signal.SIGINT)
-        rest = proc.communicate(timeout=10)[1]
+        rest = proc.communicate(timeout=60)[1]
     assert proc.returncode == 0, rest
     assert "Sandbox stopped." in rest
+
+
+def test_sandbox_serve_on_a_busy_port_says_so_before_announcing(home):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-c", "from higgsctl.cli import main; main()", "sandbox", "serve",
+                               "--port", str(port)], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "HIGGSCTL_HOME": str(home)})
+    assert done.returncode == 2
+    assert f"Cannot listen on 127.0.0.1:{port}" in done.stderr and "Sandbox on" not in done.stderr
 
 
 def test_sandbox_serve_validates_options(cli):
     assert cli("sandbox", "serve", "--fault", "nope").exit_code == 2
     assert cli("sandbox", "serve", "--key", "only-key").exit_code == 2
-    assert cli("sandbox", "serve", "--port", "0").exit_code == 2
+    assert cli("sandbox", "serve", "--port", "-1").exit_code == 2
+    assert cli("sandbox", "serve", "--port", "65536").exit_code == 2

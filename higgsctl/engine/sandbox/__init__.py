@@ -12,7 +12,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import aiohttp
 from aiohttp import web
@@ -192,11 +192,14 @@ class Sandbox:
 
 
 def serve(options: SandboxOptions, host: str = "127.0.0.1", port: int = 8787, *,
-          access_log: bool = False) -> None:
-    """Run a sandbox until Ctrl-C. Prints nothing; the caller announces the URL."""
+          access_log: bool = False, on_ready: Callable[[str], None] | None = None) -> None:
+    """Run a sandbox until Ctrl-C. Prints nothing; ``on_ready(base_url)`` runs once it is
+    listening (port 0 picks a free port), so the caller announces a URL that answers."""
 
     async def main() -> None:
-        async with Sandbox(options, host, port, access_log=access_log):
+        async with Sandbox(options, host, port, access_log=access_log) as sandbox:
+            if on_ready is not None:
+                on_ready(sandbox.base_url)
             await asyncio.Event().wait()
 
     try:
