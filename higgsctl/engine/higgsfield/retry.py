@@ -6,6 +6,7 @@ import asyncio
 import email.utils
 import logging
 import json
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterator
@@ -186,6 +187,12 @@ def error_from_response(
 def error_from_transport(exc: httpx.RequestError, *, redact: Redactor = NO_SECRETS) -> HiggsfieldError:
     """Map an httpx transport failure (no response at all)."""
     reason = redact(_shorten(str(exc) or type(exc).__name__))
+    refused = _connect_failure(exc)
+    if refused is not None:
+        return HiggsfieldNetworkError(
+            f"Cannot connect to {_host(exc)}: {redact(refused)}.",
+            "Check the network connection and the Higgsfield base URL (HIGGSCTL_BASE_URL, [higgsfield] base_url).",
+        )
     if isinstance(exc, httpx.TimeoutException):
         return HiggsfieldTimeout(
             f"Timed out talking to Higgsfield ({type(exc).__name__}): {reason}",
@@ -195,6 +202,36 @@ def error_from_transport(exc: httpx.RequestError, *, redact: Redactor = NO_SECRE
         f"Network error talking to Higgsfield ({type(exc).__name__}): {reason}",
         "Check the network connection and the Higgsfield base URL.",
     )
+
+
+def _connect_failure(exc: httpx.RequestError) -> str | None:
+    """Why no connection could be made (refused, unreachable, unknown host), or None if this
+    is not that. httpx-aiohttp reports aiohttp's refused connection as ConnectTimeout, so
+    the causes decide: an OSError that is not a timeout means the connection failed."""
+    if not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return None
+    found = None
+    cause, depth = exc.__cause__ or exc.__context__, 0
+    while cause is not None and depth < 8:  # the innermost OSError says it best
+        os_error = getattr(cause, "os_error", cause)
+        if isinstance(os_error, TimeoutError):
+            return None
+        if isinstance(os_error, OSError):
+            found = os_error
+        cause, depth = cause.__cause__ or cause.__context__, depth + 1
+    if found is not None:
+        if isinstance(found.errno, int) and found.errno > 0:  # "Connection refused", not asyncio's wording
+            return os.strerror(found.errno)
+        return found.strerror or str(found) or "connection failed"
+    return (_shorten(str(exc)) or "connection failed") if isinstance(exc, httpx.ConnectError) else None
+
+
+def _host(exc: httpx.RequestError) -> str:
+    try:
+        url = exc.request.url
+    except RuntimeError:  # raised without a request
+        return "Higgsfield"
+    return f"{url.host}:{url.port}" if url.port else url.host
 
 
 def malformed(response: httpx.Response, what: str) -> HiggsfieldServerError:
@@ -236,9 +273,10 @@ async def send_with_retries(
             retryable = isinstance(exc, httpx.TransportError) and not isinstance(
                 exc, httpx.UnsupportedProtocol
             )
+            mapped = error_from_transport(exc, redact=redact)
             if not retryable or attempt == limit:
-                raise error_from_transport(exc, redact=redact) from exc
-            reason, delay = type(exc).__name__, policy.backoff(attempt)
+                raise mapped from exc
+            reason, delay = mapped.message, policy.backoff(attempt)
         else:
             if response.status_code not in retry_on or attempt == limit:
                 return response
