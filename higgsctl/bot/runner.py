@@ -15,7 +15,7 @@ import logging
 import signal
 from urllib.parse import urlparse
 
-from telegram.error import InvalidToken
+from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import Application
 
 from higgsctl.engine import ConfigError, Engine, Settings
@@ -26,6 +26,8 @@ from .app import LONG_POLL, build_application, on_stop
 log = logging.getLogger("higgsctl.bot")
 
 ALLOWED_UPDATES = ["message", "callback_query"]
+STARTUP_RETRY_FIRST = 1.0  # seconds before the second getMe when Telegram is unreachable
+STARTUP_RETRY_CAP = 60.0
 
 
 def run_bot(settings: Settings, *, sandbox: bool = False) -> None:
@@ -49,24 +51,30 @@ async def _serve(settings: Settings, sandbox: bool) -> None:
                               hint="Or set HF_KEY=id:secret, or run with --sandbox to try without keys.")
         engine = Engine(settings)
         stack.push_async_callback(engine.aclose)
-        app = await start_bot(settings, engine)
-        stack.push_async_callback(stop_bot, app)
-        stopped = asyncio.Event()
+        stopped = asyncio.Event()  # set by SIGINT/SIGTERM, also while waiting for Telegram
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C raises KeyboardInterrupt
                 loop.add_signal_handler(sig, stopped.set)
+        app = await start_bot(settings, engine, stopped=stopped)
+        if app is None:
+            log.info("stopped before Telegram answered")
+            return
+        stack.push_async_callback(stop_bot, app)
         await stopped.wait()
         log.info("stopping the bot")
 
 
 async def start_bot(settings: Settings, engine: Engine, *, notifier_interval: float = 5.0,
-                    album_delay: float = 1.0) -> Application:
-    """Build and start the bot on the running loop; returns the running Application."""
+                    album_delay: float = 1.0, stopped: asyncio.Event | None = None) -> Application | None:
+    """Build and start the bot on the running loop; returns the running Application. With
+    ``stopped``, an unreachable Telegram is waited out (None if ``stopped`` is set first)."""
     webhook = _webhook_args(settings) if settings.telegram.mode == "webhook" else None
     app = build_application(settings, engine, notifier_interval=notifier_interval, album_delay=album_delay)
     try:
-        await app.initialize()
+        if not await _initialize(app, settings.telegram.api_base_url, stopped):
+            await app.bot.shutdown()
+            return None
     except BaseException as exc:
         await app.bot.shutdown()  # its HTTP clients (get_me failed: the application is not initialized)
         if isinstance(exc, InvalidToken):  # its message quotes the token
@@ -81,6 +89,25 @@ async def start_bot(settings: Settings, engine: Engine, *, notifier_interval: fl
         await app.updater.start_polling(timeout=LONG_POLL, allowed_updates=ALLOWED_UPDATES)
     log.info("bot @%s is running (%s)", app.bot.username, settings.telegram.mode)
     return app
+
+
+async def _initialize(app: Application, where: str, stopped: asyncio.Event | None) -> bool:
+    """initialize() (getMe) until Telegram answers, with capped backoff while it is
+    unreachable; False if ``stopped`` is set meanwhile. A rejected token raises at once."""
+    delay = STARTUP_RETRY_FIRST
+    while True:
+        try:
+            await app.initialize()
+            return True
+        except NetworkError as exc:
+            if stopped is None or isinstance(exc, BadRequest):
+                raise
+            log.warning("cannot reach Telegram at %s (%s); retrying in %.0f s (Ctrl-C stops)", where, exc, delay)
+        try:
+            await asyncio.wait_for(stopped.wait(), delay)
+            return False
+        except TimeoutError:
+            delay = min(delay * 2, STARTUP_RETRY_CAP)
 
 
 async def stop_bot(app: Application) -> None:

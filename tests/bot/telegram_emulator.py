@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections import defaultdict, deque
 from typing import Any
@@ -128,14 +129,15 @@ class TelegramEmulator:
         self._methods = {name.lower(): (name, getattr(self, attr)) for name, attr in _METHODS.items()}
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> str:
+    async def start(self, sock: socket.socket | None = None) -> str:
+        """Serve on loopback (a free port, or ``sock``: a socket the test bound earlier)."""
         self._closing = False
         app = web.Application(client_max_size=4 * MAX_UPLOAD_BYTES)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.SockSite(self._runner, sock) if sock is not None else web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
