@@ -94,22 +94,32 @@ async def _telegram(settings) -> Check:
 
 
 async def _higgsfield(settings) -> Check:
-    from higgsctl.engine.errors import HiggsfieldAuthError, HiggsfieldError, HiggsfieldNotFound
-    from higgsctl.engine.higgsfield import HiggsfieldClient, RetryPolicy
+    from higgsctl.engine.errors import HiggsfieldAuthError, HiggsfieldError
 
     hf = settings.higgsfield
     if not hf.has_credentials:
         return ("warn", "Higgsfield check skipped: no key", 0)
-    client = HiggsfieldClient(hf.base_url, hf.api_key, hf.api_secret, timeout=10.0,
-                              retry=RetryPolicy(max_attempts=2, base_delay=0.2))
     try:
-        await client.status(PROBE_REQUEST_ID)
-    except HiggsfieldNotFound:  # the key was accepted; the request id does not exist
-        return ("ok", f"Higgsfield key works ({hf.base_url})", 0)
+        await verify_higgsfield_key(settings)
     except HiggsfieldAuthError:
         return ("fail", "Higgsfield rejected the key (HTTP 401)", exit_codes.CONFIG)
     except HiggsfieldError as exc:
         return ("fail", f"Higgsfield probe failed: {exc.message}", exc.exit_code)
+    return ("ok", f"Higgsfield key works ({hf.base_url})", 0)
+
+
+async def verify_higgsfield_key(settings) -> None:
+    """Ask Higgsfield about a request that does not exist: a 404 means the key was accepted.
+    Raises the engine's error otherwise (HiggsfieldAuthError for a rejected key)."""
+    from higgsctl.engine.errors import HiggsfieldNotFound
+    from higgsctl.engine.higgsfield import HiggsfieldClient, RetryPolicy
+
+    hf = settings.higgsfield
+    client = HiggsfieldClient(hf.base_url, hf.api_key, hf.api_secret, timeout=10.0,
+                              retry=RetryPolicy(max_attempts=2, base_delay=0.2))
+    try:
+        await client.status(PROBE_REQUEST_ID)
+    except HiggsfieldNotFound:
+        pass
     finally:
         await client.aclose()
-    return ("ok", f"Higgsfield key works ({hf.base_url})", 0)

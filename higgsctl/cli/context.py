@@ -51,6 +51,13 @@ class HiggsctlGroup(TyperGroup):
         except KeyboardInterrupt:
             render.note("[yellow]Interrupted.[/]")
             raise typer.Exit(exit_codes.INTERRUPTED) from None
+        except UnicodeEncodeError as exc:
+            if "surrogates not allowed" not in str(exc):
+                raise typer.Exit(report(exc)) from None
+            # argv bytes that are not UTF-8 (Python keeps them as surrogate escapes)
+            render.error("An argument contains bytes that are not valid UTF-8 text; nothing was changed.",
+                         "Check the terminal's encoding (locale), or retype the text.")
+            raise typer.Exit(exit_codes.USAGE) from None
         except Exception as exc:  # noqa: BLE001 - the one place errors become exit codes
             raise typer.Exit(report(exc)) from None
 
@@ -113,7 +120,13 @@ def load_settings(*, log_to_file: bool = False) -> Settings:
     settings = _load()
     STATE.settings = settings
     if log_to_file or STATE.debug:
-        setup_logging(settings, console=STATE.debug, to_file=log_to_file, level="DEBUG" if STATE.debug else None)
+        try:
+            setup_logging(settings, console=STATE.debug, to_file=log_to_file, level="DEBUG" if STATE.debug else None)
+        except OSError as exc:
+            from higgsctl.engine import ConfigError
+
+            raise ConfigError(f"Cannot write the log in {settings.log_dir}: {exc.strerror or exc}.",
+                              hint="The data folder must be writable (HIGGSCTL_HOME).") from None
     else:
         redact_last_resort(settings)
     return settings

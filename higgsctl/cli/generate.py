@@ -95,11 +95,21 @@ def _prepare(settings: Settings, prompt, model, aspect, refs, count, as_user, sa
             raise UserBlocked(f"{user_label(user)} is blocked.", hint=f"`higgsctl users unblock {user.id}` lifts it.")
         if not sandbox and not settings.higgsfield.has_credentials:
             engine.generations.client  # noqa: B018 - the engine raises its ConfigError (with the hint)
+        if not sandbox:  # a rejected key or an unreachable API: say so before any credit is held
+            _verify_key(settings)
         total = checked.cost * count
         if user.balance < total:
             raise InsufficientCredits(total, user.balance)
     spec = settings.model(request.model)
     return Plan([request] * count, user_label(user), total, user.balance, f"{count} × {spec.label}")
+
+
+def _verify_key(settings: Settings) -> None:
+    import asyncio
+
+    from .checks import verify_higgsfield_key
+
+    asyncio.run(verify_higgsfield_key(settings))
 
 
 def interactive() -> bool:

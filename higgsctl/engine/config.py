@@ -139,6 +139,9 @@ def load_settings(path: Path | None = None) -> Settings:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}).", hint="Fix the syntax or run `higgsctl config init`.") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                              "is it a binary file?", hint="Fix it or run `higgsctl config init --force`.") from None
         except OSError as exc:
             raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
     return build_settings(raw, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
@@ -37,7 +38,8 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         try:
             applied = migration_runner(db).up()
         except OperationalError as exc:
-            raise ConfigError(f"Cannot open the database: {exc}.", hint="Check [database] url.") from None
+            raise ConfigError(f"Cannot open the database: {exc}.",
+                              hint="Check [database] url, and that the file and its folder are writable.") from None
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
     return db
@@ -72,15 +74,30 @@ def _sqlite_file(url: str) -> Database:
         return connect(url, pragmas=SQLITE_PRAGMAS, timeout=5)
     path = Path(name).expanduser().absolute()
     if not path.exists():  # the first start: create it here, once, and say so
-        log.warning("creating a new empty database at %s", path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             sqlite3.connect(path).close()
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"Cannot create the database {path}: {exc}.", hint="Check [database] url.") from None
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ConfigError(f"Cannot create the database {path}: {reason}.",
+                              hint="Its folder must be writable (HIGGSCTL_HOME, [database] url).") from None
+        log.warning("created a new empty database at %s", path)
     elif not path.is_file():
         raise ConfigError(f"The database path {path} is not a file.", hint="Check [database] url.")
+    elif not _writable(path):
+        raise ConfigError(f"The database {path} is read-only for this user.",
+                          hint="The file and its folder must be writable (HIGGSCTL_HOME, [database] url).")
     return SqliteFileDatabase(path, **{"pragmas": SQLITE_PRAGMAS, "timeout": 5, **params})
+
+
+def _writable(path: Path) -> bool:
+    """The file, and its folder or the WAL files SQLite keeps next to it, can be written."""
+    if not os.access(path, os.R_OK | os.W_OK):
+        return False
+    side_files = [Path(f"{path}-wal"), Path(f"{path}-shm")]
+    if all(p.exists() for p in side_files):
+        return all(os.access(p, os.R_OK | os.W_OK) for p in side_files)
+    return os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def migration_runner(db: Database) -> Runner:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,11 +39,23 @@ class CheckedRequest:
     references: tuple[Reference, ...] = field(default=())
 
 
+def is_text(value: str) -> bool:
+    """False for strings holding undecodable bytes (surrogate escapes from argv or a file name)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_request(settings: Settings, request: GenerationRequest) -> CheckedRequest:
     """Validate everything that can be known before charging. Blocking (reads files): run
     it off the event loop."""
     spec = settings.model(request.model)
     prompt = " ".join(request.prompt.split())
+    if not is_text(prompt):
+        raise InvalidInput("The prompt contains bytes that are not valid UTF-8 text.",
+                           hint="Check the terminal's encoding (locale), or retype the prompt.")
     if not prompt:
         raise InvalidInput("The prompt is empty.", hint="Describe the image you want.", code="prompt_empty")
     limit = settings.limits.max_prompt_chars
@@ -65,6 +78,22 @@ def check_request(settings: Settings, request: GenerationRequest) -> CheckedRequ
     return CheckedRequest(request=request, prompt=prompt, cost=spec.price, references=references)
 
 
+def _not_a_regular_file(path: Path) -> str | None:
+    """What is wrong with a path that should name a readable regular file, or None."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    for test, what in ((stat.S_ISDIR, "is a directory"), (stat.S_ISFIFO, "is a named pipe (FIFO), not a file"),
+                       (stat.S_ISCHR, "is a device, not a file"), (stat.S_ISBLK, "is a device, not a file"),
+                       (stat.S_ISSOCK, "is a socket, not a file")):
+        if test(mode):
+            return what
+    return None if stat.S_ISREG(mode) else "is not a regular file"
+
+
 def check_reference(path: Path, limits: LimitSettings) -> Reference:
     """One reference file, as every face checks it: it exists, is within the limits in bytes
     and in pixels (checked before any pixel is decoded) and decodes completely as JPEG, PNG,
@@ -72,8 +101,10 @@ def check_reference(path: Path, limits: LimitSettings) -> Reference:
     from .images import inspect_image  # Pillow: only when a reference is checked
 
     max_bytes = limits.max_reference_mb * 1024 * 1024
-    if not path.is_file():
-        raise InvalidInput(f"Reference file {path.name!r} does not exist.", code="reference_missing", name=path.name)
+    problem = _not_a_regular_file(path)  # a directory, FIFO or device is named as such
+    if problem:
+        raise InvalidInput(f"Reference {path.name or str(path)!r} {problem}.", hint="Give the path of an image file.",
+                           code="reference_missing", name=path.name)
     size = path.stat().st_size
     if size > max_bytes:
         raise InvalidInput(

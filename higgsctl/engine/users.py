@@ -78,6 +78,8 @@ class Users:
             return user
         if not text.lstrip("-").isdigit():
             raise InvalidInput(f"{text!r} is neither a Telegram id nor an @username.")
+        if int(text) == OPERATOR_ID:  # the CLI's own account exists as soon as anyone names it
+            return self.operator()
         return self.get(int(text))
 
     def set_blocked(self, user_id: int, blocked: bool) -> User:

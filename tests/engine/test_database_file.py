@@ -66,12 +66,12 @@ def test_first_start_creates_the_database_and_says_so(open_engine, db_path, capl
     with caplog.at_level(logging.INFO, logger="higgsctl.db"):
         open_engine().users.register(1, first_name="Ann")
     assert db_path.is_file()
-    assert [r.getMessage() for r in caplog.records if "creating" in r.getMessage()] == [
-        f"creating a new empty database at {db_path}"]
+    assert [r.getMessage() for r in caplog.records if "created a new" in r.getMessage()] == [
+        f"created a new empty database at {db_path}"]
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="higgsctl.db"):
         assert open_engine().users.get(1).first_name == "Ann"
-    assert not [r for r in caplog.records if "creating" in r.getMessage()]
+    assert not [r for r in caplog.records if "created a new" in r.getMessage()]
 
 
 @pytest.mark.parametrize("how", ["moved", "deleted"])
