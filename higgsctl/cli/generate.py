@@ -283,6 +283,7 @@ def _row(engine: Engine, g: Generation) -> dict[str, Any]:
         "id": g.id, "request_id": g.request_id, "status": g.status, "model": g.model,
         "files": [str(engine.store.inside(Path(p))) for p in g.result_files],
         "cost": g.cost, "charged": g.charge == "captured", "charge": g.charge, "error": g.error,
+        "error_code": g.error_code,
     }
 
 
@@ -296,7 +297,8 @@ def _deliver(files: list[str], out: Path | None) -> list[Path]:
 
 
 def _document(result: Result, files: dict[int, list[Path]]) -> dict[str, Any]:
-    generations = [{**{k: v for k, v in row.items() if k != "charge"}, "files": [str(p) for p in files[row["id"]]]}
+    generations = [{**{k: v for k, v in row.items() if k not in ("charge", "error_code")},
+                    "files": [str(p) for p in files[row["id"]]]}
                    for row in result.rows]
     charged = sum(row["cost"] for row in result.rows if row["charged"])
     return {"generations": generations, "credits_charged": charged, "balance": result.balance}
@@ -319,5 +321,8 @@ def _finish(result: Result) -> None:
     if bad:
         released = sum(r["cost"] for r in bad if r["charge"] == "released")
         render.note(f"[dim]{released} credits released; {charged} charged. Balance {result.balance}.[/]")
+        if any(r["error_code"] == "service_auth" for r in bad):  # the key was rejected mid-run
+            render.note(render.escape("Check [higgsfield] api_key/api_secret in the config, or HF_KEY."))
+            raise typer.Exit(exit_codes.CONFIG)
         raise typer.Exit(exit_codes.REFUSED)
     render.note(f"[green]Done:[/] {len(result.rows)} image(s), {charged} credits charged. Balance {result.balance}.")

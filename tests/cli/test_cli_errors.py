@@ -175,6 +175,29 @@ def test_rejected_key_exits_3_with_a_hint_and_holds_nothing(cli, engine, sandbox
     assert sandbox_server.stats.submits == 0
 
 
+def test_key_rejected_during_the_run_exits_3_and_releases(engine, settings, sandbox_server):
+    """A key revoked between the check and the submit: the job ends failed with its credits
+    released, and the exit code says it is the key (3), not a failed generation (5)."""
+    import asyncio
+    from dataclasses import replace
+
+    import typer
+
+    from higgsctl.cli.generate import _finish, run_generate
+    from higgsctl.engine import GenerationRequest
+
+    engine.users.operator()
+    wrong = replace(settings, higgsfield=replace(settings.higgsfield, base_url=sandbox_server.base_url,
+                                                 api_key="hf-key-id", api_secret="revoked-secret"))
+    request = GenerationRequest(user_id=0, model="nano-banana", prompt="a fox", aspect_ratio="1:1", source="cli")
+    result = asyncio.run(run_generate(wrong, [request], sandbox=False))
+    assert [(r["status"], r["charge"], r["error_code"]) for r in result.rows] == [("failed", "released", "service_auth")]
+    with pytest.raises(typer.Exit) as exit_:
+        _finish(result)
+    assert exit_.value.exit_code == 3
+    assert engine.credits.balance(0) == 10000 and engine.credits.discrepancies() == []
+
+
 @pytest.fixture
 def closed_port():
     with socket.socket() as sock:
