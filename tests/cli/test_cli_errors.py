@@ -191,7 +191,8 @@ def test_key_rejected_during_the_run_exits_3_and_releases(engine, settings, sand
                                                  api_key="hf-key-id", api_secret="revoked-secret"))
     request = GenerationRequest(user_id=0, model="nano-banana", prompt="a fox", aspect_ratio="1:1", source="cli")
     result = asyncio.run(run_generate(wrong, [request], sandbox=False))
-    assert [(r["status"], r["charge"], r["error_code"]) for r in result.rows] == [("failed", "released", "service_auth")]
+    outcome = [(r["status"], r["charge"], r["error_code"]) for r in result.rows]
+    assert outcome == [("failed", "released", "service_auth")]
     with pytest.raises(typer.Exit) as exit_:
         _finish(result)
     assert exit_.value.exit_code == 3

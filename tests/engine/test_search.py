@@ -60,7 +60,8 @@ def test_user_search_folds_case_in_every_script(any_engine):
             ids[stored] = 5000 + n
             # the name sits in a different field each time: first, last, username
             field = ("first_name", "last_name", "username")[n % 3]
-            engine.users.register(ids[stored], **{field: stored, "first_name": "x" if field != "first_name" else stored})
+            names = {"first_name": "x", field: stored}
+            engine.users.register(ids[stored], **names)
     engine.users.register(9999, first_name="Zed")  # matches none of the searches
     misses = [(stored, search) for stored, search in FOLDING if ids[stored] not in _user_ids(engine, search)]
     assert misses == []
