@@ -3,6 +3,9 @@ developer's environment."""
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 
 from higgsctl.engine import Engine, load_settings
@@ -86,3 +89,49 @@ def hostile_images():
     from hostile_images import hostile_images as build
 
     return build()
+
+
+PG_DSN = os.environ.get("HIGGSCTL_TEST_PG", "host=127.0.0.1 port=5432 user=postgres dbname=test")
+
+
+class PostgresDatabase:
+    """A throw-away PostgreSQL database on the test server (trust auth: any password is
+    accepted); ``admin`` is a connection to the server's own database."""
+
+    def __init__(self, admin, name: str) -> None:
+        self.admin, self.name = admin, name
+        params = dict(p.split("=", 1) for p in PG_DSN.split())
+        self.host, self.port = params.get("host", "127.0.0.1"), params.get("port", "5432")
+        self.user = params.get("user", "postgres")
+
+    def url(self, password: str | None = None) -> str:
+        auth = self.user if password is None else f"{self.user}:{password}"
+        return f"postgresql://{auth}@{self.host}:{self.port}/{self.name}"
+
+    def drop(self) -> None:
+        with self.admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_database():
+    """A fresh PostgreSQL database, dropped afterwards; skips when no server answers."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    try:
+        admin = psycopg2.connect(PG_DSN, connect_timeout=2)
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server reachable ({str(exc).strip().splitlines()[0]})")
+    admin.autocommit = True
+    db = PostgresDatabase(admin, f"higgsctl_{uuid.uuid4().hex[:12]}")
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {db.name}")
+    yield db
+    from higgsctl.engine.models import database
+
+    if database.obj is not None and not database.obj.is_closed():
+        try:
+            database.obj.close()
+        except Exception:  # noqa: BLE001 - a test may have dropped it already
+            pass
+    db.drop()
+    admin.close()

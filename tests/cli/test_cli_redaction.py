@@ -3,7 +3,6 @@ not in error lines, not in `config show` / `db status`."""
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import quote
 
 import pytest
@@ -17,28 +16,6 @@ DB_PASSWORD = "Pg@ss/w0rd:!"
 SECRETS = [SECRET, f"{KEY_ID}:{SECRET}", TOKEN, TOKEN.split(":")[1], WEBHOOK_SECRET, DB_PASSWORD]
 
 
-@pytest.fixture
-def pg_database():
-    """A throw-away PostgreSQL database (trust auth: any password is accepted)."""
-    psycopg2 = pytest.importorskip("psycopg2")
-    try:
-        admin = psycopg2.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", connect_timeout=2)
-    except psycopg2.OperationalError:
-        pytest.skip("no PostgreSQL server reachable")
-    admin.autocommit = True
-    name = f"higgsctl_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
-    yield name
-    from higgsctl.engine.models import database
-
-    if database.obj is not None and not database.obj.is_closed():
-        database.obj.close()
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.close()
-
-
 def config(database_url: str) -> str:
     return (f'[higgsfield]\napi_key = "{KEY_ID}"\napi_secret = "{SECRET}"\n'
             f'[telegram]\ntoken = "{TOKEN}"\nwebhook_secret = "{WEBHOOK_SECRET}"\n'
@@ -50,7 +27,7 @@ def test_generate_debug_failure_shows_no_secret(cli, write_config, home, pg_data
     """`generate --sandbox --debug`, the sandbox answering 401 with the Authorization header
     quoted URL-encoded: the error line, the debug log on stderr, the traceback and the log
     file carry no spelling of any secret, and still say what happened."""
-    write_config(config(f"postgresql://postgres:{quote(DB_PASSWORD, safe='')}@127.0.0.1:5432/{pg_database}"))
+    write_config(config(pg_database.url(quote(DB_PASSWORD, safe=""))))
     result = cli("--debug", "generate", "a fox [sandbox:unauthorized]", "--sandbox", "--yes",
                  "--sandbox-service-time", "0")
     assert result.exit_code == 3, result.output  # a rejected key is exit 3 (README), even mid-run
@@ -78,11 +55,11 @@ def test_config_show_masks_every_secret(cli, write_config, database_url, leaked)
 
 
 def test_db_status_and_config_check_mask_the_database_password(cli, write_config, pg_database, leaked):
-    write_config(config(f"postgresql://postgres@127.0.0.1:5432/{pg_database}?password={quote(DB_PASSWORD, safe='')}"))
+    write_config(config(f"{pg_database.url()}?password={quote(DB_PASSWORD, safe='')}"))
     status = cli("db", "status", "--json")
     assert status.exit_code == 0, status.output
-    assert status.json()["database_url"].endswith(f"/{pg_database}?password=***")
+    assert status.json()["database_url"].endswith(f"/{pg_database.name}?password=***")
     check = cli("config", "check")
     for result in (status, check):
         assert not leaked(result.output, SECRETS), result.output
-    assert f"/{pg_database}?password=***" in check.stdout
+    assert f"/{pg_database.name}?password=***" in check.stdout

@@ -4,7 +4,6 @@ database (its URL carries a password) disappears under the running TUI, at DEBUG
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import replace
 from urllib.parse import quote
 
@@ -19,30 +18,12 @@ SECRETS = [DB_PASSWORD, TOKEN, TOKEN.split(":")[1], "Hf$ecret/+.*Value", "whk-SE
 
 
 @pytest.fixture
-def pg_admin():
-    psycopg2 = pytest.importorskip("psycopg2")
-    try:
-        admin = psycopg2.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", connect_timeout=2)
-    except psycopg2.OperationalError:
-        pytest.skip("no PostgreSQL server reachable")
-    admin.autocommit = True
-    name = f"higgsctl_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
-    yield admin, name
-    with admin.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    admin.close()
-
-
-@pytest.fixture
-def engine(settings, pg_admin):
+def engine(settings, pg_database):
     """The engine the ``tui`` fixture runs on: PostgreSQL, every secret configured, logging
     at DEBUG to the log file as `higgsctl admin` sets it up."""
-    _, name = pg_admin
     s = replace(
         settings, log_level="DEBUG",
-        database_url=f"postgresql://postgres:{quote(DB_PASSWORD, safe='')}@127.0.0.1:5432/{name}",
+        database_url=pg_database.url(quote(DB_PASSWORD, safe="")),
         higgsfield=replace(settings.higgsfield, api_key="kid-1234", api_secret="Hf$ecret/+.*Value"),
         telegram=replace(settings.telegram, token=TOKEN, webhook_secret="whk-SECRET_value-42"),
     )
@@ -61,12 +42,10 @@ def engine(settings, pg_admin):
     root.setLevel(level)
 
 
-async def test_a_vanished_database_is_reported_without_its_password(tui, engine, pg_admin, leaked):
-    admin, name = pg_admin
+async def test_a_vanished_database_is_reported_without_its_password(tui, engine, pg_database, leaked):
     async with tui(refresh_interval=0.1) as h:
         assert not h.errors()
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        pg_database.drop()
         await h.until(lambda: h.errors(), what="an error notification")
     log_file = (engine.settings.log_dir / "higgsctl.log").read_text(encoding="utf-8")
     for text in [*h.errors(), log_file]:
