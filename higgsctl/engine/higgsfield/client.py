@@ -24,6 +24,7 @@ from higgsctl.engine.errors import (
     HiggsfieldServerError, HiggsfieldTimeout, InvalidInput,
 )
 
+from higgsctl.engine.images import whole_image_problem
 from higgsctl.engine.redaction import Redactor
 
 from .retry import (
@@ -183,8 +184,8 @@ class HiggsfieldClient:
 
     async def download(self, url: str, dest: Path, *, max_bytes: int, attempts: int | None = None) -> int:
         """Stream a result file to ``dest`` (via a ``.part`` file); returns bytes written.
-        Raises HiggsfieldError for HTTP and network faults, OSError for storage faults; either
-        way no ``.part`` file is left behind. ``attempts=1``: the caller runs the retry loop."""
+        Raises HiggsfieldError for HTTP and network faults and for a body that is not a whole
+        image, OSError for storage faults; either way no ``.part`` file is left behind. ``attempts=1``: the caller runs the retry loop."""
         dest = Path(dest)
         # Unique per call: two processes resuming the same job must not write one file.
         part = dest.with_suffix(f"{dest.suffix}.{uuid.uuid4().hex[:8]}.part")
@@ -220,6 +221,14 @@ class HiggsfieldClient:
             response = await self._retrying(fetch, RETRY_STATUSES, "download", attempts)
             if not response.is_success:
                 raise error_from_response(response, api=False, redact=self._redact)
+            # A gateway's error page sent as 200, or a body that ends early but cleanly, is
+            # not the image: fetched again, never stored in its place.
+            problem = await asyncio.to_thread(whole_image_problem, part)
+            if problem is not None:
+                kind = response.headers.get("content-type", "no content type")
+                raise HiggsfieldServerError(
+                    f"The result file is not a whole image ({problem}; {written} bytes of {kind}).",
+                    status_code=response.status_code)
             await asyncio.to_thread(os.replace, part, dest)
         except BaseException:
             try:
