@@ -164,7 +164,7 @@ def build_settings(raw: dict[str, Any], path: Path) -> Settings:
     _only_keys(database, {"url"}, "database", path)
     _only_keys(storage, {"path"}, "storage", path)
     _only_keys(logging_, {"level"}, "logging", path)
-    db_url = os.environ.get("HIGGSCTL_DATABASE_URL") or _typed(database, "url", str, "database", path, f"sqlite:///{ddir / 'higgsctl.db'}")
+    db_url = os.environ.get("HIGGSCTL_DATABASE_URL") or _typed(database, "url", str, "database", path, sqlite_url(ddir / "higgsctl.db"))
     storage_path = Path(_typed(storage, "path", str, "storage", path, str(ddir / "storage"))).expanduser()
     level = _typed(logging_, "level", str, "logging", path, "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -213,6 +213,14 @@ def _check_ranges(s: Settings, path: Path) -> None:
          f"must be between 1 and {PILLOW_MEGAPIXELS}")
     need(s.telegram.mode in {"polling", "webhook"}, "[telegram] mode", "must be 'polling' or 'webhook'")
     need(s.database_url.split(":", 1)[0] in _DB_SCHEMES, "[database] url", f"has an unknown scheme (use one of {', '.join(sorted(_DB_SCHEMES))})")
+
+
+def sqlite_url(path: Path) -> str:
+    """The URL of a SQLite file. ``%``, ``?`` and ``#`` in a folder name (HIGGSCTL_HOME) are
+    escaped: unescaped, a URL parser reads them as an escape, a query or a fragment, and the
+    database lands at another path."""
+    escaped = str(path).replace("%", "%25").replace("?", "%3F").replace("#", "%23")
+    return f"sqlite:///{escaped}"
 
 
 _DB_SCHEMES = {"sqlite", "postgres", "postgresql", "postgresext", "postgresqlext", "psycopg3", "mysql"}

@@ -6,7 +6,7 @@ import logging
 import os
 import sqlite3
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from peewee import Database, OperationalError, SqliteDatabase, fn
 from playhouse.db_url import connect, parse
@@ -72,7 +72,7 @@ def _sqlite_file(url: str) -> Database:
     name = params.pop("database")
     if name == ":memory:" or name.startswith("file:"):
         return connect(url, pragmas=SQLITE_PRAGMAS, timeout=5)
-    path = Path(name).expanduser().absolute()
+    path = Path(unquote(name)).expanduser().absolute()  # config.sqlite_url escapes %, ? and #
     if not path.exists():  # the first start: create it here, once, and say so
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

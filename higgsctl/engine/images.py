@@ -79,6 +79,27 @@ def inspect_image(path: Path, max_megapixels: int) -> ImageInfo:
         return ImageInfo(image.format, width, height)
 
 
+def whole_image_problem(path: Path) -> str | None:
+    """Why the file at ``path`` is not one whole JPEG, PNG, WebP or GIF (an HTML error page
+    answered with 200, a body cut short), or None when it is. For downloaded results: a
+    file that fails this is never stored in place of the image. Blocking: off the loop."""
+    try:
+        with _QUIET, warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path, formats=FORMATS)
+        with image:
+            if image.format == "PNG":
+                image.verify()
+            else:
+                image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+                image.load()
+    except UnidentifiedImageError:
+        return "not an image"
+    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise a zoo of types for bad data
+        return f"damaged: {type(exc).__name__}: {exc}"
+    return None
+
+
 def _too_many_pixels(name: str, max_megapixels: int, pixels: int | None, size: tuple[int, int] | None = None) -> NoReturn:
     what = f"{size[0]}×{size[1]} pixels ({pixels / 1e6:.1f} megapixels)" if size else (
         f"{pixels / 1e6:.0f} megapixels" if pixels else "too many pixels")

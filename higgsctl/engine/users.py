@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from peewee import JOIN, IntegrityError, fn
@@ -12,6 +13,18 @@ from .folding import user_names
 from .models import OPERATOR_ID, Generation, LedgerEntry, User, database, utcnow
 
 SORTABLE = {"id", "username", "balance", "created_at", "last_seen_at"}
+# A Telegram id is written in the digits 0-9: str.isdigit() also takes "²" (which int()
+# refuses) and "٣" (which int() reads as 3: never the id someone meant).
+_TELEGRAM_ID = re.compile(r"-?[0-9]{1,19}\Z", re.ASCII)
+_MAX_ID = 2**63 - 1  # a BIGINT: a larger number can be no one's id
+
+
+def telegram_id(text: str) -> int | None:
+    """The id ``text`` spells in ASCII digits (within a BIGINT), or None."""
+    if not _TELEGRAM_ID.match(text):
+        return None
+    value = int(text)
+    return value if -_MAX_ID <= value <= _MAX_ID else None
 
 
 @dataclass(frozen=True)
@@ -76,11 +89,12 @@ class Users:
             if user is None:
                 raise NotFound(f"No user {text}.", hint="`higgsctl users list` shows who exists.")
             return user
-        if not text.lstrip("-").isdigit():
+        user_id = telegram_id(text)
+        if user_id is None:
             raise InvalidInput(f"{text!r} is neither a Telegram id nor an @username.")
-        if int(text) == OPERATOR_ID:  # the CLI's own account exists as soon as anyone names it
+        if user_id == OPERATOR_ID:  # the CLI's own account exists as soon as anyone names it
             return self.operator()
-        return self.get(int(text))
+        return self.get(user_id)
 
     def set_blocked(self, user_id: int, blocked: bool) -> User:
         if not User.update(blocked=blocked).where(User.id == user_id).execute():
@@ -125,7 +139,7 @@ class Users:
         text = (search or "").strip().removeprefix("@").strip()
         if text:
             clauses = contains_folded(User.name_folded, text)
-            if text.isdigit():
-                clauses |= User.id == int(text)
+            if (user_id := telegram_id(text)) is not None:
+                clauses |= User.id == user_id
             query = query.where(clauses)
         return query

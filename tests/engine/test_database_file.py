@@ -123,3 +123,26 @@ def test_database_path_with_uri_characters(tmp_path, settings):
         assert path.is_file() and engine.users.count() == 1
     finally:
         engine.close()
+
+
+# Folder names a URL parser would misread (query, fragment, escapes) next to harmless ones.
+ODD_HOMES = ["a?b", "a#b", "a%41b", "100%", "a%3Fb", "a b?c=d#e%20f", "юникод ?#%", "a;b&c=d"]
+
+
+@pytest.mark.parametrize("name", ODD_HOMES)
+def test_the_default_database_lives_in_any_higgsctl_home(tmp_path, monkeypatch, name):
+    from higgsctl.engine import load_settings
+
+    homes = tmp_path / "homes"
+    home = homes / name
+    monkeypatch.setenv("HIGGSCTL_HOME", str(home))
+    engine = Engine(load_settings())
+    try:
+        engine.users.register(1, first_name="Ann")
+        assert (home / "higgsctl.db").is_file()
+        assert [p.name for p in homes.iterdir()] == [name]  # nothing created beside the home
+    finally:
+        engine.close()
+    _move_away(home / "higgsctl.db", tmp_path / "elsewhere")
+    with pytest.raises(ConfigError, match="is gone"):
+        _in_new_thread(lambda: engine.users.get(1))

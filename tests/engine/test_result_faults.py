@@ -65,7 +65,8 @@ class Watcher:
                 await self.repair()
 
 
-@pytest.mark.parametrize("fault", ["4x503", "3 resets midway", "5x503 then 2 resets", "outage"])
+@pytest.mark.parametrize("fault", ["4x503", "3 resets midway", "5x503 then 2 resets", "outage",
+                                   "2 HTML error pages as 200", "2 bodies cut short as 200", "every kind"])
 async def test_transient_result_faults_keep_the_image_and_charge_once(settings, sandbox, database_url, fault):  # noqa: F811
     engine = Engine(replace(fast(settings, sandbox), database_url=database_url))
     engine.users.register(1)
@@ -73,13 +74,16 @@ async def test_transient_result_faults_keep_the_image_and_charge_once(settings, 
     if fault == "outage":  # the whole service drops off the network as the image is fetched
         watcher = Watcher(engine, on_downloading=sandbox.go_offline, repair_after=3, repair=sandbox.go_online)
     else:
-        options.result_failures = {"4x503": 4, "5x503 then 2 resets": 5}.get(fault, 0)
-        options.result_resets = {"3 resets midway": 3, "5x503 then 2 resets": 2}.get(fault, 0)
+        options.result_failures = {"4x503": 4, "5x503 then 2 resets": 5, "every kind": 1}.get(fault, 0)
+        options.result_resets = {"3 resets midway": 3, "5x503 then 2 resets": 2, "every kind": 1}.get(fault, 0)
+        options.result_html_pages = {"2 HTML error pages as 200": 2, "every kind": 1}.get(fault, 0)
+        options.result_cut_short = {"2 bodies cut short as 200": 2, "every kind": 1}.get(fault, 0)
         watcher = Watcher(engine)
     async with asyncio.timeout(30):
         generation = await engine.generations.run(GenerationRequest(1, "nano-banana", "fragile", "1:1"), watcher)
     assert_charged_once(engine, generation)
-    expected = 3 if fault == "outage" else options.result_failures + options.result_resets
+    expected = 3 if fault == "outage" else (options.result_failures + options.result_resets
+                                            + options.result_html_pages + options.result_cut_short)
     assert watcher.retries == expected and sandbox.stats.downloads == 1
     assert {e.code for e in watcher.events if e.code} == {DOWNLOAD_RETRY}
     await engine.aclose()

@@ -8,10 +8,10 @@ second client that never carries the ``Authorization`` header.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
-import uuid
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from pathlib import Path
@@ -24,6 +24,8 @@ from higgsctl.engine.errors import (
     HiggsfieldServerError, HiggsfieldTimeout, InvalidInput,
 )
 
+from higgsctl.engine.images import whole_image_problem
+from higgsctl.engine.partfiles import open_part, remove_orphans
 from higgsctl.engine.redaction import Redactor
 
 from .retry import (
@@ -183,18 +185,19 @@ class HiggsfieldClient:
 
     async def download(self, url: str, dest: Path, *, max_bytes: int, attempts: int | None = None) -> int:
         """Stream a result file to ``dest`` (via a ``.part`` file); returns bytes written.
-        Raises HiggsfieldError for HTTP and network faults, OSError for storage faults; either
-        way no ``.part`` file is left behind. ``attempts=1``: the caller runs the retry loop."""
+        Raises HiggsfieldError for HTTP and network faults and for a body that is not a whole
+        image, OSError for storage faults; either way no ``.part`` file is left behind, and the
+        ones a dead process left are removed first. ``attempts=1``: the caller runs the retries."""
         dest = Path(dest)
-        # Unique per call: two processes resuming the same job must not write one file.
-        part = dest.with_suffix(f"{dest.suffix}.{uuid.uuid4().hex[:8]}.part")
+        part: Path | None = None  # unique and locked per call: two processes may fetch one file
+        fh = None
         written = 0
 
         def too_large() -> DownloadTooLarge:
             return DownloadTooLarge(f"The result file is larger than the limit of {max_bytes} bytes.")
 
         async def fetch() -> httpx.Response:
-            nonlocal written
+            nonlocal written, part, fh
             written = 0
             async with self._files.stream("GET", url, follow_redirects=True) as response:
                 if not response.is_success:
@@ -204,29 +207,43 @@ class HiggsfieldClient:
                     raise too_large()
                 # open/close/rename touch the directory and can stall for milliseconds;
                 # chunk writes only fill the page cache, so they stay on the loop.
-                fh = await asyncio.to_thread(part.open, "wb")
-                try:
-                    async for chunk in response.aiter_bytes(CHUNK_SIZE):
-                        written += len(chunk)
-                        if written > max_bytes:
-                            raise too_large()
-                        fh.write(chunk)
-                finally:
-                    await asyncio.to_thread(fh.close)
+                if fh is None:
+                    part, fh = await asyncio.to_thread(open_part, dest)
+                fh.seek(0)
+                fh.truncate()
+                async for chunk in response.aiter_bytes(CHUNK_SIZE):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise too_large()
+                    fh.write(chunk)
+                fh.flush()
                 return response
 
         try:
             await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(remove_orphans, dest)
             response = await self._retrying(fetch, RETRY_STATUSES, "download", attempts)
             if not response.is_success:
                 raise error_from_response(response, api=False, redact=self._redact)
-            await asyncio.to_thread(os.replace, part, dest)
-        except BaseException:
-            try:
-                part.unlink(missing_ok=True)
-            except OSError as exc:  # keep the original error; say what is left behind
-                logger.warning("could not remove the partial file %s: %s", part, exc.strerror or exc)
-            raise
+            # A gateway's error page sent as 200, or a body that ends early but cleanly, is
+            # not the image: fetched again, never stored in its place.
+            problem = await asyncio.to_thread(whole_image_problem, part)
+            if problem is not None:
+                kind = response.headers.get("content-type", "no content type")
+                raise HiggsfieldServerError(
+                    f"The result file is not a whole image ({problem}; {written} bytes of {kind}).",
+                    status_code=response.status_code)
+            await asyncio.to_thread(os.replace, part, dest)  # still locked: no sweep takes it
+            part = None
+        finally:
+            if part is not None:
+                try:
+                    part.unlink(missing_ok=True)
+                except OSError as exc:  # keep the original error; say what is left behind
+                    logger.warning("could not remove the partial file %s: %s", part, exc.strerror or exc)
+            if fh is not None:  # unlocks; its data was flushed before any rename
+                with contextlib.suppress(OSError):
+                    await asyncio.to_thread(fh.close)
         return written
 
     async def poll(

@@ -47,9 +47,12 @@ class SandboxOptions:
     applications: dict[str, AppSpec] | None = None
     webhook_timeout: float = 10.0
     # Each result file first answers 503 this many times, then drops the connection halfway
-    # through the body this many times, before it is served (tests set them at runtime).
+    # through the body this many times, then answers 200 with an HTML error page, then 200
+    # with half the image and a clean end, before it is served (tests set them at runtime).
     result_failures: int = 0
     result_resets: int = 0
+    result_html_pages: int = 0
+    result_cut_short: int = 0
 
     def __post_init__(self) -> None:
         if self.fault is not None and self.fault not in FAULTS:

@@ -220,6 +220,10 @@ class SandboxRoutes:
         png = await self.png(key)
         if self.state.fail_times("result_reset", file_id, options.result_resets):
             return await self.reset_midway(request, png)
+        if self.state.fail_times("result_html", file_id, options.result_html_pages):
+            return web.Response(text="<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html")
+        if self.state.fail_times("result_cut", file_id, options.result_cut_short):
+            return web.Response(body=png[: len(png) // 2], content_type="image/png")
         self.state.stats.downloads += 1
         return web.Response(body=png, content_type="image/png")
 

@@ -1,0 +1,57 @@
+"""Partial download files, ``NAME.<random>.part`` next to their destination. The process
+writing one holds an exclusive lock on it until it is renamed into place, so a later
+download of the same file removes the ones whose writer died (kill -9, a power cut) and
+never one that another live process (a `higgsctl resume` next to the bot) still writes."""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+try:
+    import fcntl
+except ImportError:  # no flock (Windows): parts are still removed by their own writer
+    fcntl = None
+
+log = logging.getLogger("higgsctl.storage")
+
+
+def open_part(dest: Path) -> tuple[Path, BinaryIO]:
+    """A new locked part file for ``dest``, open for writing; close it to unlock."""
+    while True:
+        part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:8]}.part")
+        handle = open(part, "wb")
+        if fcntl is None:
+            return part, handle
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if os.fstat(handle.fileno()).st_nlink:
+            return part, handle
+        handle.close()  # a sweep took it for an orphan between open and lock: take another name
+
+
+def remove_orphans(dest: Path) -> list[Path]:
+    """Remove the part files of ``dest`` that no live process holds; the ones removed."""
+    if fcntl is None:
+        return []
+    removed = []
+    for name in glob.glob(glob.escape(str(dest)) + ".*.part"):
+        part = Path(name)
+        try:
+            handle = open(part, "rb")
+        except FileNotFoundError:
+            continue
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # being written right now
+            part.unlink(missing_ok=True)
+            removed.append(part)
+    if removed:
+        log.info("removed %d partial file(s) left by a process that died: %s", len(removed),
+                 ", ".join(p.name for p in removed))
+    return removed
