@@ -19,7 +19,7 @@ ACTOR = "cli"
 @app.command()
 def grant(
     user: USER,
-    amount: Annotated[int, typer.Argument(metavar="AMOUNT", help="Credits to add (a positive whole number).", show_default=False)],
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Credits to add (a positive whole number, digits 0-9).", show_default=False)],
     reason: Annotated[Optional[str], typer.Option("--reason", metavar="TEXT", help="A note for the ledger.", show_default=False)] = None,
 ) -> None:
     """Add credits to a user's balance (recorded in the ledger as actor "cli").
@@ -28,10 +28,13 @@ def grant(
     Example:
       higgsctl credits grant @alice 500 --reason "contest prize"
     """
+    from higgsctl.engine.amounts import parse_amount
+
+    credits = parse_amount(amount)
     with open_engine() as engine:
         target = engine.users.resolve(user)
-        balance = engine.credits.grant(target.id, amount, actor=ACTOR, note=reason)
-    render.line(f"Granted {amount} credits to {user_label(target)}. Balance: {balance}.")
+        balance = engine.credits.grant(target.id, credits, actor=ACTOR, note=reason)
+    render.line(f"Granted {credits} credits to {user_label(target)}. Balance: {balance}.")
 
 
 @app.command()
@@ -116,7 +119,7 @@ def _topup(t) -> dict:
 @app.command()
 def approve(
     request_id: Annotated[int, typer.Argument(metavar="ID", help="Top-up request id.", show_default=False)],
-    amount: Annotated[Optional[int], typer.Option("--amount", metavar="N", help="Grant this instead of the requested amount.", show_default=False)] = None,
+    amount: Annotated[Optional[str], typer.Option("--amount", metavar="N", help="Grant this instead of the requested amount.", show_default=False)] = None,
 ) -> None:
     """Approve a pending top-up request; the bot tells the user.
 
@@ -125,8 +128,11 @@ def approve(
       higgsctl credits approve 12
       higgsctl credits approve 12 --amount 5000
     """
+    from higgsctl.engine.amounts import parse_amount
+
+    credits = None if amount is None else parse_amount(amount)
     with open_engine() as engine:
-        topup = engine.topups.approve(request_id, actor=ACTOR, amount=amount)
+        topup = engine.topups.approve(request_id, actor=ACTOR, amount=credits)
         who, balance = user_label(topup.user), engine.credits.balance(topup.user_id)
     render.line(f"Approved top-up #{topup.id} for {who}: +{topup.granted} credits. Balance: {balance}.")
 

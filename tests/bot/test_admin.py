@@ -55,6 +55,21 @@ async def test_admin_grant_user_stats_block_unblock(bot, emu):  # noqa: F811
     assert "Users: 2 (0 blocked)" in last_text(boss) and "Pending top-ups: 0" in last_text(boss)
 
 
+@pytest.mark.parametrize("amount", ["٥٠٠", "²", "1_000", "5.5", "１０", "0", "10000001", "99999999999999999999999"])
+async def test_grant_refuses_any_amount_not_written_in_digits_0_9(bot, emu, amount):  # noqa: F811
+    """``int()`` reads Arabic-Indic and fullwidth digits and underscores; ``isdigit()`` accepts
+    superscripts that ``int()`` refuses. Neither may grant anything, or crash."""
+    alice = emu.user(ALICE, "Alice", username="alice")
+    boss = emu.user(ADMIN, "Boss", username="boss")
+    await alice.send_text("/start")
+    await boss.send_text("/start")
+    await bot.feed()
+    await boss.send_text(f"/grant @alice {amount}")
+    await bot.feed()
+    assert last_text(boss).startswith("Usage: /grant"), last_text(boss)
+    assert bot.engine.credits.balance(ALICE) == 10000 and len(bot.engine.credits.ledger(ALICE)) == 1
+
+
 async def test_topup_reaches_admins_once_per_pending_request(bot, emu):  # noqa: F811
     alice = emu.user(ALICE, "Alice", username="alice")
     boss = emu.user(ADMIN, "Boss")

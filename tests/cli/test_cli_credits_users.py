@@ -24,12 +24,22 @@ def test_grant_updates_balance_and_ledger(cli, engine, alice):
     assert engine.credits.discrepancies() == []
 
 
-@pytest.mark.parametrize("amount", ["0", "-5", "abc", "10000001"])
+@pytest.mark.parametrize("amount", ["0", "-5", "abc", "10000001", "٥٠٠", "1_000", "5.5", "１０", "²", "1 000"])
 def test_grant_rejects_bad_amounts(cli, engine, alice, amount):
     result = cli("credits", "grant", "@alice", "--", amount)
     assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
     assert engine.credits.balance(1001) == 10000
     assert len(engine.credits.ledger(1001)) == 1
+
+
+@pytest.mark.parametrize("amount", ["٥٠٠", "1_000", "5.5", "0"])
+def test_approve_refuses_another_amount_not_written_in_digits_0_9(cli, engine, alice, amount):
+    topup = engine.topups.request(1001)
+    result = cli("credits", "approve", str(topup.id), "--amount", amount)
+    assert result.exit_code == 2, result.output
+    assert engine.credits.balance(1001) == 10000
+    assert engine.topups.get(topup.id).status == "pending"
 
 
 def test_grant_to_unknown_user(cli, engine):

@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, filters
 
 from higgsctl.engine import HiggsctlError, HistoryFilter
+from higgsctl.engine.amounts import AmountError, parse_amount
 
 from ..services import db
 from ..texts import admin, t
@@ -29,20 +30,25 @@ async def _say(update: Update, text: str) -> None:
 @guarded
 async def grant(update: Update, context: Context, who: Who) -> None:
     args = context.args or []
-    if len(args) < 2 or not args[1].isdigit():
+    if len(args) < 2:
         await _say(update, admin("usage_grant"))
+        return
+    try:
+        amount = parse_amount(args[1])
+    except AmountError as exc:
+        await _say(update, f"{admin('usage_grant')}\n{exc.message}")
         return
     engine = who.services.engine
     try:
         user = await db(engine.users.resolve, args[0])
-        balance = await db(engine.credits.grant, user.id, int(args[1]), actor=f"admin:{who.id}",
+        balance = await db(engine.credits.grant, user.id, amount, actor=f"admin:{who.id}",
                            note=" ".join(args[2:]) or None)
     except HiggsctlError as exc:
         await _say(update, admin("error", message=exc.message))
         return
-    await _say(update, admin("granted", amount=int(args[1]), user=user.display_name, balance=balance))
+    await _say(update, admin("granted", amount=amount, user=user.display_name, balance=balance))
     try:
-        await update.get_bot().send_message(user.id, t(user.language, "granted_you", amount=int(args[1]), balance=balance))
+        await update.get_bot().send_message(user.id, t(user.language, "granted_you", amount=amount, balance=balance))
     except TelegramError as exc:
         log.info("grant: user %s not notified: %s", user.id, exc)
 

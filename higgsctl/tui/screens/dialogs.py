@@ -16,10 +16,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from higgsctl.engine.amounts import AmountError, parse_amount
 from higgsctl.engine.credits import MAX_GRANT
 
 from ..format import literal
-from ..widgets.amount_input import FIELD_BREAK, AmountError, AmountInput, read_amount
+from ..widgets.amount_input import FIELD_BREAK, AmountInput
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -97,7 +98,7 @@ class AmountDialog(ModalScreen[AmountChoice | None]):
 
     def _check(self, text: str, *, quiet_when_empty: bool = False) -> int | None:
         try:
-            amount = read_amount(text, self.limit)
+            amount = parse_amount(text, self.limit)
         except AmountError as exc:
             self._show_problem("" if quiet_when_empty and not text else str(exc))
             self.query_one("#ok", Button).disabled = True

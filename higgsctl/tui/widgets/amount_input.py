@@ -11,37 +11,9 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
+from higgsctl.engine.amounts import AmountError, parse_amount
+
 FIELD_BREAK = re.compile(r"[\t\r\n\v\f\u2028\u2029]")
-
-
-class AmountError(ValueError):
-    """Why a text is not an amount of credits; ``str()`` is the reason shown to the admin."""
-
-
-def read_amount(text: str, limit: int) -> int:
-    """A positive whole number of credits written with the digits 0-9, at most ``limit``.
-    Spaces around it are ignored; anything else that is not a digit makes it invalid."""
-    digits = text.strip(" ")
-    if not digits:
-        raise AmountError("Type a number of credits.")
-    for char in digits:
-        if char in "0123456789":
-            continue
-        if char in "-−":
-            raise AmountError("The amount must be positive.")
-        if char in ".,":
-            raise AmountError(f"Credits are whole numbers: {char!r} is not allowed (no decimals or separators).")
-        if char.isspace():
-            raise AmountError("No spaces or line breaks inside the number.")
-        if char.isdigit():
-            raise AmountError(f"Use the digits 0-9: {char!r} is not one.")
-        raise AmountError(f"Only the digits 0-9, not {char!r}.")
-    significant = digits.lstrip("0")
-    if len(significant) > len(str(limit)) or (significant and int(significant) > limit):
-        raise AmountError(f"At most {limit:,} credits at a time.")
-    if not significant:
-        raise AmountError("The amount must be at least 1.")
-    return int(significant)
 
 
 class CreditsValidator(Validator):
@@ -51,9 +23,9 @@ class CreditsValidator(Validator):
 
     def validate(self, value: str) -> ValidationResult:
         try:
-            read_amount(value, self.limit)
+            parse_amount(value, self.limit)
         except AmountError as exc:
-            return self.failure(str(exc))
+            return self.failure(exc.message)
         return self.success()
 
 
