@@ -36,7 +36,7 @@ def _again(generation: Generation, who: Who, aspect: str, chat_id: int, message_
 
 @spends
 async def regenerate(update: Update, context: Context, who: Who) -> None:
-    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    generation = await owned_generation(update, who)
     if generation is None:
         return
     status = await update.get_bot().send_message(update.effective_chat.id,
@@ -46,7 +46,7 @@ async def regenerate(update: Update, context: Context, who: Who) -> None:
 
 @guarded
 async def other_aspect(update: Update, context: Context, who: Who) -> None:
-    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    generation = await owned_generation(update, who)
     if generation is None:
         return
     spec = who.services.settings.models.get(generation.model)
@@ -60,8 +60,8 @@ async def other_aspect(update: Update, context: Context, who: Who) -> None:
 
 @spends
 async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
-    _, generation_id, aspect = update.callback_query.data.split(":", 2)
-    generation = await owned_generation(update, who, generation_id)
+    aspect = update.callback_query.data.split(":", 2)[2]
+    generation = await owned_generation(update, who)
     if generation is None:
         return
     message = update.callback_query.message
@@ -71,7 +71,7 @@ async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
 
 @guarded
 async def use_as_reference(update: Update, context: Context, who: Who) -> None:
-    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    generation = await owned_generation(update, who)
     if generation is None:
         return
     store = who.services.engine.store
