@@ -77,3 +77,32 @@ async def test_an_album_keeps_its_good_files_around_a_bad_one(bot, emu, hostile_
     assert "Reference photos: 2" in last_text(alice) and "Price: 50 credits. Balance: 10000." in last_text(alice)
     assert not problems(caplog)
     assert bot.engine.credits.balance(ALICE) == 10000
+
+
+SENT_WITH_THE_PROMPT = {  # what follows the prompt in the same moment (a caption too long to go with its photo)
+    "photo": lambda user: user.send_photo(encoded("JPEG", (640, 480))),
+    "album": lambda user: user.send_album([encoded("PNG"), encoded("JPEG", (320, 240))]),
+    "document": lambda user: user.send_document(encoded("PNG"), "fox.png", "image/png"),
+}
+
+
+@pytest.mark.parametrize("prompt_parts", [["a fox in the snow"], ["fox " * 375, "cat " * 100]], ids=["short", "paste"])
+@pytest.mark.parametrize("kind", list(SENT_WITH_THE_PROMPT))
+async def test_photos_sent_right_after_the_prompt_are_its_references(bot, emu, kind, prompt_parts):  # noqa: F811
+    ivan = emu.user(ALICE, "Иван", language_code="ru")
+    await choose_model(bot, ivan, "nano-banana")
+    before = len(ivan.messages())
+    for part in prompt_parts:
+        await ivan.send_text(part)
+    await SENT_WITH_THE_PROMPT[kind](ivan)
+    await bot.feed(concurrently=True)
+    await bot.settle()
+    texts = [m.text or "" for m in ivan.messages()[before:]]
+    count = 2 if kind == "album" else 1
+    assert texts[0].startswith("Отправьте до 8 референсных фото"), texts
+    assert texts[1:] == [f"📎 Добавлено фото: {count}, всего {count} из 8. Отправьте ещё или нажмите «Дальше»."]
+    await ivan.press("sk")
+    await bot.feed()
+    await ivan.press("a:1:1")
+    await bot.feed()
+    assert f"Референсов: {count}\n" in last_text(ivan) and "".join(prompt_parts).split()[0] in last_text(ivan)

@@ -28,6 +28,7 @@ from .. import keyboards
 from ..drafts import Draft
 from ..services import Services, db
 from ..texts import t
+from . import pastes
 from .common import Context, Who, current_draft, guarded
 
 log = logging.getLogger("higgsctl.bot.photos")
@@ -73,6 +74,9 @@ def incoming(message: Message) -> Incoming | None:
 async def media_received(update: Update, context: Context, who: Who) -> None:
     message, s = update.effective_message, who.services
     state = current_draft(who)
+    if state is not None and state.step == "prompt":  # the prompt may be on its way, sent just before
+        await pastes.taken_before(who, message)
+        state = current_draft(who)
     if state is None or state.step != "refs":
         if _first_of_group(context, message):  # one hint per album, not one per photo
             key = "photo_unexpected" if state is None else STEP_HINTS[state.step]
