@@ -4,6 +4,7 @@ and no credit moves."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 
@@ -106,3 +107,45 @@ async def test_photos_sent_right_after_the_prompt_are_its_references(bot, emu, k
     await ivan.press("a:1:1")
     await bot.feed()
     assert f"Референсов: {count}\n" in last_text(ivan) and "".join(prompt_parts).split()[0] in last_text(ivan)
+
+
+async def new_wizard(bot, user) -> None:
+    await user.send_text("/start")
+    await bot.feed()
+    await user.press("g")
+
+
+MOVING_ON = {  # what the user does while their photos are still arriving
+    "skip": lambda bot, user: user.press("sk"),
+    "cancel": lambda bot, user: user.send_text("/cancel"),
+    "leave": lambda bot, user: user.press("x"),
+    "start": lambda bot, user: user.send_text("/start"),
+    "new wizard": new_wizard,
+}
+
+
+@pytest.mark.parametrize("album", [True, False], ids=["album", "single"])
+@pytest.mark.parametrize("move", list(MOVING_ON))
+async def test_photos_that_arrive_after_the_user_moved_on_are_said_not_added(bot, emu, move, album):  # noqa: F811
+    ivan = emu.user(ALICE, "Иван", language_code="ru")
+    await at_refs_step(bot, ivan)
+    held = emu.hold_next("getFile")  # the (first) photo is still downloading when the user moves on
+    if album:
+        await ivan.send_album([encoded("PNG"), encoded("JPEG", (320, 240))])
+    else:
+        await ivan.send_photo(encoded("JPEG", (320, 240)))
+    photos = asyncio.create_task(bot.feed())  # a single photo's handler waits for its download
+    if album:
+        await photos  # every item is in the album's buffer (which waits for the downloads)
+    await held.reached.wait()
+    await MOVING_ON[move](bot, ivan)
+    await bot.feed()
+    held.release()
+    await photos
+    await bot.settle()
+    count = 2 if album else 1
+    said = [m.text or "" for m in ivan.messages()]
+    assert said[-1] == f"📎 Фото не добавлены ({count}): они пришли, когда этот мастер уже прошёл шаг с фото."
+    assert not any(text.startswith("📎 Добавлено фото") for text in said)
+    assert list(bot.engine.store.user_dir(ALICE, "last_uploads").iterdir()) == []
+    assert bot.engine.credits.balance(ALICE) == 10000

@@ -163,11 +163,16 @@ async def _accept(context: Context, who: Who, chat_id: int, state: Draft, items:
     bot = context.bot
     if problems:
         await bot.send_message(chat_id, "\n".join(problems))
-    if not paths or current_draft(who) is not state or state.step != "refs":
-        return  # nothing usable, or the user left this wizard meanwhile
+    if not paths:
+        return
+    if current_draft(who) is not state or state.step != "refs":  # the user moved on while they came
+        await _discard(paths)
+        await bot.send_message(chat_id, t(who.lang, "refs_late", added=len(paths)))
+        return
     spec = who.services.settings.models[state.model]
     total = len(state.refs) + len(paths)
     if total > spec.max_references:
+        await _discard(paths)
         await bot.send_message(chat_id, t(who.lang, "refs_too_many", label=spec.label, max=spec.max_references,
                                           total=total, count=len(state.refs)),
                                reply_markup=keyboards.refs(who.lang, state.id, bool(state.refs)))
@@ -175,6 +180,12 @@ async def _accept(context: Context, who: Who, chat_id: int, state: Draft, items:
     state.refs.extend(paths)
     text = t(who.lang, "refs_added", added=len(paths), count=len(state.refs), max=spec.max_references)
     await bot.send_message(chat_id, text, reply_markup=keyboards.refs(who.lang, state.id, True))
+
+
+async def _discard(paths: list[Path]) -> None:
+    """Uploads no draft took are not kept."""
+    for path in paths:
+        await db(path.unlink, missing_ok=True)
 
 
 def register(app: Application, group: int = 0) -> None:
