@@ -205,6 +205,25 @@ async def test_result_buttons_act_on_their_own_generation_however_old(settings, 
         assert (latest.prompt, latest.aspect_ratio) == ("first fox", "9:16")
 
 
+
+@pytest.mark.parametrize("ratios", [("16:9", "9:16"), ("16:9", "16:9"), ("4:3", "3:4", "21:9")])
+async def test_ratios_tapped_together_on_one_menu_never_share_a_status_message(bot, emu, ratios):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/start")
+    await bot.feed()
+    first = await finished(bot, "first fox", "1:1", (10, 10, 10))
+    await alice.press("oa", message_id=await show_result(bot, alice, first))
+    await bot.feed()
+    menu = newest(alice, "Another aspect ratio")
+    for ratio in ratios:
+        await alice.press(f"ra:{first}:{ratio}", message_id=menu)
+    await bot.feed(concurrently=True)
+    started = [g for g in bot.engine.history.list(HistoryFilter(user_id=ALICE)) if g.id != first]
+    assert sorted(g.aspect_ratio for g in started) == sorted(set(ratios))  # a double tap of one ratio runs once
+    assert len({g.status_message_id for g in started}) == len(started)
+    assert menu in {g.status_message_id for g in started}
+
+
 def forged(bob_generation: int, bob_topup: int) -> list[str]:
     """Callback data a hostile client can send instead of a button's: ids out of any column's
     range, negative, non-ASCII digits, empty or missing parts, someone else's ids."""

@@ -60,13 +60,25 @@ async def other_aspect(update: Update, context: Context, who: Who) -> None:
 
 @spends
 async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
-    aspect = update.callback_query.data.split(":", 2)[2]
+    """The menu's message becomes the status message; a second ratio pressed on it before
+    its buttons went away (a quick tap on two of them) runs too, with a status message of
+    its own: two jobs never share one."""
+    aspect, message = update.callback_query.data.split(":", 2)[2], update.callback_query.message
+    claimed = context.user_data.setdefault("aspect_menus_used", set())
+    if len(claimed) > 100:  # long gone menus: their buttons were replaced by the status
+        claimed.clear()
+    first = message.message_id not in claimed  # checked and claimed before any await
+    claimed.add(message.message_id)
     generation = await owned_generation(update, who)
     if generation is None:
         return
-    message = update.callback_query.message
-    await reply(update, _starting(who, generation, aspect))  # this message becomes the status message
-    await start_generation(update, who, _again(generation, who, aspect, message.chat.id, message.message_id))
+    if first:
+        await reply(update, _starting(who, generation, aspect))
+        chat_id, status_id = message.chat.id, message.message_id
+    else:
+        status = await update.get_bot().send_message(message.chat.id, _starting(who, generation, aspect))
+        chat_id, status_id = status.chat_id, status.message_id
+    await start_generation(update, who, _again(generation, who, aspect, chat_id, status_id))
 
 
 @guarded
