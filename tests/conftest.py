@@ -135,3 +135,11 @@ def pg_database():
             pass
     db.drop()
     admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, home):
+    """The test's database on SQLite and, when a server answers, on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{home / 'money.db'}"
+    return request.getfixturevalue("pg_database").url()

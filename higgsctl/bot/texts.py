@@ -46,6 +46,7 @@ EN = {
     "refs_added": "📎 {added} photo(s) added: {count} of {max}. Send more, or press Continue.",
     "refs_too_many": "{label} takes at most {max} reference photos; this would make {total}. "
                      "I kept the {count} you had; send fewer.",
+    "refs_late": "📎 {added} photo(s) not added: they arrived after that wizard had moved on from its photos.",
     "ref_too_big": "{name} is {size:.1f} MB; the limit is {limit} MB. Nothing was charged.",
     "ref_not_image": "{name} is not an image. Send a JPEG, PNG, WebP or GIF.",
     "ref_failed": "I couldn't download {name} from Telegram. Please send it again.",
@@ -180,6 +181,7 @@ RU = {
     "refs_added": "📎 Добавлено фото: {added}, всего {count} из {max}. Отправьте ещё или нажмите «Дальше».",
     "refs_too_many": "{label} принимает не больше {max} референсов, а получилось бы {total}. "
                      "Оставил прежние {count}; отправьте меньше.",
+    "refs_late": "📎 Фото не добавлены ({added}): они пришли, когда этот мастер уже прошёл шаг с фото.",
     "ref_too_big": "{name}: {size:.1f} МБ, максимум {limit} МБ. Ничего не списано.",
     "ref_not_image": "{name} — не картинка. Отправьте JPEG, PNG, WebP или GIF.",
     "ref_failed": "Не удалось скачать {name} из Telegram. Отправьте ещё раз.",

@@ -5,6 +5,7 @@ the real application, the Telegram emulator, a real SQLite engine."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,10 @@ import pytest
 from higgsctl.bot.drafts import KEEP
 from higgsctl.engine import GenerationRequest, HistoryFilter
 
-from .harness import ALICE, Offline, configure, emu, image  # noqa: F401  (fixtures)
+from .harness import ADMIN, ALICE, Offline, configure, emu, image, last_text  # noqa: F401  (fixtures)
 
 EXPIRED = "This menu has expired, start again with /start."
+EXPIRED_TEXTS = (EXPIRED, "Это меню устарело, начните заново с /start.")
 
 
 @pytest.fixture
@@ -201,3 +203,58 @@ async def test_result_buttons_act_on_their_own_generation_however_old(settings, 
         await bot.feed()
         latest = bot.engine.history.list(HistoryFilter(user_id=ALICE, limit=1))[0]
         assert (latest.prompt, latest.aspect_ratio) == ("first fox", "9:16")
+
+
+
+@pytest.mark.parametrize("ratios", [("16:9", "9:16"), ("16:9", "16:9"), ("4:3", "3:4", "21:9")])
+async def test_ratios_tapped_together_on_one_menu_never_share_a_status_message(bot, emu, ratios):  # noqa: F811
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/start")
+    await bot.feed()
+    first = await finished(bot, "first fox", "1:1", (10, 10, 10))
+    await alice.press("oa", message_id=await show_result(bot, alice, first))
+    await bot.feed()
+    menu = newest(alice, "Another aspect ratio")
+    for ratio in ratios:
+        await alice.press(f"ra:{first}:{ratio}", message_id=menu)
+    await bot.feed(concurrently=True)
+    started = [g for g in bot.engine.history.list(HistoryFilter(user_id=ALICE)) if g.id != first]
+    assert sorted(g.aspect_ratio for g in started) == sorted(set(ratios))  # a double tap of one ratio runs once
+    assert len({g.status_message_id for g in started}) == len(started)
+    assert menu in {g.status_message_id for g in started}
+
+
+def forged(bob_generation: int, bob_topup: int) -> list[str]:
+    """Callback data a hostile client can send instead of a button's: ids out of any column's
+    range, negative, non-ASCII digits, empty or missing parts, someone else's ids."""
+    ids = ["9" * 30, str(2**63), str(2**63 - 1), str(2**31), "-1", "0", "٣", "", "1e3"]
+    data = [f"{prefix}:{i}" for prefix in ("rg", "oa", "ur", "c", "hi") for i in ids]
+    data += [f"ra:{i}:1:1" for i in ids] + [f"tu:a:{i}" for i in ids] + [f"tu:r:{i}" for i in ids]
+    data += ["rg", "ra:", "ra:1", f"ra:{bob_generation}:1:1", f"rg:{bob_generation}:1", f"tu:x:{bob_topup}"]
+    return data
+
+
+async def test_forged_callback_data_moves_nothing_and_says_expired(settings, emu, database_url, caplog):  # noqa: F811
+    configured = replace(configure(settings, emu), database_url=database_url)
+    async with Offline(configured, emu) as bot:
+        bob = bot.engine.users.register(7, first_name="Bob")[0]
+        generation = await bot.engine.generations.create(GenerationRequest(
+            user_id=bob.id, model="nano-banana", prompt="bob's fox", aspect_ratio="1:1", source="bot"))
+        topup = bot.engine.topups.request(bob.id)
+        for user_id in (ALICE, ADMIN):  # a user, and an admin (top-up decisions are theirs)
+            user = emu.user(user_id, "Hostile", language_code="ru")
+            await user.send_text("/start")
+            await bot.feed()
+            for data in forged(generation.id, topup.id):
+                emu.messages(user_id)[-1].reply_markup = {"inline_keyboard": [[{"text": "b", "callback_data": data}]]}
+                caplog.clear()
+                query = await user.press(data)
+                await bot.feed()
+                assert user.callback_answer(query) is not None, data
+                said = last_text(user)
+                assert said in EXPIRED_TEXTS or said.startswith("Error: No top-up request #"), (data, said)
+                assert "error while handling" not in caplog.text, (data, caplog.text)
+        assert bot.engine.generations.get(generation.id).status == "pending"
+        assert bot.engine.topups.get(topup.id).status == "pending"
+        assert [bot.engine.credits.balance(u) for u in (ALICE, ADMIN)] == [10000, 10000]
+        assert bot.engine.history.count(HistoryFilter()) == 1

@@ -89,6 +89,7 @@ async def test_album_over_the_model_maximum_is_refused_as_a_whole(settings, emu)
         await bot.feed()
         await bot.settle()
         assert "takes at most 2 reference photos; this would make 3" in last_text(alice)
+        assert list(bot.engine.store.user_dir(ALICE, "last_uploads").iterdir()) == []  # refused files are not kept
 
 
 async def test_non_image_and_oversize_documents_are_refused_before_download(settings, emu):  # noqa: F811

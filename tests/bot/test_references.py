@@ -4,6 +4,7 @@ and no credit moves."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 
@@ -76,4 +77,75 @@ async def test_an_album_keeps_its_good_files_around_a_bad_one(bot, emu, hostile_
     await bot.feed()
     assert "Reference photos: 2" in last_text(alice) and "Price: 50 credits. Balance: 10000." in last_text(alice)
     assert not problems(caplog)
+    assert bot.engine.credits.balance(ALICE) == 10000
+
+
+SENT_WITH_THE_PROMPT = {  # what follows the prompt in the same moment (a caption too long to go with its photo)
+    "photo": lambda user: user.send_photo(encoded("JPEG", (640, 480))),
+    "album": lambda user: user.send_album([encoded("PNG"), encoded("JPEG", (320, 240))]),
+    "document": lambda user: user.send_document(encoded("PNG"), "fox.png", "image/png"),
+}
+
+
+@pytest.mark.parametrize("prompt_parts", [["a fox in the snow"], ["fox " * 375, "cat " * 100]], ids=["short", "paste"])
+@pytest.mark.parametrize("kind", list(SENT_WITH_THE_PROMPT))
+async def test_photos_sent_right_after_the_prompt_are_its_references(bot, emu, kind, prompt_parts):  # noqa: F811
+    ivan = emu.user(ALICE, "Иван", language_code="ru")
+    await choose_model(bot, ivan, "nano-banana")
+    before = len(ivan.messages())
+    for part in prompt_parts:
+        await ivan.send_text(part)
+    await SENT_WITH_THE_PROMPT[kind](ivan)
+    await bot.feed(concurrently=True)
+    await bot.settle()
+    texts = [m.text or "" for m in ivan.messages()[before:]]
+    count = 2 if kind == "album" else 1
+    assert texts[0].startswith("Отправьте до 8 референсных фото"), texts
+    assert texts[1:] == [f"📎 Добавлено фото: {count}, всего {count} из 8. Отправьте ещё или нажмите «Дальше»."]
+    await ivan.press("sk")
+    await bot.feed()
+    await ivan.press("a:1:1")
+    await bot.feed()
+    assert f"Референсов: {count}\n" in last_text(ivan) and "".join(prompt_parts).split()[0] in last_text(ivan)
+
+
+async def new_wizard(bot, user) -> None:
+    await user.send_text("/start")
+    await bot.feed()
+    await user.press("g")
+
+
+MOVING_ON = {  # what the user does while their photos are still arriving
+    "skip": lambda bot, user: user.press("sk"),
+    "cancel": lambda bot, user: user.send_text("/cancel"),
+    "leave": lambda bot, user: user.press("x"),
+    "start": lambda bot, user: user.send_text("/start"),
+    "new wizard": new_wizard,
+}
+
+
+@pytest.mark.parametrize("album", [True, False], ids=["album", "single"])
+@pytest.mark.parametrize("move", list(MOVING_ON))
+async def test_photos_that_arrive_after_the_user_moved_on_are_said_not_added(bot, emu, move, album):  # noqa: F811
+    ivan = emu.user(ALICE, "Иван", language_code="ru")
+    await at_refs_step(bot, ivan)
+    held = emu.hold_next("getFile")  # the (first) photo is still downloading when the user moves on
+    if album:
+        await ivan.send_album([encoded("PNG"), encoded("JPEG", (320, 240))])
+    else:
+        await ivan.send_photo(encoded("JPEG", (320, 240)))
+    photos = asyncio.create_task(bot.feed())  # a single photo's handler waits for its download
+    if album:
+        await photos  # every item is in the album's buffer (which waits for the downloads)
+    await held.reached.wait()
+    await MOVING_ON[move](bot, ivan)
+    await bot.feed()
+    held.release()
+    await photos
+    await bot.settle()
+    count = 2 if album else 1
+    said = [m.text or "" for m in ivan.messages()]
+    assert said[-1] == f"📎 Фото не добавлены ({count}): они пришли, когда этот мастер уже прошёл шаг с фото."
+    assert not any(text.startswith("📎 Добавлено фото") for text in said)
+    assert list(bot.engine.store.user_dir(ALICE, "last_uploads").iterdir()) == []
     assert bot.engine.credits.balance(ALICE) == 10000

@@ -256,3 +256,20 @@ async def test_a_russian_user_sees_engine_errors_in_russian(settings, emu, tmp_p
         assert english not in text
         assert bot.engine.history.count(HistoryFilter(user_id=IVAN)) == 1
         assert bot.engine.credits.balance(IVAN) == bot.settings.credits.initial - 50
+
+
+# --- the error notice speaks the language the user chose -------------------------------------
+
+@pytest.mark.parametrize("app_language", ["en", "ru", None, "de"])
+@pytest.mark.parametrize("chosen", ["en", "ru"])
+async def test_the_error_notice_is_in_the_language_the_user_chose(bot, emu, app_language, chosen):  # noqa: F811
+    user = emu.user(IVAN, "Иван", language_code=app_language)
+    await start(bot, user)
+    await user.send_text("/lang")
+    await bot.feed()
+    await user.press(f"lg:{chosen}")
+    await bot.feed()
+    emu.fail_next("sendMessage", error_code=500, description="Internal Server Error: boom")
+    await user.send_text("/balance")
+    await bot.feed()
+    assert last_text(user) == {"en": EN, "ru": RU}[chosen]["error"]

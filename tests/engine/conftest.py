@@ -1,5 +1,5 @@
 """Database fixtures: the money tests run on SQLite and, when a server is reachable, on
-PostgreSQL (127.0.0.1:5432, trust auth) in a throw-away database."""
+PostgreSQL (``database_url`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,6 @@ from dataclasses import replace
 import pytest
 
 from higgsctl.engine import Engine
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request, home):
-    if request.param == "sqlite":
-        return f"sqlite:///{home / 'money.db'}"
-    return request.getfixturevalue("pg_database").url()
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ async def history(update: Update, context: Context, who: Who) -> None:
 
 @guarded
 async def history_item(update: Update, context: Context, who: Who) -> None:
-    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    generation = await owned_generation(update, who)
     if generation is None:
         return
     if generation.status != "completed":

@@ -138,8 +138,23 @@ async def expired(update: Update, who: Who) -> None:
     await reply(update, t(who.lang, "expired"))
 
 
-def callback_arg(update: Update, index: int = 1) -> str:
-    return (update.callback_query.data or "").split(":")[index]
+MAX_ROW_ID = 2**63 - 1  # the largest id SQLite's INTEGER and PostgreSQL's bigint hold
+
+
+def row_id(raw: str) -> int | None:
+    """The database id a button's callback data names, or None when it can't be one: a
+    hostile client sends any string (``-1``, ``٣``, 30 digits), and a query with an id
+    beyond the column's range raises instead of finding nothing."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ROW_ID else None
+
+
+def callback_id(update: Update, index: int = 1) -> int | None:
+    """``row_id`` of the ``index``-th ``:``-separated part of the pressed button's data."""
+    parts = (update.callback_query.data or "").split(":")
+    return row_id(parts[index]) if index < len(parts) else None
 
 
 async def edit(bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> bool:

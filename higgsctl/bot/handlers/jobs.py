@@ -13,7 +13,7 @@ from .. import keyboards
 from ..delivery import Target
 from ..services import db
 from ..texts import error_text, t
-from .common import Context, Who, edit, expired, guarded, log, reply
+from .common import Context, Who, callback_id, edit, expired, guarded, log, reply
 
 
 async def start_generation(update: Update, who: Who, request: GenerationRequest) -> bool:
@@ -53,11 +53,13 @@ def rejected(who: Who, exc: HiggsctlError) -> str:
     return f"{text}\n({exc.message})" if who.admin else text
 
 
-async def owned_generation(update: Update, who: Who, generation_id: str):
-    """The caller's generation with this id, or None (after saying the menu expired)."""
+async def owned_generation(update: Update, who: Who):
+    """The caller's generation the pressed button names (the second part of its data), or
+    None (after saying the menu expired)."""
+    generation_id = callback_id(update)
     try:
-        generation = await db(who.services.engine.generations.get, int(generation_id))
-    except (NotFound, ValueError):
+        generation = await db(who.services.engine.generations.get, generation_id) if generation_id else None
+    except NotFound:
         generation = None
     if generation is None or generation.user_id != who.id:
         await expired(update, who)
@@ -67,7 +69,7 @@ async def owned_generation(update: Update, who: Who, generation_id: str):
 
 @guarded
 async def cancel_job(update: Update, context: Context, who: Who) -> None:
-    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    generation = await owned_generation(update, who)
     if generation is None:
         return
     await _cancel(update, who, generation.id, edit_status=True)

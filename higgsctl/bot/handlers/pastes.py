@@ -62,6 +62,26 @@ async def collect(update: Update, context: Context, who: Who, take: Take) -> Non
     paste.last = now
 
 
+async def taken_before(who: Who, message: Message) -> None:
+    """Wait until the text this user sent just before ``message`` has been taken: a photo
+    sent right after its prompt belongs to the step that prompt leads to. Handlers run
+    concurrently, so that text may reach ``collect`` a moment after this is called."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE
+    while (paste := _earlier(who, message)) is not None or loop.time() < deadline:
+        if paste is not None:
+            await asyncio.wait([paste.timer])  # never cancel the paste's own task from here
+        else:
+            await asyncio.sleep(0.05)
+
+
+def _earlier(who: Who, message: Message) -> Paste | None:
+    paste = who.services.pastes.get((who.id, message.chat_id))
+    if paste is None or paste.timer is None or paste.timer.done():
+        return None
+    return paste if min(m.message_id for m in paste.messages) < message.message_id else None
+
+
 async def _flush_later(who: Who, key: tuple[int, int], paste: Paste, take: Take) -> None:
     s = who.services
     loop = asyncio.get_running_loop()

@@ -28,6 +28,7 @@ from .. import keyboards
 from ..drafts import Draft
 from ..services import Services, db
 from ..texts import t
+from . import pastes
 from .common import Context, Who, current_draft, guarded
 
 log = logging.getLogger("higgsctl.bot.photos")
@@ -73,6 +74,9 @@ def incoming(message: Message) -> Incoming | None:
 async def media_received(update: Update, context: Context, who: Who) -> None:
     message, s = update.effective_message, who.services
     state = current_draft(who)
+    if state is not None and state.step == "prompt":  # the prompt may be on its way, sent just before
+        await pastes.taken_before(who, message)
+        state = current_draft(who)
     if state is None or state.step != "refs":
         if _first_of_group(context, message):  # one hint per album, not one per photo
             key = "photo_unexpected" if state is None else STEP_HINTS[state.step]
@@ -159,11 +163,16 @@ async def _accept(context: Context, who: Who, chat_id: int, state: Draft, items:
     bot = context.bot
     if problems:
         await bot.send_message(chat_id, "\n".join(problems))
-    if not paths or current_draft(who) is not state or state.step != "refs":
-        return  # nothing usable, or the user left this wizard meanwhile
+    if not paths:
+        return
+    if current_draft(who) is not state or state.step != "refs":  # the user moved on while they came
+        await _discard(paths)
+        await bot.send_message(chat_id, t(who.lang, "refs_late", added=len(paths)))
+        return
     spec = who.services.settings.models[state.model]
     total = len(state.refs) + len(paths)
     if total > spec.max_references:
+        await _discard(paths)
         await bot.send_message(chat_id, t(who.lang, "refs_too_many", label=spec.label, max=spec.max_references,
                                           total=total, count=len(state.refs)),
                                reply_markup=keyboards.refs(who.lang, state.id, bool(state.refs)))
@@ -171,6 +180,12 @@ async def _accept(context: Context, who: Who, chat_id: int, state: Draft, items:
     state.refs.extend(paths)
     text = t(who.lang, "refs_added", added=len(paths), count=len(state.refs), max=spec.max_references)
     await bot.send_message(chat_id, text, reply_markup=keyboards.refs(who.lang, state.id, True))
+
+
+async def _discard(paths: list[Path]) -> None:
+    """Uploads no draft took are not kept."""
+    for path in paths:
+        await db(path.unlink, missing_ok=True)
 
 
 def register(app: Application, group: int = 0) -> None:

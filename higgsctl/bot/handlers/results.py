@@ -36,7 +36,7 @@ def _again(generation: Generation, who: Who, aspect: str, chat_id: int, message_
 
 @spends
 async def regenerate(update: Update, context: Context, who: Who) -> None:
-    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    generation = await owned_generation(update, who)
     if generation is None:
         return
     status = await update.get_bot().send_message(update.effective_chat.id,
@@ -46,7 +46,7 @@ async def regenerate(update: Update, context: Context, who: Who) -> None:
 
 @guarded
 async def other_aspect(update: Update, context: Context, who: Who) -> None:
-    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    generation = await owned_generation(update, who)
     if generation is None:
         return
     spec = who.services.settings.models.get(generation.model)
@@ -60,18 +60,30 @@ async def other_aspect(update: Update, context: Context, who: Who) -> None:
 
 @spends
 async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
-    _, generation_id, aspect = update.callback_query.data.split(":", 2)
-    generation = await owned_generation(update, who, generation_id)
+    """The menu's message becomes the status message; a second ratio pressed on it before
+    its buttons went away (a quick tap on two of them) runs too, with a status message of
+    its own: two jobs never share one."""
+    aspect, message = update.callback_query.data.split(":", 2)[2], update.callback_query.message
+    claimed = context.user_data.setdefault("aspect_menus_used", set())
+    if len(claimed) > 100:  # long gone menus: their buttons were replaced by the status
+        claimed.clear()
+    first = message.message_id not in claimed  # checked and claimed before any await
+    claimed.add(message.message_id)
+    generation = await owned_generation(update, who)
     if generation is None:
         return
-    message = update.callback_query.message
-    await reply(update, _starting(who, generation, aspect))  # this message becomes the status message
-    await start_generation(update, who, _again(generation, who, aspect, message.chat.id, message.message_id))
+    if first:
+        await reply(update, _starting(who, generation, aspect))
+        chat_id, status_id = message.chat.id, message.message_id
+    else:
+        status = await update.get_bot().send_message(message.chat.id, _starting(who, generation, aspect))
+        chat_id, status_id = status.chat_id, status.message_id
+    await start_generation(update, who, _again(generation, who, aspect, chat_id, status_id))
 
 
 @guarded
 async def use_as_reference(update: Update, context: Context, who: Who) -> None:
-    generation = await owned_generation(update, who, update.callback_query.data.split(":")[1])
+    generation = await owned_generation(update, who)
     if generation is None:
         return
     store = who.services.engine.store

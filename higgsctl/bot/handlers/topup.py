@@ -15,7 +15,7 @@ from .. import keyboards
 from ..notifier import announce_decision, decided_text
 from ..services import db
 from ..texts import admin, t
-from .common import Context, Who, expired, guarded, reply
+from .common import Context, Who, callback_id, expired, guarded, reply
 
 log = logging.getLogger("higgsctl.bot.topup")
 
@@ -59,19 +59,22 @@ async def decide(update: Update, context: Context, who: Who) -> None:
     if not who.admin:  # a forged button: nothing useful for non-admins
         await expired(update, who)
         return
-    _, verb, raw_id = update.callback_query.data.split(":")
+    verb, topup_id = update.callback_query.data.split(":")[1], callback_id(update, 2)
+    if topup_id is None:
+        await expired(update, who)
+        return
     s, actor = who.services, f"admin:{who.id}"
     actor_name = f"@{update.effective_user.username}" if update.effective_user.username else who.name
     try:
         if verb == "a":
-            topup = await db(s.engine.topups.approve, int(raw_id), actor=actor)
+            topup = await db(s.engine.topups.approve, topup_id, actor=actor)
         else:
-            topup = await db(s.engine.topups.reject, int(raw_id), actor=actor)
+            topup = await db(s.engine.topups.reject, topup_id, actor=actor)
     except NotFound as exc:
         await reply(update, admin("error", message=exc.message))
         return
     except InvalidInput:  # decided already (another admin, the TUI or the CLI)
-        topup = await db(s.engine.topups.get, int(raw_id))
+        topup = await db(s.engine.topups.get, topup_id)
         await reply(update, admin("topup_already", id=topup.id, status=topup.status, actor=topup.decided_by))
         return
     user = await db(s.engine.users.get, topup.user_id)
