@@ -369,6 +369,8 @@ class Delivery:
                 await self.app.bot.send_message(chat_id, t(lang, "file_gone", id=generation.id))
             return
         for index, path in enumerate(paths):
+            first = index == 0  # the caption and the buttons go under the first photo
+            headline = first  # ...or, when that photo can't be shown, under the first file
             if 2 * index >= done:
                 try:
                     photo = await asyncio.to_thread(photo_bytes, path)
@@ -376,12 +378,12 @@ class Delivery:
                     log.warning("generation %s: no photo preview of %s (%s: %s); sending the file only",
                                 generation.id, path.name, type(exc).__name__, exc)
                     photo = None
-                first = index == 0  # the caption and the buttons go under the first photo
                 if photo is not None:
                     try:
                         with self._calling():
                             await self.app.bot.send_photo(chat_id, photo, caption=caption if first else None,
                                                           reply_markup=keyboards.result(lang, generation.id) if first else None)
+                        headline = False
                     except BadRequest as exc:  # the preview is refused: the file below still carries the result
                         log.warning("generation %s: photo refused (%s); sending the file only", generation.id, exc.message)
                     except TelegramError as exc:
@@ -390,22 +392,29 @@ class Delivery:
                         log.warning("generation %s: photo refused (%s); sending the file only", generation.id, exc)
                 if record:
                     await db(self.engine.generations.mark_part_delivered, generation.id, 2 * index)
+            else:
+                headline = False  # the photo (and its buttons) arrived before a restart
             if 2 * index + 1 >= done:
-                await self._send_file(generation, path, index, lang, chat_id)
+                await self._send_file(generation, path, index, lang, chat_id,
+                                      headline=caption if headline else None)
                 if record:
                     await db(self.engine.generations.mark_part_delivered, generation.id, 2 * index + 1)
 
-    async def _send_file(self, generation: Generation, path: Path, index: int, lang: str, chat_id: int) -> None:
+    async def _send_file(self, generation: Generation, path: Path, index: int, lang: str, chat_id: int,
+                         headline: str | None = None) -> None:
         """The original file; one over the Bot API's upload limit (or refused as too large)
-        is replaced by a short note: it stays in the store, and retrying can't help."""
+        is replaced by a short note: it stays in the store, and retrying can't help.
+        ``headline``: the result's caption, whose buttons then go under the file (or the note)
+        because no photo could carry them."""
+        markup = keyboards.result(lang, generation.id) if headline else None
         size = (await asyncio.to_thread(path.stat)).st_size
         if size <= self.document_max_bytes:
             data = await asyncio.to_thread(path.read_bytes)
             name = f"higgsfield-{generation.id}-{index + 1}{path.suffix}"
             try:
                 with self._calling():
-                    await self.app.bot.send_document(chat_id, data, filename=name,
-                                                     caption=t(lang, "original_caption", id=generation.id))
+                    await self.app.bot.send_document(chat_id, data, filename=name, reply_markup=markup,
+                                                     caption=headline or t(lang, "original_caption", id=generation.id))
                 return
             except TelegramError as exc:
                 if not too_large(exc):
@@ -415,5 +424,5 @@ class Delivery:
             log.warning("generation %s: file %s (%d bytes) is over the upload limit (%d bytes)",
                         generation.id, path.name, size, self.document_max_bytes)
         with self._calling():
-            await self.app.bot.send_message(chat_id, t(lang, "file_too_large", id=generation.id,
-                                                       size=max(1, math.ceil(size / (1024 * 1024)))))
+            note = t(lang, "file_too_large", id=generation.id, size=max(1, math.ceil(size / (1024 * 1024))))
+            await self.app.bot.send_message(chat_id, f"{headline}\n\n{note}" if headline else note, reply_markup=markup)

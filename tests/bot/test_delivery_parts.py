@@ -132,3 +132,20 @@ async def test_a_failure_notice_sent_as_a_new_message_is_not_repeated(settings, 
         assert alice.messages() == []
         engine.generations.mark_part_delivered(g.id, 0)  # never moves backwards
         assert engine.generations.get(g.id).delivered_parts == 1
+
+
+async def test_when_no_photo_can_carry_the_buttons_the_file_does(settings, emu):  # noqa: F811
+    """Telegram refuses the preview (or Pillow can't make one): the result's caption and its
+    Regenerate / Other aspect / Use as reference buttons go under the original file instead
+    of nowhere."""
+    configured = configure(settings, emu)
+    alice = emu.user(ALICE, "Alice")
+    async with Offline(configured, emu) as bot:
+        bot.engine.users.register(ALICE, first_name="Alice")
+        gid = finished(bot.engine, image(), "k")
+        emu.fail_next("sendPhoto", error_code=400, description="Bad Request: PHOTO_INVALID_DIMENSIONS")
+        await bot.app.bot_data["higgsctl"].delivery.deliver(gid)
+    [document] = [m for m in alice.messages() if m.kind == "document"]
+    assert kinds(alice) == ["document"]
+    assert f"#{gid}" in document.text and "Balance" in document.text, document.text
+    assert [b["callback_data"].split(":")[0] for b in document.buttons()] == ["rg", "oa", "ur"]
