@@ -149,3 +149,23 @@ async def test_when_no_photo_can_carry_the_buttons_the_file_does(settings, emu):
     assert kinds(alice) == ["document"]
     assert f"#{gid}" in document.text and "Balance" in document.text, document.text
     assert [b["callback_data"].split(":")[0] for b in document.buttons()] == ["rg", "oa", "ur"]
+
+
+async def test_history_never_sends_a_result_its_own_delivery_still_owes(settings, emu):  # noqa: F811
+    """A result whose delivery failed and waits to retry is in /history already: its 🖼 button
+    says it is on its way, and the retry then delivers it once."""
+    configured = configure(settings, emu)
+    alice = emu.user(ALICE, "Alice")
+    async with Offline(configured, emu) as bot:
+        bot.engine.users.register(ALICE, first_name="Alice")
+        gid = finished(bot.engine, image(), "k")
+        await alice.send_text("/history")
+        await bot.feed()
+        await alice.press(f"hi:{gid}")
+        await bot.feed()
+        assert "on its way" in alice.messages()[-1].text and kinds(alice) == []
+        await bot.app.bot_data["higgsctl"].notifier.tick()
+        assert kinds(alice) == ["photo", "document"]
+        await alice.press(f"hi:{gid}")  # delivered: now a re-send is what the user asks for
+        await bot.feed()
+        assert kinds(alice) == ["photo", "document", "photo", "document"]

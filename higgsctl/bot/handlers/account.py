@@ -73,6 +73,10 @@ async def history_item(update: Update, context: Context, who: Who) -> None:
     if generation.status != "completed":
         await update.get_bot().send_message(update.effective_chat.id, t(who.lang, "file_gone", id=generation.id))
         return
+    if generation.source == "bot" and generation.delivered_at is None:
+        # its own delivery (maybe waiting to retry) sends it; sending it here too would be twice
+        await update.get_bot().send_message(update.effective_chat.id, t(who.lang, "result_on_its_way", id=generation.id))
+        return
     amount = await db(who.services.engine.credits.balance, who.id)
     await who.services.delivery.send_result(generation, who.lang, amount, chat_id=update.effective_chat.id)
 

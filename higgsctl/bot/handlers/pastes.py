@@ -88,8 +88,14 @@ async def _flush_later(who: Who, key: tuple[int, int], paste: Paste, take: Take)
     while (wait := paste.last + _quiet_time(paste, s.album_delay) - loop.time()) > 0:
         await asyncio.sleep(wait)
     del s.pastes[key]
-    for run in paste.runs():
-        await take(run[0], "".join(part.text or "" for part in run))  # a split cuts, it adds no separator
+    failed: Exception | None = None
+    for run in paste.runs():  # one text that fails must not lose the texts after it
+        try:
+            await take(run[0], "".join(part.text or "" for part in run))  # a split cuts, it adds no separator
+        except Exception as exc:  # noqa: BLE001 - re-raised below, for the error handler
+            failed = failed or exc
+    if failed is not None:
+        raise failed
 
 
 def _quiet_time(paste: Paste, album_delay: float) -> float:
