@@ -144,13 +144,15 @@ async def test_after_a_restart_every_old_wizard_button_expires_even_pressed_twic
 
 
 async def finished(bot, prompt: str, aspect: str, color: tuple[int, int, int]) -> int:
-    """A completed generation of Alice's with a stored result file; returns its id."""
+    """A completed generation of Alice's with a stored result file, already delivered (so
+    /history re-sends it); returns its id."""
     engine = bot.engine
     generation = await engine.generations.create(GenerationRequest(
         user_id=ALICE, model="nano-banana", prompt=prompt, aspect_ratio=aspect, source="bot", chat_id=ALICE))
     path = engine.store.result_path(ALICE, generation.id, 0, ".png")
     path.write_bytes(image(color=color))
     engine.generations.finish(generation.id, "completed", files=[engine.store.relative(path)])
+    engine.generations.mark_delivered(generation.id)
     return generation.id
 
 
