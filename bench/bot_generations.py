@@ -46,7 +46,7 @@ TELEGRAM_RATE = 30  # AIORateLimiter's default overall limit, requests with a ch
 # the result was first downloaded. On SIGTERM it dumps every request to a JSON file.
 SANDBOX = r"""
 import asyncio, json, signal, sys, time
-from higgsctl.engine.sandbox import Sandbox, SandboxOptions, server
+from higgsctl.sandbox import Sandbox, SandboxOptions, server
 
 port, service, px, out = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 seen_done, first_get = {}, {}

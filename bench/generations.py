@@ -38,7 +38,7 @@ from pathlib import Path
 
 SANDBOX = """
 import sys
-from higgsctl.engine.sandbox import SandboxOptions, serve
+from higgsctl.sandbox import SandboxOptions, serve
 serve(SandboxOptions(service_time=float(sys.argv[2]), concurrency_limit=None, image_long_side=int(sys.argv[3])),
       port=int(sys.argv[1]))
 """

@@ -40,8 +40,8 @@ def run_bot(settings: Settings, *, sandbox: bool = False) -> None:
 async def _serve(settings: Settings, sandbox: bool) -> None:
     async with contextlib.AsyncExitStack() as stack:
         if sandbox:
-            from higgsctl.engine.sandbox import Sandbox
-            from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+            from higgsctl.sandbox import Sandbox
+            from higgsctl.launch import sandbox_options, settings_for_sandbox
 
             sb = await stack.enter_async_context(Sandbox(sandbox_options(settings)))
             settings = settings_for_sandbox(settings, sb)

@@ -173,8 +173,8 @@ async def _open_engine(stack, settings: Settings, sandbox: bool, service_time: f
     from higgsctl.engine import Engine
 
     if sandbox:
-        from higgsctl.engine.sandbox import Sandbox
-        from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+        from higgsctl.sandbox import Sandbox
+        from higgsctl.launch import sandbox_options, settings_for_sandbox
 
         sb = await stack.enter_async_context(Sandbox(sandbox_options(settings, service_time=service_time)))
         settings = settings_for_sandbox(settings, sb)

@@ -17,8 +17,8 @@ from telegram import Update
 from higgsctl.bot.app import build_application, on_stop
 from higgsctl.bot.runner import start_bot, stop_bot
 from higgsctl.engine import Engine
-from higgsctl.engine.sandbox import Sandbox
-from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+from higgsctl.sandbox import Sandbox
+from higgsctl.launch import sandbox_options, settings_for_sandbox
 
 from .telegram_emulator import TelegramEmulator
 

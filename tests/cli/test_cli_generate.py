@@ -17,8 +17,8 @@ from PIL import Image
 from higgsctl.cli import generate as generate_module
 from higgsctl.cli.generate import run_jobs
 from higgsctl.engine import Engine, GenerationRequest, HistoryFilter, load_settings
-from higgsctl.engine.sandbox import Sandbox
-from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+from higgsctl.sandbox import Sandbox
+from higgsctl.launch import sandbox_options, settings_for_sandbox
 
 from .conftest import make_png
 

@@ -14,8 +14,8 @@ from PIL import Image
 
 from higgsctl.engine import Engine, GenerationRequest, InsufficientCredits, InvalidInput
 from higgsctl.engine.models import Generation
-from higgsctl.engine.sandbox import Sandbox
-from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+from higgsctl.sandbox import Sandbox
+from higgsctl.launch import sandbox_options, settings_for_sandbox
 
 
 def fast(settings, sandbox, **higgsfield):

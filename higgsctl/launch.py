@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .config import SANDBOX_KEY, Settings
-from .sandbox import AppSpec, Sandbox, SandboxOptions
+from higgsctl.engine.config import SANDBOX_KEY, Settings
+from higgsctl.sandbox import AppSpec, Sandbox, SandboxOptions
 
 
 def sandbox_options(settings: Settings, **overrides) -> SandboxOptions:
