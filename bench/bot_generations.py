@@ -175,7 +175,7 @@ class Observer:
     re-render the same thumbnails on its event loop for each sendPhoto)."""
 
     def __init__(self, emu) -> None:
-        from tests.bot import emulator_media
+        from tests.fakes import emulator_media
 
         self.emu = emu
         self.index: dict[int, dict[int, object]] = defaultdict(dict)
@@ -263,7 +263,7 @@ async def loop_lag(samples: list[float], stop: asyncio.Event) -> None:
 
 
 async def run(args, home: Path, sandbox_url: str, bot_log: Path) -> dict:
-    from tests.bot.telegram_emulator import TelegramEmulator
+    from tests.fakes.telegram_emulator import TelegramEmulator
 
     emu = TelegramEmulator(token=TOKEN)
     await emu.start()

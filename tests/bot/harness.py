@@ -20,7 +20,7 @@ from higgsctl.engine import Engine
 from higgsctl.sandbox import Sandbox
 from higgsctl.launch import sandbox_options, settings_for_sandbox
 
-from .telegram_emulator import TelegramEmulator
+from tests.fakes.telegram_emulator import TelegramEmulator
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ADMIN = 900

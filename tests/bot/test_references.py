@@ -9,7 +9,7 @@ import logging
 import mimetypes
 
 import pytest
-from hostile_images import DAMAGED, EXPECTED, NOT_IMAGE, TOO_MANY, encoded
+from tests.hostile_images import DAMAGED, EXPECTED, NOT_IMAGE, TOO_MANY, encoded
 
 from .harness import ALICE, Offline, configure, emu, last_text  # noqa: F401  (fixtures)
 from .test_handlers import choose_model
