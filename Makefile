@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python bench/generations.py
+	$(BIN)/python -m bench.generations
 
 clean:
 	rm -rf $(VENV) .higgsctl-demo

@@ -13,7 +13,7 @@ three processes share (Linux): wall = t0 → the last photo reaching the emulato
 job's completion at the sandbox (created + service_time) → its photo reaching the emulator
 (the sendPhoto request fully received).
 
-    .venv/bin/python bench/bot_generations.py --users 200 --service-time 3
+    .venv/bin/python -m bench.bot_generations --users 200 --service-time 3   (from the repository root)
 Targets (issue): wall/service < 1.5 and median delay < 0.5 s (200 users, 3 s).
 """
 
@@ -33,10 +33,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # tests.bot (the emulator) is not an installed package
-
-from generations import free_port, wait_until_up  # noqa: E402 - the engine bench beside this script
+from bench.generations import free_port, wait_until_up
 
 TOKEN = "123456:BENCH-token-abcdefghijklmnopqrstuvwxyz"
 FIRST_USER = 10_000
