@@ -13,7 +13,6 @@ from aiohttp import web
 
 from higgsctl.engine.partfiles import open_part
 
-from .test_generations import fast
 from .test_result_faults import assert_charged_once, crash_while_downloading, leftovers
 
 DOWNLOADING_CHILD = textwrap.dedent(
