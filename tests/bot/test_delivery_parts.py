@@ -134,7 +134,7 @@ async def test_a_failure_notice_sent_as_a_new_message_is_not_repeated(settings, 
         assert engine.generations.get(g.id).delivered_parts == 1
 
 
-async def test_when_no_photo_can_carry_the_buttons_the_file_does(settings, emu):  # noqa: F811
+async def test_when_no_photo_can_carry_the_buttons_the_file_does(settings, emu):
     """Telegram refuses the preview (or Pillow can't make one): the result's caption and its
     Regenerate / Other aspect / Use as reference buttons go under the original file instead
     of nowhere."""
@@ -151,7 +151,7 @@ async def test_when_no_photo_can_carry_the_buttons_the_file_does(settings, emu):
     assert [b["callback_data"].split(":")[0] for b in document.buttons()] == ["rg", "oa", "ur"]
 
 
-async def test_history_never_sends_a_result_its_own_delivery_still_owes(settings, emu):  # noqa: F811
+async def test_history_never_sends_a_result_its_own_delivery_still_owes(settings, emu):
     """A result whose delivery failed and waits to retry is in /history already: its 🖼 button
     says it is on its way, and the retry then delivers it once."""
     configured = configure(settings, emu)
