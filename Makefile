@@ -15,10 +15,11 @@ demo: $(STAMP)
 	HIGGSCTL_HOME=$${HIGGSCTL_HOME:-$(CURDIR)/.higgsctl-demo} $(BIN)/higgsctl generate "a lighthouse on a cliff at dawn, oil painting" --sandbox --yes
 
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python bench/generations.py
+	$(BIN)/python -m bench.generations
 
 clean:
 	rm -rf $(VENV) .higgsctl-demo

@@ -13,7 +13,7 @@ three processes share (Linux): wall = t0 → the last photo reaching the emulato
 job's completion at the sandbox (created + service_time) → its photo reaching the emulator
 (the sendPhoto request fully received).
 
-    .venv/bin/python bench/bot_generations.py --users 200 --service-time 3
+    .venv/bin/python -m bench.bot_generations --users 200 --service-time 3   (from the repository root)
 Targets (issue): wall/service < 1.5 and median delay < 0.5 s (200 users, 3 s).
 """
 
@@ -33,10 +33,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # tests.bot (the emulator) is not an installed package
-
-from generations import free_port, wait_until_up  # noqa: E402 - the engine bench beside this script
+from bench.generations import free_port, wait_until_up
 
 TOKEN = "123456:BENCH-token-abcdefghijklmnopqrstuvwxyz"
 FIRST_USER = 10_000
@@ -46,7 +43,7 @@ TELEGRAM_RATE = 30  # AIORateLimiter's default overall limit, requests with a ch
 # the result was first downloaded. On SIGTERM it dumps every request to a JSON file.
 SANDBOX = r"""
 import asyncio, json, signal, sys, time
-from higgsctl.engine.sandbox import Sandbox, SandboxOptions, server
+from higgsctl.sandbox import Sandbox, SandboxOptions, server
 
 port, service, px, out = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 seen_done, first_get = {}, {}
@@ -175,7 +172,7 @@ class Observer:
     re-render the same thumbnails on its event loop for each sendPhoto)."""
 
     def __init__(self, emu) -> None:
-        from tests.bot import emulator_media
+        from tests.fakes import emulator_media
 
         self.emu = emu
         self.index: dict[int, dict[int, object]] = defaultdict(dict)
@@ -263,7 +260,7 @@ async def loop_lag(samples: list[float], stop: asyncio.Event) -> None:
 
 
 async def run(args, home: Path, sandbox_url: str, bot_log: Path) -> dict:
-    from tests.bot.telegram_emulator import TelegramEmulator
+    from tests.fakes.telegram_emulator import TelegramEmulator
 
     emu = TelegramEmulator(token=TOKEN)
     await emu.start()

@@ -5,7 +5,7 @@ concurrency limit off and a fixed service time; this process runs the real engin
 uploads, submits, polls every 0.25 s, streams results to disk, captures — on a fresh SQLite
 file. Prints wall time / service time, status requests per job and peak RSS.
 
-    .venv/bin/python bench/generations.py --jobs 500 --service-time 3
+    .venv/bin/python -m bench.generations --jobs 500 --service-time 3
 Targets (issue #2): wall/service < 1.2 and peak RSS < 250 MB for 500 jobs at 3 s.
 
 What the profiles showed on the 2-core machine (500 jobs, --timeline shows the phases):
@@ -38,7 +38,7 @@ from pathlib import Path
 
 SANDBOX = """
 import sys
-from higgsctl.engine.sandbox import SandboxOptions, serve
+from higgsctl.sandbox import SandboxOptions, serve
 serve(SandboxOptions(service_time=float(sys.argv[2]), concurrency_limit=None, image_long_side=int(sys.argv[3])),
       port=int(sys.argv[1]))
 """
@@ -84,34 +84,34 @@ class CountingTransport:
 
 
 async def run(args) -> dict:
-    from higgsctl.engine import Engine, GenerationRequest, load_settings
+    from higgsctl.engine import GenerationRequest, load_settings
+    from higgsctl.launch import open_engine
 
     settings = load_settings()
     hf = replace(settings.higgsfield, base_url=args.url, api_key="sandbox", api_secret="sandbox-secret",
                  max_concurrent=args.jobs, poll_initial=0.25, poll_max=0.25, generation_timeout=120)
     transport = CountingTransport()
-    engine = Engine(replace(settings, higgsfield=hf, credits=replace(settings.credits, initial=10**9)),
-                    transport=transport)
-    users = [engine.users.register(1000 + i)[0].id for i in range(args.users)]
+    settings = replace(settings, higgsfield=hf, credits=replace(settings.credits, initial=10**9))
+    async with open_engine(settings, transport=transport) as engine:
+        users = [engine.users.register(1000 + i)[0].id for i in range(args.users)]
 
-    marks: dict[str, list[float]] = {}
+        marks: dict[str, list[float]] = {}
 
-    def on_event(event):
-        marks.setdefault(event.status, []).append(time.perf_counter() - start)
+        def on_event(event):
+            marks.setdefault(event.status, []).append(time.perf_counter() - start)
 
-    start = time.perf_counter()
-    results = await asyncio.gather(*(
-        engine.generations.run(GenerationRequest(users[i % len(users)], "nano-banana", "benchmark scene", "1:1"),
-                               on_event)
-        for i in range(args.jobs)
-    ))
-    wall = time.perf_counter() - start
-    if args.timeline:
-        for status, times in marks.items():
-            times.sort()
-            print(f"  {status:12} first {times[0]:5.2f}  median {times[len(times) // 2]:5.2f}  last {times[-1]:5.2f} s")
-    books = engine.credits.discrepancies()
-    await engine.aclose()
+        start = time.perf_counter()
+        results = await asyncio.gather(*(
+            engine.generations.run(GenerationRequest(users[i % len(users)], "nano-banana", "benchmark scene", "1:1"),
+                                   on_event)
+            for i in range(args.jobs)
+        ))
+        wall = time.perf_counter() - start
+        if args.timeline:
+            for status, times in marks.items():
+                times.sort()
+                print(f"  {status:12} first {times[0]:5.2f}  median {times[len(times) // 2]:5.2f}  last {times[-1]:5.2f} s")
+        books = engine.credits.discrepancies()
     return {"wall": wall, "statuses": [g.status for g in results], "books": books,
             "status_calls": transport.status_calls}
 

@@ -4,7 +4,7 @@ Seeds 10,000 users and 100,000 generations (plus their ledger and some top-up re
 into a temporary SQLite database with bulk inserts, then drives the real app headless
 (``App.run_test``) and times each screen from the request until its data is on screen.
 
-    python bench/tui_screens.py [--users N] [--generations N]
+    python -m bench.tui_screens [--users N] [--generations N]
 """
 
 from __future__ import annotations
@@ -14,14 +14,10 @@ import asyncio
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 BATCH = 5_000
 STATUSES = (

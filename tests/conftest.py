@@ -86,7 +86,7 @@ def spellings():
 @pytest.fixture(scope="session")
 def hostile_images():
     """file name -> bytes; tests/hostile_images.py says what each is and its refusal code."""
-    from hostile_images import hostile_images as build
+    from tests.hostile_images import hostile_images as build
 
     return build()
 

@@ -20,6 +20,7 @@ from telegram.ext import Application
 
 from higgsctl.engine import ConfigError, Engine, Settings
 from higgsctl.engine.logs import setup_logging
+from higgsctl.launch import open_engine
 
 from .app import LONG_POLL, build_application, on_stop
 
@@ -38,19 +39,14 @@ def run_bot(settings: Settings, *, sandbox: bool = False) -> None:
 
 
 async def _serve(settings: Settings, sandbox: bool) -> None:
+    if not sandbox and not settings.higgsfield.has_credentials:
+        raise ConfigError(f"No Higgsfield key: set [higgsfield] api_key and api_secret in {settings.config_path}.",
+                          hint="Or set HF_KEY=id:secret, or run with --sandbox to try without keys.")
     async with contextlib.AsyncExitStack() as stack:
+        engine = await stack.enter_async_context(open_engine(settings, sandbox=sandbox))
+        settings = engine.settings  # with --sandbox: pointed at it
         if sandbox:
-            from higgsctl.engine.sandbox import Sandbox
-            from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
-
-            sb = await stack.enter_async_context(Sandbox(sandbox_options(settings)))
-            settings = settings_for_sandbox(settings, sb)
-            log.info("using the Higgsfield sandbox at %s", sb.base_url)
-        elif not settings.higgsfield.has_credentials:
-            raise ConfigError(f"No Higgsfield key: set [higgsfield] api_key and api_secret in {settings.config_path}.",
-                              hint="Or set HF_KEY=id:secret, or run with --sandbox to try without keys.")
-        engine = Engine(settings)
-        stack.push_async_callback(engine.aclose)
+            log.info("using the Higgsfield sandbox at %s", settings.higgsfield.base_url)
         stopped = asyncio.Event()  # set by SIGINT/SIGTERM, also while waiting for Telegram
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

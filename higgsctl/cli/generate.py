@@ -135,13 +135,11 @@ async def run_generate(settings: Settings, requests: list[GenerationRequest], *,
                        service_time: float = 2.0) -> Result:
     """Open the engine (behind an in-process sandbox if asked), run, and read the outcome back."""
     import asyncio
-    from contextlib import AsyncExitStack
 
     from .render import JobProgress
 
     _cancel_on_termination()
-    async with AsyncExitStack() as stack:
-        engine = await _open_engine(stack, settings, sandbox, service_time)
+    async with _engine(settings, sandbox, service_time) as engine:
         with JobProgress(render.err()) as progress:
             generations, interrupted = await run_jobs(engine, requests, progress)
         rows = [_row(engine, g) for g in generations]
@@ -168,19 +166,12 @@ def _run_lock(settings: Settings, *, exclusive: bool):
         yield
 
 
-async def _open_engine(stack, settings: Settings, sandbox: bool, service_time: float = 2.0) -> Engine:
-    """The engine, behind an in-process sandbox when asked; both closed with ``stack``."""
-    from higgsctl.engine import Engine
+def _engine(settings: Settings, sandbox: bool, service_time: float = 2.0):
+    """The engine, behind an in-process sandbox when asked (both closed on exit)."""
+    from higgsctl import launch
 
-    if sandbox:
-        from higgsctl.engine.sandbox import Sandbox
-        from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
-
-        sb = await stack.enter_async_context(Sandbox(sandbox_options(settings, service_time=service_time)))
-        settings = settings_for_sandbox(settings, sb)
-    engine = Engine(settings)
-    stack.push_async_callback(engine.aclose)
-    return engine
+    options = launch.sandbox_options(settings, service_time=service_time) if sandbox else False
+    return launch.open_engine(settings, sandbox=options)
 
 
 def _cancel_on_termination() -> None:
@@ -223,13 +214,11 @@ def resume(
 
 async def _resume(settings: Settings, sandbox: bool) -> Result:
     import asyncio
-    from contextlib import AsyncExitStack
 
     from .render import JobProgress
 
     _cancel_on_termination()
-    async with AsyncExitStack() as stack:
-        engine = await _open_engine(stack, settings, sandbox)
+    async with _engine(settings, sandbox) as engine:
         with JobProgress(render.err()) as progress:
             tasks = await engine.generations.resume_unfinished(progress, source="cli")
             interrupted = False

@@ -35,8 +35,8 @@ def serve(
 
     from higgsctl.engine import InvalidInput
     from higgsctl.engine.config import SANDBOX_KEY
-    from higgsctl.engine.sandbox import serve as run_sandbox
-    from higgsctl.engine.sandbox_mode import sandbox_options
+    from higgsctl.launch import sandbox_options
+    from higgsctl.sandbox import serve as run_sandbox
 
     settings = load_settings()
     if (key is None) != (secret is None):

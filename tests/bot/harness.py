@@ -1,26 +1,24 @@
-"""Fixtures and helpers for the bot tests: the Telegram emulator, the Higgsfield sandbox, a
-real engine on the temp HIGGSCTL_HOME, and the real application (built or fully started).
-
-Import the fixtures you use into a test module: ``from .harness import emu, ...``.
+"""Helpers for the bot tests: settings pointed at the Telegram emulator and the Higgsfield
+sandbox (the ``emu`` and ``sandbox`` fixtures, in conftest.py), and the real application on a
+real engine, built (``Offline``) or started as `higgsctl bot run` starts it (``Running``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 from dataclasses import replace
 
-import pytest
 from PIL import Image
 from telegram import Update
 
 from higgsctl.bot.app import build_application, on_stop
 from higgsctl.bot.runner import start_bot, stop_bot
 from higgsctl.engine import Engine
-from higgsctl.engine.sandbox import Sandbox
-from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
-
-from .telegram_emulator import TelegramEmulator
+from higgsctl.launch import open_engine, settings_for_sandbox
+from higgsctl.sandbox import Sandbox
+from tests.fakes.telegram_emulator import TelegramEmulator
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ADMIN = 900
@@ -69,30 +67,19 @@ def configure(settings, emu: TelegramEmulator, sandbox: Sandbox | None = None, *
     return replace(settings, higgsfield=nowhere)
 
 
-@pytest.fixture
-async def emu():
-    emulator = TelegramEmulator(token=TOKEN)
-    await emulator.start()
-    yield emulator
-    await emulator.stop()
-
-
-@pytest.fixture
-async def sandbox(settings):
-    async with Sandbox(sandbox_options(settings, service_time=0.5)) as sb:
-        yield sb
-
-
 class Offline:
     """The real application, initialized and started but not polling: tests feed it real
     ``Update`` objects built with ``Update.de_json`` from what the emulated users did."""
 
     def __init__(self, settings, emu: TelegramEmulator):
         self.settings, self.emu = settings, emu
-        self.engine = Engine(settings)
-        self.app = build_application(settings, self.engine, notifier_interval=60, album_delay=0.2)
+        self.engine: Engine | None = None
+        self.app = None
+        self._stack = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> "Offline":
+        self.engine = await self._stack.enter_async_context(open_engine(self.settings))
+        self.app = build_application(self.settings, self.engine, notifier_interval=60, album_delay=0.2)
         await self.app.initialize()
         await self.app.start()
         return self
@@ -101,7 +88,7 @@ class Offline:
         await on_stop(self.app)
         await self.app.stop()
         await self.app.shutdown()
-        await self.engine.aclose()
+        await self._stack.aclose()
 
     async def feed(self, *, concurrently: bool = False) -> int:
         """Process every update the emulated users produced (one after the other, or all at
@@ -134,9 +121,10 @@ class Running:
         self.settings = settings
         self.engine: Engine | None = None
         self.app = None
+        self._stack = contextlib.AsyncExitStack()
 
     async def start(self) -> "Running":
-        self.engine = Engine(self.settings)
+        self.engine = await self._stack.enter_async_context(open_engine(self.settings))
         self.app = await start_bot(self.settings, self.engine, notifier_interval=0.2, album_delay=0.3)
         self.services.delivery.retry_base = 0.1
         return self
@@ -149,6 +137,5 @@ class Running:
         if self.app is not None:
             await stop_bot(self.app)
             self.app = None
-        if self.engine is not None:
-            await self.engine.aclose()
-            self.engine = None
+        await self._stack.aclose()
+        self.engine = None

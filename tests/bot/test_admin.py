@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import ADMIN, ALICE, Offline, configure, emu, last_text  # noqa: F401  (fixtures)
+from .harness import ADMIN, ALICE, Offline, configure, last_text
 
 
 @pytest.fixture
-async def bot(settings, emu):  # noqa: F811
+async def bot(settings, emu):
     async with Offline(configure(settings, emu), emu) as offline:
         yield offline
 
 
-async def test_admin_commands_are_invisible_to_others(bot, emu):  # noqa: F811
+async def test_admin_commands_are_invisible_to_others(bot, emu):
     alice = emu.user(ALICE, "Alice", username="alice")
     await alice.send_text("/start")
     await bot.feed()
@@ -24,7 +24,7 @@ async def test_admin_commands_are_invisible_to_others(bot, emu):  # noqa: F811
     assert bot.engine.credits.balance(ALICE) == 10000 and not bot.engine.users.get(ALICE).blocked
 
 
-async def test_admin_grant_user_stats_block_unblock(bot, emu):  # noqa: F811
+async def test_admin_grant_user_stats_block_unblock(bot, emu):
     alice = emu.user(ALICE, "Alice", username="alice")
     boss = emu.user(ADMIN, "Boss", username="boss")
     await alice.send_text("/start")
@@ -56,7 +56,7 @@ async def test_admin_grant_user_stats_block_unblock(bot, emu):  # noqa: F811
 
 
 @pytest.mark.parametrize("amount", ["٥٠٠", "²", "1_000", "5.5", "１０", "0", "10000001", "99999999999999999999999"])
-async def test_grant_refuses_any_amount_not_written_in_digits_0_9(bot, emu, amount):  # noqa: F811
+async def test_grant_refuses_any_amount_not_written_in_digits_0_9(bot, emu, amount):
     """``int()`` reads Arabic-Indic and fullwidth digits and underscores; ``isdigit()`` accepts
     superscripts that ``int()`` refuses. Neither may grant anything, or crash."""
     alice = emu.user(ALICE, "Alice", username="alice")
@@ -70,7 +70,7 @@ async def test_grant_refuses_any_amount_not_written_in_digits_0_9(bot, emu, amou
     assert bot.engine.credits.balance(ALICE) == 10000 and len(bot.engine.credits.ledger(ALICE)) == 1
 
 
-async def test_topup_reaches_admins_once_per_pending_request(bot, emu):  # noqa: F811
+async def test_topup_reaches_admins_once_per_pending_request(bot, emu):
     alice = emu.user(ALICE, "Alice", username="alice")
     boss = emu.user(ADMIN, "Boss")
     await boss.send_text("/start")
@@ -86,7 +86,7 @@ async def test_topup_reaches_admins_once_per_pending_request(bot, emu):  # noqa:
     assert len(bot.engine.topups.pending()) == 1
 
 
-async def test_non_admin_cannot_decide_a_topup_with_a_forged_button(bot, emu):  # noqa: F811
+async def test_non_admin_cannot_decide_a_topup_with_a_forged_button(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await alice.send_text("/topup")
     await bot.feed()

@@ -13,14 +13,14 @@ import pytest
 from higgsctl.bot.drafts import KEEP
 from higgsctl.engine import GenerationRequest, HistoryFilter
 
-from .harness import ADMIN, ALICE, Offline, configure, emu, image, last_text  # noqa: F401  (fixtures)
+from .harness import ADMIN, ALICE, Offline, configure, image, last_text
 
 EXPIRED = "This menu has expired, start again with /start."
 EXPIRED_TEXTS = (EXPIRED, "Это меню устарело, начните заново с /start.")
 
 
 @pytest.fixture
-async def bot(settings, emu):  # noqa: F811
+async def bot(settings, emu):
     async with Offline(configure(settings, emu), emu) as offline:
         yield offline
 
@@ -52,7 +52,7 @@ async def wizard_to(bot, user, step: str, prompt: str, aspect: str) -> int:
     raise ValueError(step)
 
 
-async def test_confirm_on_an_older_card_runs_that_card_not_the_newer_wizard(bot, emu):  # noqa: F811
+async def test_confirm_on_an_older_card_runs_that_card_not_the_newer_wizard(bot, emu):
     alice = emu.user(ALICE, "Alice")
     card_a = await wizard_to(bot, alice, "confirm", "prompt A", "1:1")
     card_b = await wizard_to(bot, alice, "confirm", "prompt B", "9:16")
@@ -81,7 +81,7 @@ OLDER_BUTTONS = [
 
 
 @pytest.mark.parametrize(("button", "step", "after"), OLDER_BUTTONS, ids=[f"{b}@{s}" for b, s, _ in OLDER_BUTTONS])
-async def test_a_button_of_an_older_wizard_never_acts_on_the_newer_one(bot, emu, button, step, after):  # noqa: F811
+async def test_a_button_of_an_older_wizard_never_acts_on_the_newer_one(bot, emu, button, step, after):
     alice = emu.user(ALICE, "Alice")
     older = await wizard_to(bot, alice, step, "prompt A", "1:1")
     card_b = await wizard_to(bot, alice, "confirm", "prompt B", "9:16")
@@ -100,7 +100,7 @@ async def test_a_button_of_an_older_wizard_never_acts_on_the_newer_one(bot, emu,
     assert bot.engine.generations.get(len(expected)).status_message_id == card_b
 
 
-async def test_a_double_tap_on_an_older_card_runs_it_once(bot, emu):  # noqa: F811
+async def test_a_double_tap_on_an_older_card_runs_it_once(bot, emu):
     alice = emu.user(ALICE, "Alice")
     card_a = await wizard_to(bot, alice, "confirm", "prompt A", "1:1")
     await wizard_to(bot, alice, "confirm", "prompt B", "9:16")
@@ -111,7 +111,7 @@ async def test_a_double_tap_on_an_older_card_runs_it_once(bot, emu):  # noqa: F8
     assert not any("expired" in (m.text or "") for m in alice.messages())
 
 
-async def test_cards_beyond_the_kept_drafts_expire_and_move_nothing(bot, emu):  # noqa: F811
+async def test_cards_beyond_the_kept_drafts_expire_and_move_nothing(bot, emu):
     alice = emu.user(ALICE, "Alice")
     cards = [await wizard_to(bot, alice, "confirm", f"prompt {i}", "1:1") for i in range(KEEP + 1)]
     await alice.press("go", message_id=cards[0])
@@ -123,7 +123,7 @@ async def test_cards_beyond_the_kept_drafts_expire_and_move_nothing(bot, emu):  
     assert generations(bot) == [("prompt 1", "1:1")]
 
 
-async def test_after_a_restart_every_old_wizard_button_expires_even_pressed_twice(settings, emu):  # noqa: F811
+async def test_after_a_restart_every_old_wizard_button_expires_even_pressed_twice(settings, emu):
     configured = configure(settings, emu)
     alice = emu.user(ALICE, "Alice")
     async with Offline(configured, emu) as bot:
@@ -165,7 +165,7 @@ async def show_result(bot, user, generation_id: int) -> int:
     return next(m.message_id for m in reversed(user.messages()) if m.kind == "photo")
 
 
-async def test_result_buttons_act_on_their_own_generation_however_old(settings, emu):  # noqa: F811
+async def test_result_buttons_act_on_their_own_generation_however_old(settings, emu):
     configured = configure(settings, emu)
     alice = emu.user(ALICE, "Alice")
     async with Offline(configured, emu) as bot:
@@ -209,7 +209,7 @@ async def test_result_buttons_act_on_their_own_generation_however_old(settings, 
 
 
 @pytest.mark.parametrize("ratios", [("16:9", "9:16"), ("16:9", "16:9"), ("4:3", "3:4", "21:9")])
-async def test_ratios_tapped_together_on_one_menu_never_share_a_status_message(bot, emu, ratios):  # noqa: F811
+async def test_ratios_tapped_together_on_one_menu_never_share_a_status_message(bot, emu, ratios):
     alice = emu.user(ALICE, "Alice")
     await alice.send_text("/start")
     await bot.feed()
@@ -236,7 +236,7 @@ def forged(bob_generation: int, bob_topup: int) -> list[str]:
     return data
 
 
-async def test_forged_callback_data_moves_nothing_and_says_expired(settings, emu, database_url, caplog):  # noqa: F811
+async def test_forged_callback_data_moves_nothing_and_says_expired(settings, emu, database_url, caplog):
     configured = replace(configure(settings, emu), database_url=database_url)
     async with Offline(configured, emu) as bot:
         bob = bot.engine.users.register(7, first_name="Bob")[0]

@@ -18,11 +18,11 @@ from telegram.error import NetworkError, TimedOut
 from higgsctl.bot.app import ScrubbedAiohttpTransport, build_application, telegram_request
 from higgsctl.bot.delivery import EDIT_EVERY
 
-from .harness import ALICE, TOKEN, Offline, Running, configure, emu, eventually, image, sandbox  # noqa: F401
+from .harness import ALICE, TOKEN, Offline, Running, configure, eventually, image
 
 
 @pytest.fixture
-async def bot(settings, emu, sandbox):  # noqa: F811
+async def bot(settings, emu, sandbox):
     running = await Running(configure(settings, emu, sandbox)).start()
     yield running
     await running.stop()
@@ -37,11 +37,11 @@ async def to_confirm(user) -> None:
         await user.wait_for_text(expect)
 
 
-def calls_since(emu, start: int, chat_id: int = ALICE) -> list[tuple[str, dict]]:  # noqa: F811
+def calls_since(emu, start: int, chat_id: int = ALICE) -> list[tuple[str, dict]]:
     return [(name, params) for name, params in emu.calls[start:] if params.get("chat_id") == chat_id]
 
 
-async def test_a_slow_telegram_does_not_hold_the_job_up(bot, emu, sandbox):  # noqa: F811
+async def test_a_slow_telegram_does_not_hold_the_job_up(bot, emu, sandbox):
     alice = emu.user(ALICE, "Alice")
     await to_confirm(alice)
     # The job's first status edit gets a 429: AIORateLimiter halts every Bot API call for 2 s.
@@ -56,7 +56,7 @@ async def test_a_slow_telegram_does_not_hold_the_job_up(bot, emu, sandbox):  # n
     assert status.text == "✅ Generation #1 is done."
 
 
-async def test_a_short_job_edits_twice_and_sends_the_result_before_saying_done(bot, emu):  # noqa: F811
+async def test_a_short_job_edits_twice_and_sends_the_result_before_saying_done(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await to_confirm(alice)
     start = len(emu.calls)
@@ -77,7 +77,7 @@ async def test_a_short_job_edits_twice_and_sends_the_result_before_saying_done(b
     assert "sendChatAction" in names[:photo] and "sendChatAction" not in names[photo:]
 
 
-async def test_states_in_between_coalesce_and_the_action_repeats_per_chat(bot, emu, sandbox):  # noqa: F811
+async def test_states_in_between_coalesce_and_the_action_repeats_per_chat(bot, emu, sandbox):
     sandbox.options.service_time = 6.0  # queued until 1.8 s, then in progress until 6 s
     alice = emu.user(ALICE, "Alice")
     await to_confirm(alice)
@@ -96,7 +96,7 @@ async def test_states_in_between_coalesce_and_the_action_repeats_per_chat(bot, e
     assert 1 <= actions <= 2 and names.count("sendChatAction") == actions  # every 5 s, none after the photo
 
 
-async def test_a_restart_while_a_progress_edit_waits_loses_nothing(settings, emu, sandbox):  # noqa: F811
+async def test_a_restart_while_a_progress_edit_waits_loses_nothing(settings, emu, sandbox):
     """Shutdown ends the progress tasks (a queued edit is dropped); the resumed job draws its
     state again and the result arrives once."""
     sandbox.options.service_time = 60.0
@@ -221,7 +221,7 @@ async def test_a_refused_connection_is_a_network_error_not_a_timeout():
         await request.shutdown()
 
 
-async def test_uploads_go_through_it(settings, emu):  # noqa: F811
+async def test_uploads_go_through_it(settings, emu):
     async with Offline(configure(settings, emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
         album = await bot.app.bot.send_media_group(ALICE, [InputMediaPhoto(image()), InputMediaPhoto(image(color=(1, 2, 3)))])

@@ -13,7 +13,7 @@ import sys
 
 from higgsctl.engine import Engine, load_settings
 
-from .harness import ALICE, Offline, configure, emu, eventually, image, sandbox  # noqa: F401
+from .harness import ALICE, Offline, configure, eventually, image
 from .test_delivery import to_confirm
 from .test_robustness import finished
 
@@ -59,7 +59,7 @@ class BotProcess:
         self.log.close()
 
 
-async def test_a_bot_killed_between_photo_and_file_sends_only_the_file_after_restart(home, write_config, emu, sandbox):  # noqa: F811
+async def test_a_bot_killed_between_photo_and_file_sends_only_the_file_after_restart(home, write_config, emu, sandbox):
     options = sandbox.options
     write_config(CONFIG.format(token=emu.token, emulator=emu.url, sandbox=sandbox.base_url,
                                key=options.key_id, secret=options.key_secret))
@@ -97,7 +97,7 @@ async def test_a_bot_killed_between_photo_and_file_sends_only_the_file_after_res
     assert status.text == "✅ Generation #1 is done."
 
 
-async def test_a_new_process_resumes_a_failed_delivery_from_the_database(settings, emu):  # noqa: F811
+async def test_a_new_process_resumes_a_failed_delivery_from_the_database(settings, emu):
     """The same in-process: the file fails after the photo went; a fresh application (nothing
     in memory) sends only the file."""
     configured = configure(settings, emu)
@@ -116,7 +116,7 @@ async def test_a_new_process_resumes_a_failed_delivery_from_the_database(setting
     assert kinds(alice) == ["photo", "document"]
 
 
-async def test_a_failure_notice_sent_as_a_new_message_is_not_repeated(settings, emu):  # noqa: F811
+async def test_a_failure_notice_sent_as_a_new_message_is_not_repeated(settings, emu):
     """Without a status message to edit, the outcome goes as a message: recorded as part 0."""
     configured = configure(settings, emu)
     alice = emu.user(ALICE, "Alice")
@@ -134,7 +134,7 @@ async def test_a_failure_notice_sent_as_a_new_message_is_not_repeated(settings, 
         assert engine.generations.get(g.id).delivered_parts == 1
 
 
-async def test_when_no_photo_can_carry_the_buttons_the_file_does(settings, emu):  # noqa: F811
+async def test_when_no_photo_can_carry_the_buttons_the_file_does(settings, emu):
     """Telegram refuses the preview (or Pillow can't make one): the result's caption and its
     Regenerate / Other aspect / Use as reference buttons go under the original file instead
     of nowhere."""
@@ -151,7 +151,7 @@ async def test_when_no_photo_can_carry_the_buttons_the_file_does(settings, emu):
     assert [b["callback_data"].split(":")[0] for b in document.buttons()] == ["rg", "oa", "ur"]
 
 
-async def test_history_never_sends_a_result_its_own_delivery_still_owes(settings, emu):  # noqa: F811
+async def test_history_never_sends_a_result_its_own_delivery_still_owes(settings, emu):
     """A result whose delivery failed and waits to retry is in /history already: its 🖼 button
     says it is on its way, and the retry then delivers it once."""
     configured = configure(settings, emu)

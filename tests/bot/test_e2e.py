@@ -11,7 +11,7 @@ import pytest
 
 from higgsctl.engine import Engine, HistoryFilter
 
-from .harness import ADMIN, ALICE, Running, configure, emu, eventually, image, is_image, sandbox  # noqa: F401
+from .harness import ADMIN, ALICE, Running, configure, eventually, image, is_image
 
 SLOW = 60.0  # a service time that keeps a request queued for 18 s: tests move it by hand
 
@@ -20,7 +20,7 @@ SECOND_ADMIN = 901
 
 
 @pytest.fixture
-async def bot(settings, emu, sandbox):  # noqa: F811
+async def bot(settings, emu, sandbox):
     running = await Running(configure(settings, emu, sandbox, admin_ids=(ADMIN, SECOND_ADMIN))).start()
     yield running
     await running.stop()
@@ -54,7 +54,7 @@ async def latest_generation(engine):
     return (await asyncio.to_thread(engine.history.list, HistoryFilter(limit=1)))[0]
 
 
-async def test_wizard_with_album_delivers_photo_and_file_and_admin_tops_up(bot, emu, sandbox):  # noqa: F811
+async def test_wizard_with_album_delivers_photo_and_file_and_admin_tops_up(bot, emu, sandbox):
     alice, boss = emu.user(ALICE, "Alice", username="alice"), emu.user(ADMIN, "Boss", username="boss")
     deputy = emu.user(SECOND_ADMIN, "Deputy")
     for admin in (boss, deputy):
@@ -97,7 +97,7 @@ async def test_wizard_with_album_delivers_photo_and_file_and_admin_tops_up(bot, 
     assert {"grant", "user", "stats", "block", "unblock"} <= {c["command"] for c in emu.commands[f"chat:{ADMIN}"]}
 
 
-async def test_topup_decided_outside_telegram_reaches_user_via_notifier(bot, emu):  # noqa: F811
+async def test_topup_decided_outside_telegram_reaches_user_via_notifier(bot, emu):
     alice, boss = emu.user(ALICE, "Alice"), emu.user(ADMIN, "Boss")
     await boss.send_text("/start")
     await boss.wait_for_text("Welcome")
@@ -114,7 +114,7 @@ async def test_topup_decided_outside_telegram_reaches_user_via_notifier(bot, emu
     ("failed", "failed on the image service's side. Nothing was charged: your 50 credits are back. Balance: 10000."),
     ("timeout", "took too long and was stopped. Nothing was charged: your 50 credits are back. Balance: 10000."),
 ])
-async def test_failures_are_told_in_plain_words_and_nothing_is_charged(settings, emu, sandbox, fault, words):  # noqa: F811
+async def test_failures_are_told_in_plain_words_and_nothing_is_charged(settings, emu, sandbox, fault, words):
     configured = configure(settings, emu, sandbox)
     configured = replace(configured, higgsfield=replace(configured.higgsfield, generation_timeout=1.5))
     bot = await Running(configured).start()
@@ -129,7 +129,7 @@ async def test_failures_are_told_in_plain_words_and_nothing_is_charged(settings,
         await bot.stop()
 
 
-async def test_cancel_while_queued_releases_the_hold(bot, emu, sandbox):  # noqa: F811
+async def test_cancel_while_queued_releases_the_hold(bot, emu, sandbox):
     sandbox.options.service_time = SLOW
     alice = emu.user(ALICE, "Alice")
     await generate(alice, "a slow fox")
@@ -149,7 +149,7 @@ async def test_cancel_while_queued_releases_the_hold(bot, emu, sandbox):  # noqa
     assert bot.engine.credits.balance(ALICE) == 10000
 
 
-async def test_restart_mid_generation_delivers_exactly_once(settings, emu, sandbox):  # noqa: F811
+async def test_restart_mid_generation_delivers_exactly_once(settings, emu, sandbox):
     sandbox.options.service_time = SLOW
     configured = configure(settings, emu, sandbox)
     first = await Running(configured).start()
@@ -187,7 +187,7 @@ async def test_restart_mid_generation_delivers_exactly_once(settings, emu, sandb
     assert len([m for m in alice.messages() if m.kind == "document"]) == 1
 
 
-async def test_429_on_send_photo_is_retried(bot, emu):  # noqa: F811
+async def test_429_on_send_photo_is_retried(bot, emu):
     alice = emu.user(ALICE, "Alice")
     emu.fail_next("sendPhoto", retry_after=1)
     await generate(alice, "a patient fox")
@@ -197,7 +197,7 @@ async def test_429_on_send_photo_is_retried(bot, emu):  # noqa: F811
     assert len(photos(alice)) == 1
 
 
-async def test_result_buttons_regenerate_reference_and_history(bot, emu):  # noqa: F811
+async def test_result_buttons_regenerate_reference_and_history(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await generate(alice, "a fox")
     await alice.wait_for(lambda m: m.kind == "document", timeout=20)
@@ -229,7 +229,7 @@ async def test_result_buttons_regenerate_reference_and_history(bot, emu):  # noq
     assert resent.file_bytes == bot.engine.store.inside(Path(first.result_files[0])).read_bytes()
 
 
-async def test_results_finished_while_the_bot_was_down_are_delivered_at_start(settings, emu, sandbox):  # noqa: F811
+async def test_results_finished_while_the_bot_was_down_are_delivered_at_start(settings, emu, sandbox):
     from higgsctl.engine import GenerationRequest
 
     configured = configure(settings, emu, sandbox)
@@ -253,7 +253,7 @@ async def test_results_finished_while_the_bot_was_down_are_delivered_at_start(se
         await bot.stop()
 
 
-async def test_failed_send_is_retried_without_repeating_what_arrived(bot, emu):  # noqa: F811
+async def test_failed_send_is_retried_without_repeating_what_arrived(bot, emu):
     alice = emu.user(ALICE, "Alice")
     emu.fail_next("sendDocument", error_code=500, description="Internal Server Error")
     await generate(alice, "a fox")
@@ -263,7 +263,7 @@ async def test_failed_send_is_retried_without_repeating_what_arrived(bot, emu): 
     assert len(photos(alice)) == 1 and len([m for m in alice.messages() if m.kind == "document"]) == 1
 
 
-async def test_a_job_still_queued_at_shutdown_survives_the_restart(settings, emu, sandbox):  # noqa: F811
+async def test_a_job_still_queued_at_shutdown_survives_the_restart(settings, emu, sandbox):
     """A restart is not a cancel: the queued request stays upstream, the hold stays held, and
     the next process follows it to the result."""
     sandbox.options.service_time = SLOW

@@ -9,16 +9,16 @@ import pytest
 
 from higgsctl.engine import HistoryFilter
 
-from .harness import ALICE, Offline, configure, emu, image, last_text  # noqa: F401  (fixtures)
+from .harness import ALICE, Offline, configure, image, last_text
 
 
 @pytest.fixture
-async def bot(settings, emu):  # noqa: F811
+async def bot(settings, emu):
     async with Offline(configure(settings, emu), emu) as offline:
         yield offline
 
 
-async def test_start_registers_with_initial_credits_and_greets_in_user_language(bot, emu):  # noqa: F811
+async def test_start_registers_with_initial_credits_and_greets_in_user_language(bot, emu):
     ivan = emu.user(7, "Иван", language_code="ru")
     await ivan.send_text("/start")
     await bot.feed()
@@ -33,7 +33,7 @@ async def test_start_registers_with_initial_credits_and_greets_in_user_language(
     assert bot.engine.users.get(7).balance == bot.settings.credits.initial  # credits once
 
 
-async def test_lang_switches_language_and_is_stored(bot, emu):  # noqa: F811
+async def test_lang_switches_language_and_is_stored(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await alice.send_text("/lang")
     await bot.feed()
@@ -46,7 +46,7 @@ async def test_lang_switches_language_and_is_stored(bot, emu):  # noqa: F811
     assert "Баланс: 10000" in last_text(alice)
 
 
-async def test_wizard_collects_model_prompt_album_and_aspect_then_shows_price(bot, emu):  # noqa: F811
+async def test_wizard_collects_model_prompt_album_and_aspect_then_shows_price(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await alice.send_text("/start")
     await bot.feed()
@@ -78,7 +78,7 @@ async def test_wizard_collects_model_prompt_album_and_aspect_then_shows_price(bo
     assert len(uploads) == 3
 
 
-async def test_album_over_the_model_maximum_is_refused_as_a_whole(settings, emu):  # noqa: F811
+async def test_album_over_the_model_maximum_is_refused_as_a_whole(settings, emu):
     models = {k: replace(v, max_references=2) for k, v in settings.models.items()}
     async with Offline(configure(replace(settings, models=models), emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
@@ -92,7 +92,7 @@ async def test_album_over_the_model_maximum_is_refused_as_a_whole(settings, emu)
         assert list(bot.engine.store.user_dir(ALICE, "last_uploads").iterdir()) == []  # refused files are not kept
 
 
-async def test_non_image_and_oversize_documents_are_refused_before_download(settings, emu):  # noqa: F811
+async def test_non_image_and_oversize_documents_are_refused_before_download(settings, emu):
     limited = replace(settings, limits=replace(settings.limits, max_reference_mb=1))
     async with Offline(configure(limited, emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
@@ -113,7 +113,7 @@ async def test_non_image_and_oversize_documents_are_refused_before_download(sett
         assert bot.engine.credits.balance(ALICE) == 10000
 
 
-async def test_photo_outside_the_refs_step_gets_a_hint(bot, emu):  # noqa: F811
+async def test_photo_outside_the_refs_step_gets_a_hint(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await alice.send_photo(image())
     await bot.feed()
@@ -128,7 +128,7 @@ async def test_photo_outside_the_refs_step_gets_a_hint(bot, emu):  # noqa: F811
     assert len(hints) == 1  # one hint per album
 
 
-async def test_stale_and_unknown_buttons_say_the_menu_expired(bot, emu):  # noqa: F811
+async def test_stale_and_unknown_buttons_say_the_menu_expired(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await choose_model(bot, alice, "nano-banana")
     # wizard buttons of an older version (no draft id), a draft that never was, unknown ids
@@ -141,7 +141,7 @@ async def test_stale_and_unknown_buttons_say_the_menu_expired(bot, emu):  # noqa
         assert "This menu has expired, start again with /start." in last_text(alice), data
 
 
-async def test_unknown_input_gets_hints(bot, emu):  # noqa: F811
+async def test_unknown_input_gets_hints(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await alice.send_text("/frobnicate")
     await bot.feed()
@@ -156,7 +156,7 @@ async def test_unknown_input_gets_hints(bot, emu):  # noqa: F811
     assert "Choose a model with the buttons above" in last_text(alice)
 
 
-async def test_prompt_limits(settings, emu):  # noqa: F811
+async def test_prompt_limits(settings, emu):
     short = replace(settings, limits=replace(settings.limits, max_prompt_chars=10))
     async with Offline(configure(short, emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
@@ -166,7 +166,7 @@ async def test_prompt_limits(settings, emu):  # noqa: F811
         assert "25 characters long; the limit is 10" in last_text(alice)
 
 
-async def test_blocked_user_gets_a_short_notice_only(bot, emu):  # noqa: F811
+async def test_blocked_user_gets_a_short_notice_only(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await alice.send_text("/start")
     await bot.feed()
@@ -181,7 +181,7 @@ async def test_blocked_user_gets_a_short_notice_only(bot, emu):  # noqa: F811
     assert bot.engine.topups.pending() == []
 
 
-async def test_history_pages_and_empty_history(bot, emu):  # noqa: F811
+async def test_history_pages_and_empty_history(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await alice.send_text("/history")
     await bot.feed()
@@ -189,7 +189,7 @@ async def test_history_pages_and_empty_history(bot, emu):  # noqa: F811
     assert bot.engine.history.count(HistoryFilter(user_id=ALICE)) == 0
 
 
-async def test_error_handler_tells_the_user_and_logs(bot, emu, caplog):  # noqa: F811
+async def test_error_handler_tells_the_user_and_logs(bot, emu, caplog):
     alice = emu.user(ALICE, "Alice")
     emu.fail_next("sendMessage", error_code=500, description="Internal Server Error: boom")
     await alice.send_text("/balance")
@@ -222,7 +222,7 @@ async def to_confirm(bot, user, model: str = "nano-banana") -> None:
     await bot.feed()
 
 
-async def test_confirm_without_enough_credits_holds_nothing(settings, emu):  # noqa: F811
+async def test_confirm_without_enough_credits_holds_nothing(settings, emu):
     poor = replace(settings, credits=replace(settings.credits, initial=30))
     async with Offline(configure(poor, emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
@@ -236,7 +236,7 @@ async def test_confirm_without_enough_credits_holds_nothing(settings, emu):  # n
         assert bot.engine.credits.balance(ALICE) == 30
 
 
-async def test_a_double_press_on_confirm_starts_one_generation(bot, emu):  # noqa: F811
+async def test_a_double_press_on_confirm_starts_one_generation(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await alice.send_text("/start")
     await bot.feed()
@@ -248,7 +248,7 @@ async def test_a_double_press_on_confirm_starts_one_generation(bot, emu):  # noq
     assert not any("expired" in (m.text or "") for m in alice.messages())
 
 
-async def test_buttons_of_someone_elses_generation_do_nothing(bot, emu):  # noqa: F811
+async def test_buttons_of_someone_elses_generation_do_nothing(bot, emu):
     from higgsctl.engine import GenerationRequest
 
     bot.engine.users.register(7, first_name="Bob")
@@ -266,7 +266,7 @@ async def test_buttons_of_someone_elses_generation_do_nothing(bot, emu):  # noqa
     assert bot.engine.credits.balance(ALICE) == 10000
 
 
-async def test_no_higgsfield_key_is_told_without_holding_credits(settings, emu):  # noqa: F811
+async def test_no_higgsfield_key_is_told_without_holding_credits(settings, emu):
     configured = configure(settings, emu)
     keyless = replace(configured, higgsfield=replace(configured.higgsfield, api_key="", api_secret=""))
     async with Offline(keyless, emu) as bot:

@@ -9,14 +9,14 @@ import pytest
 from higgsctl.bot.texts import EN, RU, outcome_key, progress_key, t
 from higgsctl.engine import Generation, events
 
-from .harness import ALICE, Running, configure, emu, eventually, sandbox  # noqa: F401
+from .harness import ALICE, Running, configure, eventually
 
 WAITING_CODES = [getattr(events, name) for name in ("LOCAL_SLOT", "ACCOUNT_BUSY", "SERVICE_UNREACHABLE",
                                                     "DOWNLOAD_RETRY", "STORAGE_RETRY")]
 
 
 @pytest.fixture
-async def bot(settings, emu, sandbox):  # noqa: F811
+async def bot(settings, emu, sandbox):
     running = await Running(configure(settings, emu, sandbox)).start()
     yield running
     await running.stop()
@@ -70,7 +70,7 @@ def status_text(bot, user) -> str:
 
 
 @pytest.mark.parametrize("lang, fault", [("ru", "result 503s"), ("en", "outage")])
-async def test_the_status_message_names_the_fault_and_the_result_still_arrives_once(bot, emu, sandbox, lang, fault):  # noqa: F811
+async def test_the_status_message_names_the_fault_and_the_result_still_arrives_once(bot, emu, sandbox, lang, fault):
     user = emu.user(ALICE, "Alice", language_code=lang)
     if fault == "outage":
         sandbox.options.service_time = 60.0
@@ -96,7 +96,7 @@ async def test_the_status_message_names_the_fault_and_the_result_still_arrives_o
     assert [m.kind for m in user.messages()].count("photo") == 1
 
 
-async def test_an_empty_service_account_is_named_in_the_failure_text(bot, emu, sandbox):  # noqa: F811
+async def test_an_empty_service_account_is_named_in_the_failure_text(bot, emu, sandbox):
     ivan = emu.user(ALICE, "Иван", language_code="ru")
     sandbox.options.fault = "credits"  # the operator's Higgsfield account: 403 on submit
     await generate(ivan)

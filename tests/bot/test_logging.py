@@ -10,7 +10,7 @@ import pytest
 
 from higgsctl.engine.logs import setup_logging
 
-from .harness import ALICE, TOKEN, Running, configure, emu, image, sandbox  # noqa: F401
+from .harness import ALICE, TOKEN, Running, configure, image
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def restore_logging():
     logging.getLogger("httpx").setLevel(httpx_level)
 
 
-async def test_token_is_absent_from_logs(settings, emu, sandbox, restore_logging):  # noqa: F811
+async def test_token_is_absent_from_logs(settings, emu, sandbox, restore_logging):
     configured = configure(settings, emu, sandbox)
     setup_logging(configured, console=False, to_file=True, level="DEBUG")  # as run_bot does, most verbose
     bot = await Running(configured).start()
@@ -47,7 +47,7 @@ async def test_token_is_absent_from_logs(settings, emu, sandbox, restore_logging
     assert TOKEN.split(":")[1].lower() not in text.lower()
 
 
-async def test_no_spelling_of_any_secret_reaches_the_log_file_or_stderr(settings, emu, sandbox, capsys,  # noqa: F811
+async def test_no_spelling_of_any_secret_reaches_the_log_file_or_stderr(settings, emu, sandbox, capsys,
                                                                        restore_logging, leaked):
     """At DEBUG, a user's reference photo is downloaded from /file/bot<token>/…, which httpx
     logs with the colon encoded; an error from Telegram quotes the token encoded; the error

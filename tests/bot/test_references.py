@@ -9,9 +9,9 @@ import logging
 import mimetypes
 
 import pytest
-from hostile_images import DAMAGED, EXPECTED, NOT_IMAGE, TOO_MANY, encoded
+from tests.hostile_images import DAMAGED, EXPECTED, NOT_IMAGE, TOO_MANY, encoded
 
-from .harness import ALICE, Offline, configure, emu, last_text  # noqa: F401  (fixtures)
+from .harness import ALICE, Offline, configure, last_text
 from .test_handlers import choose_model
 
 WORDS = {
@@ -25,7 +25,7 @@ WORDS = {
 
 
 @pytest.fixture
-async def bot(settings, emu):  # noqa: F811
+async def bot(settings, emu):
     async with Offline(configure(settings, emu), emu) as offline:
         yield offline
 
@@ -41,7 +41,7 @@ def problems(caplog) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-async def test_each_hostile_document_is_refused_alone_in_the_users_language(bot, emu, hostile_images, caplog, lang):  # noqa: F811
+async def test_each_hostile_document_is_refused_alone_in_the_users_language(bot, emu, hostile_images, caplog, lang):
     user = emu.user(ALICE, "Alice", language_code=lang)
     await at_refs_step(bot, user)
     for name, code in EXPECTED.items():
@@ -58,7 +58,7 @@ async def test_each_hostile_document_is_refused_alone_in_the_users_language(bot,
 
 
 @pytest.mark.parametrize("bad", ["bomb.png", "bomb.jpg", "truncated.png", "notes.jpg"])
-async def test_an_album_keeps_its_good_files_around_a_bad_one(bot, emu, hostile_images, caplog, bad):  # noqa: F811
+async def test_an_album_keeps_its_good_files_around_a_bad_one(bot, emu, hostile_images, caplog, bad):
     alice = emu.user(ALICE, "Alice")
     await at_refs_step(bot, alice)
     group = "13579"
@@ -89,7 +89,7 @@ SENT_WITH_THE_PROMPT = {  # what follows the prompt in the same moment (a captio
 
 @pytest.mark.parametrize("prompt_parts", [["a fox in the snow"], ["fox " * 375, "cat " * 100]], ids=["short", "paste"])
 @pytest.mark.parametrize("kind", list(SENT_WITH_THE_PROMPT))
-async def test_photos_sent_right_after_the_prompt_are_its_references(bot, emu, kind, prompt_parts):  # noqa: F811
+async def test_photos_sent_right_after_the_prompt_are_its_references(bot, emu, kind, prompt_parts):
     ivan = emu.user(ALICE, "Иван", language_code="ru")
     await choose_model(bot, ivan, "nano-banana")
     before = len(ivan.messages())
@@ -126,7 +126,7 @@ MOVING_ON = {  # what the user does while their photos are still arriving
 
 @pytest.mark.parametrize("album", [True, False], ids=["album", "single"])
 @pytest.mark.parametrize("move", list(MOVING_ON))
-async def test_photos_that_arrive_after_the_user_moved_on_are_said_not_added(bot, emu, move, album):  # noqa: F811
+async def test_photos_that_arrive_after_the_user_moved_on_are_said_not_added(bot, emu, move, album):
     ivan = emu.user(ALICE, "Иван", language_code="ru")
     await at_refs_step(bot, ivan)
     held = emu.hold_next("getFile")  # the (first) photo is still downloading when the user moves on

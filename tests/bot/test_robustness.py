@@ -17,7 +17,7 @@ from higgsctl.bot.app import telegram_request
 from higgsctl.bot.media import DOCUMENT_MAX_MB, LOCAL_DOCUMENT_MAX_MB, document_limit
 from higgsctl.bot.handlers.results import _again
 
-from .harness import ALICE, TOKEN, Offline, Running, configure, emu, eventually, image, sandbox  # noqa: F401
+from .harness import ALICE, TOKEN, Offline, Running, configure, eventually, image
 from .test_delivery import to_confirm
 
 
@@ -31,7 +31,7 @@ def finished(engine, payload: bytes, key: str) -> int:
     return g.id
 
 
-async def test_an_unreadable_result_goes_as_a_file_and_never_blocks_later_ones(settings, emu):  # noqa: F811
+async def test_an_unreadable_result_goes_as_a_file_and_never_blocks_later_ones(settings, emu):
     async with Offline(configure(settings, emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
         engine = bot.engine
@@ -43,7 +43,7 @@ async def test_an_unreadable_result_goes_as_a_file_and_never_blocks_later_ones(s
         assert [m.kind for m in alice.messages()] == ["document", "photo", "document"]
 
 
-async def test_one_failing_delivery_does_not_stop_the_sweep(settings, emu, monkeypatch):  # noqa: F811
+async def test_one_failing_delivery_does_not_stop_the_sweep(settings, emu, monkeypatch):
     async with Offline(configure(settings, emu), emu) as bot:
         emu.user(ALICE, "Alice")
         engine = bot.engine
@@ -65,7 +65,7 @@ async def test_one_failing_delivery_does_not_stop_the_sweep(settings, emu, monke
         assert engine.generations.get(ids[1]).delivered_at is not None
 
 
-async def test_a_job_task_that_raises_is_followed_again(settings, emu, sandbox):  # noqa: F811
+async def test_a_job_task_that_raises_is_followed_again(settings, emu, sandbox):
     bot = await Running(configure(settings, emu, sandbox)).start()
     try:
         gens = bot.engine.generations
@@ -97,7 +97,7 @@ async def test_a_job_task_that_raises_is_followed_again(settings, emu, sandbox):
         await bot.stop()
 
 
-async def test_a_file_refused_as_too_large_is_not_retried(settings, emu):  # noqa: F811
+async def test_a_file_refused_as_too_large_is_not_retried(settings, emu):
     configured = configure(settings, emu)
     async with Offline(configured, emu) as bot:
         alice = emu.user(ALICE, "Alice")
@@ -112,7 +112,7 @@ async def test_a_file_refused_as_too_large_is_not_retried(settings, emu):  # noq
         assert f"#{gid}" in alice.messages()[-1].text
 
 
-async def test_a_file_over_the_limit_is_announced_not_sent(settings, emu):  # noqa: F811
+async def test_a_file_over_the_limit_is_announced_not_sent(settings, emu):
     async with Offline(configure(settings, emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
         engine = bot.engine
@@ -159,7 +159,7 @@ async def test_a_malformed_response_is_a_network_error_without_the_token(answer)
         await server.wait_closed()
 
 
-async def test_again_finds_a_reference_moved_to_used(settings, emu):  # noqa: F811
+async def test_again_finds_a_reference_moved_to_used(settings, emu):
     async with Offline(configure(settings, emu), emu) as bot:
         store = bot.engine.store
         upload = store.save_upload(ALICE, image(), "ref.png")

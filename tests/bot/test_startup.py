@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from .telegram_emulator import TelegramEmulator
+from tests.fakes.telegram_emulator import TelegramEmulator
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 

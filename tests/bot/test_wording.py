@@ -16,13 +16,13 @@ import higgsctl.engine
 from higgsctl.bot.texts import EN, RU, error_text
 from higgsctl.engine import GenerationRequest, HistoryFilter
 
-from .harness import ALICE, Offline, configure, emu, image, last_text  # noqa: F401  (fixtures)
+from .harness import ALICE, Offline, configure, image, last_text
 
 IVAN = 7
 
 
 @pytest.fixture
-async def bot(settings, emu):  # noqa: F811
+async def bot(settings, emu):
     async with Offline(configure(settings, emu), emu) as offline:
         yield offline
 
@@ -45,7 +45,7 @@ async def create(engine, user_id: int, prompt: str = "a fox", aspect: str = "1:1
     ("en", "is being generated and can no longer be cancelled. If it fails, your 50 credits come back."),
     ("ru", "уже рисуется, отменить её больше нельзя. Если она не удастся, 50 кр. вернутся."),
 ])
-async def test_cancel_while_generating_says_it_can_no_longer_be_cancelled(bot, emu, status, lang,  # noqa: F811
+async def test_cancel_while_generating_says_it_can_no_longer_be_cancelled(bot, emu, status, lang,
                                                                          expected):
     user = emu.user(IVAN, "Ivan", language_code=lang)
     await start(bot, user)
@@ -59,7 +59,7 @@ async def test_cancel_while_generating_says_it_can_no_longer_be_cancelled(bot, e
 
 # --- the first text of a status message ----------------------------------------------------
 
-async def test_a_repeated_generation_status_message_never_shows_a_placeholder(bot, emu):  # noqa: F811
+async def test_a_repeated_generation_status_message_never_shows_a_placeholder(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await start(bot, alice)
     source = await create(bot.engine, ALICE, "a fox", "16:9")
@@ -87,7 +87,7 @@ def words(length: int, seed: str = "fox") -> str:
 
 
 @pytest.mark.parametrize("parts", [[4096, 904], [4096, 4096, 100], [2001], [4096, 1]])
-async def test_an_over_long_paste_in_parts_is_refused_as_a_whole(bot, emu, parts):  # noqa: F811
+async def test_an_over_long_paste_in_parts_is_refused_as_a_whole(bot, emu, parts):
     alice = emu.user(ALICE, "Alice")
     await start(bot, alice)
     for action in ("g", "m:nano-banana"):
@@ -106,7 +106,7 @@ async def test_an_over_long_paste_in_parts_is_refused_as_a_whole(bot, emu, parts
     assert bot.engine.credits.balance(ALICE) == 10000
 
 
-async def test_a_paste_in_parts_within_the_limit_is_one_prompt(bot, emu):  # noqa: F811
+async def test_a_paste_in_parts_within_the_limit_is_one_prompt(bot, emu):
     alice = emu.user(ALICE, "Alice")  # (a client may cut a long text early, at a paragraph)
     await start(bot, alice)
     for action in ("g", "m:nano-banana"):
@@ -122,7 +122,7 @@ async def test_a_paste_in_parts_within_the_limit_is_one_prompt(bot, emu):  # noq
     assert f"Prompt: {first}{second}\n" in last_text(alice)
 
 
-async def test_texts_apart_are_not_joined(bot, emu):  # noqa: F811
+async def test_texts_apart_are_not_joined(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await start(bot, alice)
     for action in ("g", "m:nano-banana"):
@@ -233,7 +233,7 @@ RUSSIAN_ERRORS = {
 
 
 @pytest.mark.parametrize("code", list(RUSSIAN_ERRORS))
-async def test_a_russian_user_sees_engine_errors_in_russian(settings, emu, tmp_path, code):  # noqa: F811
+async def test_a_russian_user_sees_engine_errors_in_russian(settings, emu, tmp_path, code):
     prompt, aspect, refs, change, damage, russian, english = RUSSIAN_ERRORS[code]
     configured = configure(settings, emu)
     ivan = emu.user(IVAN, "Иван", language_code="ru")
@@ -262,7 +262,7 @@ async def test_a_russian_user_sees_engine_errors_in_russian(settings, emu, tmp_p
 
 @pytest.mark.parametrize("app_language", ["en", "ru", None, "de"])
 @pytest.mark.parametrize("chosen", ["en", "ru"])
-async def test_the_error_notice_is_in_the_language_the_user_chose(bot, emu, app_language, chosen):  # noqa: F811
+async def test_the_error_notice_is_in_the_language_the_user_chose(bot, emu, app_language, chosen):
     user = emu.user(IVAN, "Иван", language_code=app_language)
     await start(bot, user)
     await user.send_text("/lang")

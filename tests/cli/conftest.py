@@ -58,7 +58,7 @@ def png(tmp_path) -> Path:
 def sandbox_server():
     """A real sandbox on loopback, served from its own event loop on a thread, so the
     synchronous CliRunner can call it."""
-    from higgsctl.engine.sandbox import Sandbox, SandboxOptions
+    from higgsctl.sandbox import Sandbox, SandboxOptions
 
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)

@@ -17,8 +17,8 @@ from PIL import Image
 from higgsctl.cli import generate as generate_module
 from higgsctl.cli.generate import run_jobs
 from higgsctl.engine import Engine, GenerationRequest, HistoryFilter, load_settings
-from higgsctl.engine.sandbox import Sandbox
-from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+from higgsctl.launch import open_engine, sandbox_options
+from higgsctl.sandbox import Sandbox
 
 from .conftest import make_png
 
@@ -184,8 +184,7 @@ def test_without_keys_and_without_sandbox_renders_the_engine_config_error(cli, e
 
 async def test_cancel_while_queued_cancels_upstream_and_releases_the_hold(settings):
     async with Sandbox(sandbox_options(settings, service_time=30.0)) as sb:
-        engine = Engine(settings_for_sandbox(settings, sb))
-        try:
+        async with open_engine(settings, sandbox=sb) as engine:
             start = (await asyncio.to_thread(engine.users.operator)).balance
             queued = asyncio.Event()
             seen = []
@@ -201,8 +200,6 @@ async def test_cancel_while_queued_cancels_upstream_and_releases_the_hold(settin
             assert await asyncio.to_thread(engine.credits.balance, 0) == start - 50  # held
             task.cancel()
             [generation], interrupted = await task
-        finally:
-            await engine.aclose()
         assert interrupted
         assert (generation.status, generation.charge) == ("canceled", "released")
         assert generation.error == "interrupted while queued"
@@ -214,16 +211,13 @@ async def test_cancel_while_queued_cancels_upstream_and_releases_the_hold(settin
 
 async def test_cancel_before_submission_releases_the_holds(settings):
     async with Sandbox(sandbox_options(settings, service_time=30.0)) as sb:
-        engine = Engine(settings_for_sandbox(settings, sb))
-        try:
+        async with open_engine(settings, sandbox=sb) as engine:
             start = (await asyncio.to_thread(engine.users.operator)).balance
             request = GenerationRequest(user_id=0, model="nano-banana", prompt="a fox", aspect_ratio="1:1")
             task = asyncio.create_task(run_jobs(engine, [request, request], None))
             await asyncio.sleep(0)  # let it start creating the holds, then interrupt
             task.cancel()
             created, interrupted = await task
-        finally:
-            await engine.aclose()
         assert interrupted and len(created) == 2
         assert all((g.status, g.charge) == ("canceled", "released") for g in created)
         assert sb.stats.submits == 0

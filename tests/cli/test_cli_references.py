@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hostile_images import EXPECTED
+from tests.hostile_images import EXPECTED
 
 from higgsctl.engine import HistoryFilter
 

@@ -14,7 +14,7 @@ UI_MODULES = ("typer", "rich", "telegram", "textual", "click")
 
 def test_engine_imports_no_ui_library():
     code = (
-        "import sys, higgsctl.engine, higgsctl.engine.sandbox, higgsctl.engine.sandbox_mode, higgsctl.engine.logs\n"
+        "import sys, higgsctl.engine, higgsctl.sandbox, higgsctl.launch, higgsctl.engine.logs\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {UI_MODULES!r}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -14,27 +14,14 @@ from PIL import Image
 
 from higgsctl.engine import Engine, GenerationRequest, InsufficientCredits, InvalidInput
 from higgsctl.engine.models import Generation
-from higgsctl.engine.sandbox import Sandbox
-from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+from higgsctl.launch import sandbox_options, settings_for_sandbox
+from higgsctl.sandbox import Sandbox
 
 
 def fast(settings, sandbox, **higgsfield):
+    """Settings pointed at ``sandbox``, polling every 0.05-0.1 s (fixtures in conftest.py)."""
     s = settings_for_sandbox(settings, sandbox)
     return replace(s, higgsfield=replace(s.higgsfield, poll_initial=0.05, poll_max=0.1, **higgsfield))
-
-
-@pytest.fixture
-async def sandbox(settings):
-    async with Sandbox(sandbox_options(settings, service_time=0.3)) as sb:
-        yield sb
-
-
-@pytest.fixture
-async def gen_engine(settings, sandbox):
-    eng = Engine(fast(settings, sandbox))
-    eng.users.register(1, username="ann")
-    yield eng
-    await eng.aclose()
 
 
 def png(tmp_path, name="ref.png", size=(64, 48)):

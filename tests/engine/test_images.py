@@ -8,7 +8,7 @@ import warnings
 from dataclasses import replace
 
 import pytest
-from hostile_images import EXPECTED, TOO_MANY, encoded, png_bomb
+from tests.hostile_images import EXPECTED, TOO_MANY, encoded, png_bomb
 
 from higgsctl.engine import ConfigError, Engine, GenerationRequest, InvalidInput, load_settings
 from higgsctl.engine.models import Generation

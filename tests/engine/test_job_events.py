@@ -8,8 +8,6 @@ import asyncio
 from higgsctl.engine import GenerationRequest
 from higgsctl.engine.events import ACCOUNT_BUSY, LOCAL_SLOT, SERVICE_UNREACHABLE
 
-from .test_generations import gen_engine, sandbox  # noqa: F401
-
 
 class Recorder:
     """Records events; ``when(code, n, action)`` runs ``action`` at the n-th event with that code."""
@@ -32,7 +30,7 @@ class Recorder:
         return [(e.status, e.code) for e in self.events]
 
 
-async def test_a_busy_account_is_not_a_local_slot(gen_engine, sandbox):  # noqa: F811
+async def test_a_busy_account_is_not_a_local_slot(gen_engine, sandbox):
     sandbox.options.fault = "concurrency"
 
     async def free_the_account():
@@ -47,7 +45,7 @@ async def test_a_busy_account_is_not_a_local_slot(gen_engine, sandbox):  # noqa:
     assert "concurrency limit" in recorder.events[1].detail
 
 
-async def test_an_outage_at_submit_says_the_service_is_unreachable(gen_engine, sandbox):  # noqa: F811
+async def test_an_outage_at_submit_says_the_service_is_unreachable(gen_engine, sandbox):
     await sandbox.go_offline()
     recorder = Recorder().when(SERVICE_UNREACHABLE, 1, sandbox.go_online)
     generation = await asyncio.wait_for(gen_engine.generations.run(
@@ -57,7 +55,7 @@ async def test_an_outage_at_submit_says_the_service_is_unreachable(gen_engine, s
     assert sandbox.stats.submits == 1
 
 
-async def test_an_outage_while_generating_says_so_and_clears_when_it_ends(gen_engine, sandbox):  # noqa: F811
+async def test_an_outage_while_generating_says_so_and_clears_when_it_ends(gen_engine, sandbox):
     sandbox.options.service_time = 1.0
     recorder = Recorder().when(SERVICE_UNREACHABLE, 1, sandbox.go_online)
 

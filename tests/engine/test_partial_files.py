@@ -13,7 +13,6 @@ from aiohttp import web
 
 from higgsctl.engine.partfiles import open_part
 
-from .test_generations import fast, sandbox  # noqa: F401
 from .test_result_faults import assert_charged_once, crash_while_downloading, leftovers
 
 DOWNLOADING_CHILD = textwrap.dedent(
@@ -64,7 +63,7 @@ async def kill_mid_download(url: str, dest) -> None:
         await child.wait()
 
 
-async def test_a_part_left_by_a_killed_process_is_removed_and_a_live_one_kept(settings, sandbox):  # noqa: F811
+async def test_a_part_left_by_a_killed_process_is_removed_and_a_live_one_kept(settings, sandbox):
     engine = await crash_while_downloading(settings, sandbox)
     [left] = engine.generations.unfinished()
     dest = engine.store.result_path(left.user_id, left.id, 0, ".png")

@@ -14,8 +14,8 @@ from yarl import URL
 from higgsctl.engine import Engine
 from higgsctl.engine.errors import HiggsfieldAuthError
 from higgsctl.engine.higgsfield import HiggsfieldClient
-from higgsctl.engine.sandbox import Sandbox
-from higgsctl.engine.sandbox_mode import sandbox_options, settings_for_sandbox
+from higgsctl.launch import sandbox_options, settings_for_sandbox
+from higgsctl.sandbox import Sandbox
 from higgsctl.engine.redaction import MASK, Redactor, database_secrets, secrets_of
 
 TOKEN = "7012345678:AAHk3-qZ_xY9vBn2MwLp0sRt4UvWxYz1AbC"

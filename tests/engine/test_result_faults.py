@@ -21,7 +21,7 @@ from PIL import Image
 from higgsctl.engine import Engine, GenerationRequest, LedgerEntry
 from higgsctl.engine.events import DOWNLOAD_RETRY, STORAGE_RETRY
 
-from .test_generations import CRASHING_CHILD, fast, gen_engine, sandbox  # noqa: F401
+from .test_generations import CRASHING_CHILD, fast
 
 RETRY_CODES = (DOWNLOAD_RETRY, STORAGE_RETRY)
 
@@ -67,7 +67,7 @@ class Watcher:
 
 @pytest.mark.parametrize("fault", ["4x503", "3 resets midway", "5x503 then 2 resets", "outage",
                                    "2 HTML error pages as 200", "2 bodies cut short as 200", "every kind"])
-async def test_transient_result_faults_keep_the_image_and_charge_once(settings, sandbox, database_url, fault):  # noqa: F811
+async def test_transient_result_faults_keep_the_image_and_charge_once(settings, sandbox, database_url, fault):
     engine = Engine(replace(fast(settings, sandbox), database_url=database_url))
     engine.users.register(1)
     options = sandbox.options
@@ -89,7 +89,7 @@ async def test_transient_result_faults_keep_the_image_and_charge_once(settings, 
     await engine.aclose()
 
 
-async def test_a_result_file_gone_upstream_ends_the_job_and_releases(gen_engine):  # noqa: F811
+async def test_a_result_file_gone_upstream_ends_the_job_and_releases(gen_engine):
     """410 from the file host (deleted after retention); a 404 of the whole request is below."""
     generation = await gen_engine.generations.run(GenerationRequest(1, "nano-banana", "[sandbox:result_gone]", "1:1"))
     assert (generation.status, generation.charge, generation.error_code) == ("failed", "released", "result_gone")
@@ -97,7 +97,7 @@ async def test_a_result_file_gone_upstream_ends_the_job_and_releases(gen_engine)
     assert gen_engine.credits.balance(1) == 10000 and leftovers(gen_engine.store.root) == []
 
 
-async def test_the_result_deadline_ends_a_job_that_can_never_be_fetched(settings, sandbox):  # noqa: F811
+async def test_the_result_deadline_ends_a_job_that_can_never_be_fetched(settings, sandbox):
     engine = Engine(fast(settings, sandbox, result_deadline_hours=1.0 / 3600))
     engine.users.register(1)
     sandbox.options.result_failures = 10**9
@@ -113,7 +113,7 @@ async def test_the_result_deadline_ends_a_job_that_can_never_be_fetched(settings
 # --- after a restart ------------------------------------------------------------------------
 
 
-async def crash_while_downloading(settings, sandbox) -> Engine:  # noqa: F811
+async def crash_while_downloading(settings, sandbox) -> Engine:
     """A process dies (os._exit) the moment its image is finished upstream; returns the
     next process's engine, with the job left `downloading` and its credits held."""
     child = await asyncio.to_thread(
@@ -125,7 +125,7 @@ async def crash_while_downloading(settings, sandbox) -> Engine:  # noqa: F811
     return engine
 
 
-async def test_a_restart_finishes_a_downloading_job_even_while_the_service_is_down(settings, sandbox):  # noqa: F811
+async def test_a_restart_finishes_a_downloading_job_even_while_the_service_is_down(settings, sandbox):
     engine = await crash_while_downloading(settings, sandbox)
     await sandbox.go_offline()  # the resumed job must ask for the result URLs again: they fail first
     watcher = Watcher(engine, repair_after=1, repair=sandbox.go_online)
@@ -137,7 +137,7 @@ async def test_a_restart_finishes_a_downloading_job_even_while_the_service_is_do
     await engine.aclose()
 
 
-async def test_a_restart_after_the_request_was_purged_upstream_releases_once(settings, sandbox):  # noqa: F811
+async def test_a_restart_after_the_request_was_purged_upstream_releases_once(settings, sandbox):
     engine = await crash_while_downloading(settings, sandbox)
     [left] = engine.generations.unfinished()
     del sandbox.requests[left.request_id]  # deleted upstream (DELETE /requests/{id}): status answers 404
@@ -214,7 +214,7 @@ def broken_storage(kind: str, path: Path):
 
 
 @pytest.mark.parametrize("kind", ["full disk", "read-only filesystem", "no permission"])
-async def test_unwritable_storage_keeps_the_job_held_and_is_reported_once(settings, sandbox, tmp_path, caplog, kind):  # noqa: F811
+async def test_unwritable_storage_keeps_the_job_held_and_is_reported_once(settings, sandbox, tmp_path, caplog, kind):
     with broken_storage(kind, tmp_path / "storage") as (root, repair):
         engine = Engine(replace(fast(settings, sandbox), storage_path=root))
         engine.users.register(1)

@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 from PIL import Image
 
-from higgsctl.engine.sandbox import AppSpec, Sandbox, SandboxOptions
-from higgsctl.engine.sandbox.images import render_png
+from higgsctl.sandbox import AppSpec, Sandbox, SandboxOptions
+from higgsctl.sandbox.images import render_png
 
 AUTH = {"Authorization": "Key sandbox:sandbox-secret"}
 

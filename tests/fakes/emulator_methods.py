@@ -57,9 +57,6 @@ def _deliverable(self: TelegramEmulator, limit: int) -> list[dict]:
 
 
 async def get_updates(self: TelegramEmulator, p: dict) -> list[dict]:
-    if self.webhook and self.webhook.get("url"):
-        raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                            "use deleteWebhook to delete the webhook first")
     limit = min(max(int(p.get("limit") or 100), 1), 100)
     timeout = max(float(p.get("timeout") or 0), 0.0)
     if "allowed_updates" in p:
@@ -85,38 +82,13 @@ async def get_updates(self: TelegramEmulator, p: dict) -> list[dict]:
             pass
 
 
-async def set_webhook(self: TelegramEmulator, p: dict) -> bool:
-    if p.get("drop_pending_updates"):
-        self._updates.clear()
-    url = p.get("url") or ""
-    self.webhook = {k: v for k, v in p.items() if k != "certificate"} if url else None
-    if url:
-        self._wake_pollers()
-    return True
-
-
 async def delete_webhook(self: TelegramEmulator, p: dict) -> bool:
     if p.get("drop_pending_updates"):
         self._updates.clear()
-    self.webhook = None
     return True
 
 
-async def get_webhook_info(self: TelegramEmulator, p: dict) -> dict:
-    info: dict[str, Any] = {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                            "pending_update_count": len(self._updates)}
-    if self.webhook:
-        for key in ("max_connections", "ip_address", "allowed_updates"):
-            if key in self.webhook:
-                info[key] = self.webhook[key]
-    return info
-
-
-async def log_out(self: TelegramEmulator, p: dict) -> bool:
-    return True
-
-
-# ------------------------------------------------------------------ commands & menu
+# ------------------------------------------------------------------ commands
 async def set_my_commands(self: TelegramEmulator, p: dict) -> bool:
     commands = p.get("commands")
     if not isinstance(commands, list):
@@ -145,20 +117,6 @@ async def get_my_commands(self: TelegramEmulator, p: dict) -> list[dict]:
 async def delete_my_commands(self: TelegramEmulator, p: dict) -> bool:
     self.commands.pop(self._scope_key(p), None)
     return True
-
-
-async def set_chat_menu_button(self: TelegramEmulator, p: dict) -> bool:
-    self.menu_buttons[p.get("chat_id", "default")] = p.get("menu_button") or {"type": "default"}
-    return True
-
-
-async def get_chat_menu_button(self: TelegramEmulator, p: dict) -> dict:
-    button = self.menu_buttons.get(p.get("chat_id", "default")) or self.menu_buttons.get("default")
-    return button if button and button.get("type") != "default" else {"type": "commands"}
-
-
-async def set_bot_profile(self: TelegramEmulator, p: dict) -> bool:
-    return True  # setMyName / setMyDescription / setMyShortDescription: recorded in calls
 
 
 # ------------------------------------------------------------------ input files
@@ -367,13 +325,9 @@ async def get_file(self: TelegramEmulator, p: dict) -> dict:
 
 # Bot API method name -> attribute name on TelegramEmulator
 METHODS = {
-    "getMe": "api_get_me", "getUpdates": "api_get_updates", "setWebhook": "api_set_webhook",
-    "deleteWebhook": "api_delete_webhook", "getWebhookInfo": "api_get_webhook_info",
-    "logOut": "api_log_out", "close": "api_log_out",
+    "getMe": "api_get_me", "getUpdates": "api_get_updates", "deleteWebhook": "api_delete_webhook",
     "setMyCommands": "api_set_my_commands", "getMyCommands": "api_get_my_commands",
-    "deleteMyCommands": "api_delete_my_commands", "setChatMenuButton": "api_set_chat_menu_button",
-    "getChatMenuButton": "api_get_chat_menu_button", "setMyName": "api_set_bot_profile",
-    "setMyDescription": "api_set_bot_profile", "setMyShortDescription": "api_set_bot_profile",
+    "deleteMyCommands": "api_delete_my_commands",
     "sendMessage": "api_send_message", "sendPhoto": "api_send_photo", "sendDocument": "api_send_document",
     "sendMediaGroup": "api_send_media_group", "sendChatAction": "api_send_chat_action",
     "editMessageText": "api_edit_message_text", "editMessageCaption": "api_edit_message_caption",
@@ -381,12 +335,10 @@ METHODS = {
     "answerCallbackQuery": "api_answer_callback_query", "getFile": "api_get_file",
 }
 IMPLEMENTATIONS = {
-    "api_get_me": get_me, "api_get_updates": get_updates, "api_set_webhook": set_webhook,
-    "api_delete_webhook": delete_webhook, "api_get_webhook_info": get_webhook_info,
-    "api_log_out": log_out, "api_set_my_commands": set_my_commands,
+    "api_get_me": get_me, "api_get_updates": get_updates, "api_delete_webhook": delete_webhook,
+    "api_set_my_commands": set_my_commands,
     "api_get_my_commands": get_my_commands, "api_delete_my_commands": delete_my_commands,
-    "api_set_chat_menu_button": set_chat_menu_button, "api_get_chat_menu_button": get_chat_menu_button,
-    "api_set_bot_profile": set_bot_profile, "api_send_message": send_message,
+    "api_send_message": send_message,
     "api_send_photo": send_photo, "api_send_document": send_document,
     "api_send_media_group": send_media_group, "api_send_chat_action": send_chat_action,
     "api_edit_message_text": edit_message_text, "api_edit_message_caption": edit_message_caption,

@@ -41,7 +41,7 @@ _BOOL_PARAMS = {"disable_notification", "protect_content", "show_alert", "drop_p
                 "disable_web_page_preview", "has_spoiler", "allow_sending_without_reply",
                 "disable_content_type_detection", "show_caption_above_media", "allow_paid_broadcast"}
 _JSON_PARAMS = {"reply_markup", "media", "scope", "allowed_updates", "entities", "caption_entities",
-                "commands", "menu_button", "link_preview_options", "reply_parameters"}
+                "commands", "link_preview_options", "reply_parameters"}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -103,9 +103,7 @@ class TelegramEmulator:
         self.errors: list[tuple[str, int, str]] = []  # (method, error_code, description)
         self.commands: dict[str, list[dict]] = {}
         self.chat_actions: list[tuple[int, str]] = []
-        self.menu_buttons: dict[Any, dict] = {}
         self.callback_answers: dict[str, dict] = {}
-        self.webhook: dict | None = None
         self.files = FileStore()
         self.url_content: dict[str, bytes] = {}  # served for photo/document URLs instead of fetching
         # state

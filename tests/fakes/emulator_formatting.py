@@ -335,65 +335,6 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict]]:
     return "".join(out), entities
 
 
-# ------------------------------------------------------------------ legacy Markdown
-
-def parse_markdown(text: str) -> tuple[str, list[dict]]:
-    out: list[str] = []
-    out_len = 0
-    entities: list[dict] = []
-    n, i = len(text), 0
-    marks = {"*": "bold", "_": "italic", "`": "code"}
-    while i < n:
-        c = text[i]
-        if c == "\\" and i + 1 < n and text[i + 1] in "*_`[":
-            out.append(text[i + 1])
-            out_len += 1
-            i += 2
-            continue
-        if c in marks or c == "[":
-            begin = i
-            if c == "`" and text.startswith("```", i):
-                end = text.find("```", i + 3)
-                if end == -1:
-                    raise bad_request(
-                        f"can't parse entities: Can't find end of the entity starting at byte offset {_byte_offset(text, begin)}"
-                    )
-                inner = text[i + 3:end]
-                ent: dict[str, Any] = {"type": "pre"}
-                if "\n" in inner and inner.split("\n", 1)[0].strip() and " " not in inner.split("\n", 1)[0]:
-                    ent["language"], inner = inner.split("\n", 1)
-                i = end + 3
-            elif c == "[":
-                close = text.find("]", i + 1)
-                if close == -1 or not text.startswith("(", close + 1) or text.find(")", close + 2) == -1:
-                    raise bad_request(
-                        f"can't parse entities: Can't find end of the entity starting at byte offset {_byte_offset(text, begin)}"
-                    )
-                paren = text.find(")", close + 2)
-                inner = text[i + 1:close]
-                ent = {"type": "text_link", "url": text[close + 2:paren]}
-                i = paren + 1
-            else:
-                end = text.find(c, i + 1)
-                if end == -1:
-                    raise bad_request(
-                        f"can't parse entities: Can't find end of the entity starting at byte offset {_byte_offset(text, begin)}"
-                    )
-                inner = text[i + 1:end]
-                ent = {"type": marks[c]}
-                i = end + 1
-            if inner:
-                ent.update(offset=out_len, length=utf16_len(inner))
-                entities.append(ent)
-            out.append(inner)
-            out_len += utf16_len(inner)
-            continue
-        out.append(c)
-        out_len += utf16_len(c)
-        i += 1
-    return "".join(out), entities
-
-
 def render_text(
     text: Any, parse_mode: Any, entities: Any, *, caption: bool = False
 ) -> tuple[str, list[dict]]:
@@ -408,8 +349,6 @@ def render_text(
             visible, ents = parse_html(text)
         elif mode == "markdownv2":
             visible, ents = parse_markdown_v2(text)
-        elif mode == "markdown":
-            visible, ents = parse_markdown(text)
         else:
             raise bad_request("unsupported parse_mode")
     else:
