@@ -104,7 +104,7 @@ async def _higgsfield(settings) -> Check:
     except HiggsfieldAuthError:
         return ("fail", "Higgsfield rejected the key (HTTP 401)", exit_codes.CONFIG)
     except HiggsfieldError as exc:
-        return ("fail", f"Higgsfield probe failed: {exc.message}", exc.exit_code)
+        return ("fail", f"Higgsfield probe failed: {exc.message}", exit_codes.for_error(exc))
     return ("ok", f"Higgsfield key works ({hf.base_url})", 0)
 
 

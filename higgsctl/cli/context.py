@@ -97,7 +97,7 @@ def report(exc: BaseException) -> int:
     errors = sys.modules.get("higgsctl.engine.errors")  # never imported → not an engine error
     if errors is not None and isinstance(exc, errors.HiggsctlError):
         render.error(redact(exc.message), exc.hint and redact(exc.hint))
-        return exc.exit_code
+        return exit_codes.for_error(exc)
     render.error(redact(f"{type(exc).__name__}: {exc}"), None if STATE.debug else "Run with --debug for the traceback.")
     return exit_codes.GENERIC
 

@@ -1,5 +1,6 @@
-"""The documented exit statuses of `higgsctl`. Engine errors carry their own
-(`HiggsctlError.exit_code`); these names are what the CLI itself uses."""
+"""The documented exit statuses of `higgsctl`, and which engine error exits with which."""
+
+from __future__ import annotations
 
 OK = 0
 GENERIC = 1  # unexpected errors, a declined confirmation, books that don't balance
@@ -18,3 +19,25 @@ TABLE = (
     (REFUSED, "insufficient credits, blocked user, a generation ended failed / nsfw / timed out"),
     (INTERRUPTED, "interrupted (Ctrl-C)"),
 )
+
+#: Engine error class name → exit status; the nearest class in an error's MRO decides.
+#: By name, so that rendering an error never imports the engine.
+BY_ERROR = {
+    "HiggsfieldAuthError": CONFIG,  # a rejected key is configuration, not an API fault
+    "HiggsfieldError": API,
+    "ConfigError": CONFIG,
+    "InvalidInput": USAGE,
+    "NotFound": USAGE,
+    "TopUpPending": USAGE,
+    "InsufficientCredits": REFUSED,
+    "UserBlocked": REFUSED,
+    "HiggsctlError": GENERIC,
+}
+
+
+def for_error(exc: BaseException) -> int:
+    """The exit status of an engine error (GENERIC for anything else)."""
+    for cls in type(exc).__mro__:
+        if cls.__module__ == "higgsctl.engine.errors" and cls.__name__ in BY_ERROR:
+            return BY_ERROR[cls.__name__]
+    return GENERIC

@@ -33,6 +33,7 @@ class HiggsfieldSettings:
     poll_initial: float = 2.0
     poll_max: float = 10.0
     poll_factor: float = 1.5
+    max_retry_after: float = 60.0
     max_download_mb: int = 64
     result_deadline_hours: float = 48.0
 
@@ -203,6 +204,7 @@ def _check_ranges(s: Settings, path: Path) -> None:
     need(s.higgsfield.generation_timeout > 0, "[higgsfield] generation_timeout", "must be positive")
     need(0 < s.higgsfield.poll_initial <= s.higgsfield.poll_max, "[higgsfield] poll_initial", "must be positive and at most poll_max")
     need(s.higgsfield.poll_factor >= 1, "[higgsfield] poll_factor", "must be at least 1")
+    need(s.higgsfield.max_retry_after >= 0, "[higgsfield] max_retry_after", "must not be negative")
     need(s.higgsfield.result_deadline_hours > 0, "[higgsfield] result_deadline_hours", "must be positive")
     need(s.higgsfield.max_download_mb >= 1, "[higgsfield] max_download_mb", "must be at least 1")
     need(s.credits.initial >= 0, "[credits] initial", "must not be negative")

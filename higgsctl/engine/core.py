@@ -6,7 +6,7 @@ from .config import Settings
 from .credits import Credits
 from .db import open_database
 from .generations import Generations
-from .higgsfield import HiggsfieldClient
+from .higgsfield import HiggsfieldClient, RetryPolicy
 from .history import History
 from .redaction import Redactor
 from .storage import FileStore
@@ -38,7 +38,8 @@ class Engine:
                 f"No Higgsfield key: set [higgsfield] api_key and api_secret in {self.settings.config_path}.",
                 hint="Or set HF_KEY=id:secret, or use --sandbox to try without keys.",
             )
-        return HiggsfieldClient(hf.base_url, hf.api_key, hf.api_secret, timeout=hf.request_timeout, transport=transport)
+        return HiggsfieldClient(hf.base_url, hf.api_key, hf.api_secret, timeout=hf.request_timeout,
+                                retry=RetryPolicy(max_retry_after=hf.max_retry_after), transport=transport)
 
     async def aclose(self) -> None:
         await self.generations.aclose()

@@ -2,15 +2,14 @@
 
 Each error carries a human message (English, for operators and logs), an optional hint,
 and a ``code`` with ``params``: a face that speaks the user's language (the bot) translates
-``code`` and never shows ``message`` to a user. ``exit_code`` lets the CLI map an error to
-its documented exit status without a lookup table of classes.
+``code`` and never shows ``message`` to a user; the CLI maps classes to its exit codes
+(higgsctl/cli/exit_codes.py).
 """
 
 from __future__ import annotations
 
 
 class HiggsctlError(Exception):
-    exit_code = 1
     default_code = "error"
 
     def __init__(self, message: str, hint: str | None = None, *, code: str | None = None, **params) -> None:
@@ -27,25 +26,23 @@ class HiggsctlError(Exception):
 # --- configuration and input ------------------------------------------------------------
 
 class ConfigError(HiggsctlError):
-    exit_code = 3
+    default_code = "config"
 
 
 class InvalidInput(HiggsctlError):
     """Bad input from a user or operator; nothing was charged."""
 
-    exit_code = 2
     default_code = "invalid_input"
 
 
 class NotFound(HiggsctlError):
-    exit_code = 2
     default_code = "not_found"
 
 
 # --- money ------------------------------------------------------------------------------
 
 class InsufficientCredits(HiggsctlError):
-    exit_code = 5
+    default_code = "insufficient_credits"
 
     def __init__(self, needed: int, balance: int) -> None:
         super().__init__(
@@ -58,13 +55,24 @@ class InsufficientCredits(HiggsctlError):
 
 
 class UserBlocked(HiggsctlError):
-    exit_code = 5
     default_code = "user_blocked"
 
 
 class TopUpPending(HiggsctlError):
-    exit_code = 2
     default_code = "topup_pending"
+
+
+class TopUpAlreadyDecided(InvalidInput):
+    """Someone (another admin, the TUI or the CLI) decided the request first."""
+
+    default_code = "topup_decided"
+
+    def __init__(self, request_id: int, status: str, decided_by: str | None) -> None:
+        super().__init__(f"Top-up request #{request_id} was already {status} by {decided_by}.",
+                         code=self.default_code, id=request_id, status=status, actor=decided_by)
+        self.request_id = request_id
+        self.status = status
+        self.decided_by = decided_by
 
 
 # --- Higgsfield API ---------------------------------------------------------------------
@@ -72,7 +80,6 @@ class TopUpPending(HiggsctlError):
 class HiggsfieldError(HiggsctlError):
     """An error talking to the Higgsfield API."""
 
-    exit_code = 4
     default_code = "service_error"
     retryable = False
 
@@ -91,7 +98,6 @@ class HiggsfieldError(HiggsctlError):
 
 
 class HiggsfieldAuthError(HiggsfieldError):
-    exit_code = 3
     default_code = "service_auth"
 
 
@@ -102,6 +108,7 @@ class HiggsfieldCreditsError(HiggsfieldError):
 
 
 class ConcurrencyLimitError(HiggsfieldError):
+    default_code = "service_busy"
     retryable = True
 
 
@@ -110,20 +117,33 @@ class HiggsfieldValidationError(HiggsfieldError):
 
 
 class HiggsfieldNotFound(HiggsfieldError):
-    pass
+    default_code = "service_not_found"
 
 
 class HiggsfieldServerError(HiggsfieldError):
+    default_code = "service_unavailable"
     retryable = True
 
 
+class HiggsfieldRateLimited(HiggsfieldServerError):
+    """HTTP 429; ``retry_after`` is the server's Retry-After in seconds, if it sent one."""
+
+    default_code = "service_rate_limited"
+
+    def __init__(self, message: str, hint: str | None = None, *, retry_after: float | None = None, **kwargs) -> None:
+        super().__init__(message, hint, **kwargs)
+        self.retry_after = retry_after
+
+
 class HiggsfieldNetworkError(HiggsfieldError):
+    default_code = "service_unreachable"
     retryable = True
 
 
 class HiggsfieldTimeout(HiggsfieldError):
     """A request (or a whole generation) took longer than allowed."""
 
+    default_code = "service_timeout"
     retryable = True
 
 

@@ -8,6 +8,7 @@ import socket
 import httpx
 import pytest
 
+from higgsctl.cli import exit_codes
 from higgsctl.engine.errors import HiggsfieldNetworkError, HiggsfieldTimeout
 from higgsctl.engine.higgsfield import HiggsfieldClient
 from higgsctl.engine.higgsfield.retry import RetryPolicy
@@ -58,7 +59,7 @@ async def test_refused_connection_is_cannot_connect(closed_port, transport, call
     error = caught.value
     assert not isinstance(error, HiggsfieldTimeout)
     assert error.message == f"Cannot connect to 127.0.0.1:{closed_port}: Connection refused."
-    assert error.retryable and error.exit_code == 4
+    assert error.retryable and exit_codes.for_error(error) == exit_codes.API
     assert "key-secret" not in error.message + (error.hint or "")
 
 

@@ -15,10 +15,10 @@ from pytest_httpx import HTTPXMock, IteratorStream
 from higgsctl.engine.errors import (
     ConcurrencyLimitError, ConfigError, DownloadTooLarge, HiggsfieldAuthError,
     HiggsfieldCreditsError, HiggsfieldError, HiggsfieldNetworkError, HiggsfieldNotFound,
-    HiggsfieldServerError, HiggsfieldTimeout, HiggsfieldValidationError, InvalidInput,
+    HiggsfieldRateLimited, HiggsfieldServerError, HiggsfieldTimeout, HiggsfieldValidationError, InvalidInput,
 )
 from higgsctl.engine.higgsfield import HiggsfieldClient, PollPolicy, RequestStatus, RetryPolicy, Status
-from higgsctl.engine.higgsfield.retry import error_from_response, retry_after
+from higgsctl.engine.higgsfield.errors_map import error_from_response, retry_after
 
 BASE, RID = "https://api.test", "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 STATUS, CANCEL = f"{BASE}/requests/{RID}/status", f"{BASE}/requests/{RID}/cancel"
@@ -71,7 +71,7 @@ async def test_bad_input_rejected_before_sending(client, httpx_mock, call):
     (400, "Maximum number of concurrent requests (4) has been reached", ConcurrencyLimitError),
     (400, "bad prompt", HiggsfieldValidationError), (422, "bad ratio", HiggsfieldValidationError),
     (404, "Request not found", HiggsfieldNotFound), (423, "Model blocked", HiggsfieldServerError),
-    (429, "slow down", HiggsfieldServerError), (500, "boom", HiggsfieldServerError),
+    (429, "slow down", HiggsfieldRateLimited), (500, "boom", HiggsfieldServerError),
     (503, "x", HiggsfieldServerError)])
 async def test_status_code_maps_to_error(httpx_mock, code, detail, error):
     httpx_mock.add_response(status_code=code, json={"detail": detail}, headers={"X-Correlation-ID": "c-1"})
@@ -80,7 +80,7 @@ async def test_status_code_maps_to_error(httpx_mock, code, detail, error):
             await c.status(RID)
     assert type(info.value) is error and detail in info.value.message
     assert (info.value.status_code, info.value.correlation_id) == (code, "c-1")
-    assert info.value.retryable == (error in (ConcurrencyLimitError, HiggsfieldServerError))
+    assert info.value.retryable == (error in (ConcurrencyLimitError, HiggsfieldServerError, HiggsfieldRateLimited))
 
 
 def test_error_hints_and_raw_text():
@@ -145,7 +145,7 @@ async def test_transport_error_retried_then_raised(client, httpx_mock, exc, erro
 def test_retry_and_poll_policies():
     policy = RetryPolicy(max_attempts=5, base_delay=1.0, max_delay=8.0)
     assert all(0 <= policy.backoff(1) <= 1.0 and 0 <= policy.backoff(10) <= 8.0 for _ in range(50))
-    assert (policy.backoff(1, retry_after=3.0), policy.backoff(1, retry_after=120.0)) == (3.0, 8.0)
+    assert (policy.backoff(1, retry_after=3.0), policy.backoff(1, retry_after=120.0)) == (3.0, 60.0)  # max_retry_after
     assert retry_after(httpx.Response(429, headers={"Retry-After": "2"})) == 2.0
     assert retry_after(httpx.Response(429)) is None
     assert retry_after(httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0

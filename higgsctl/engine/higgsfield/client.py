@@ -28,10 +28,8 @@ from higgsctl.engine.images import whole_image_problem
 from higgsctl.engine.partfiles import open_part, remove_orphans
 from higgsctl.engine.redaction import Redactor
 
-from .retry import (
-    RETRY_STATUSES, SUBMIT_RETRY_STATUSES, PollPolicy, RetryPolicy,
-    error_from_response, json_object, malformed, send_with_retries,
-)
+from .errors_map import error_from_response, json_object, malformed
+from .retry import RETRY_STATUSES, SUBMIT_RETRY_STATUSES, PollPolicy, RetryPolicy, send_with_retries
 from .status import RequestStatus, Status
 
 logger = logging.getLogger("higgsctl.higgsfield")
@@ -83,6 +81,7 @@ class HiggsfieldClient:
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.AsyncBaseTransport | None = None,
         max_connections: int = 200,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         base = httpx.URL(base_url)
         if base.scheme not in ("http", "https") or not base.host:
@@ -97,6 +96,7 @@ class HiggsfieldClient:
         self._redact = Redactor((api_key, api_secret, credentials, credentials.split(":", 1)[1]))
         self._origin = (base.scheme, base.host, base.port)
         self._retry = retry
+        self._sleep = sleep  # between retries; tests pass a clock that records the waits
         http_timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         limits = httpx.Limits(max_connections=max_connections,
                               max_keepalive_connections=min(max_connections, 50))
@@ -326,7 +326,7 @@ class HiggsfieldClient:
         what: str, attempts: int | None = None,
     ) -> httpx.Response:
         return await send_with_retries(send, self._retry, retry_on=retry_on, what=what,
-                                       attempts=attempts, redact=self._redact)
+                                       attempts=attempts, redact=self._redact, sleep=self._sleep)
 
     def _server_url(self, url: str | None, fallback: str) -> str | httpx.URL:
         """Follow a server-given status/cancel URL if it points at Higgsfield (or at our own

@@ -1,31 +1,18 @@
-"""Backoff policies and the one function that turns HTTP failures into typed errors."""
+"""The retry policies and the one retry loop; errors are mapped in :mod:`.errors_map`."""
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import json
-import os
-import random
-import time
 from collections.abc import Awaitable, Callable, Collection, Iterator
 from dataclasses import dataclass
 
 import httpx
 
-from higgsctl.engine.errors import (
-    ConcurrencyLimitError,
-    HiggsfieldAuthError,
-    HiggsfieldCreditsError,
-    HiggsfieldError,
-    HiggsfieldNetworkError,
-    HiggsfieldNotFound,
-    HiggsfieldServerError,
-    HiggsfieldTimeout,
-    HiggsfieldValidationError,
-)
+from higgsctl.engine.backoff import Backoff
 from higgsctl.engine.redaction import Redactor
+
+from .errors_map import NO_SECRETS, error_from_transport, retry_after
 
 logger = logging.getLogger("higgsctl.higgsfield")
 
@@ -34,28 +21,30 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: The billable submit is only repeated (with the same Idempotency-Key) on these.
 SUBMIT_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
-MAX_MESSAGE = 300
-NO_SECRETS = Redactor()  # still masks secret shapes (URL passwords, bot tokens)
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter; a server's Retry-After wins, capped."""
+    """Exponential backoff with full jitter; a server's Retry-After wins, up to
+    ``max_retry_after`` seconds ([higgsfield] max_retry_after)."""
 
     max_attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 8.0
+    max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1 or self.base_delay < 0 or self.max_delay < 0:
+        if self.max_attempts < 1 or min(self.base_delay, self.max_delay, self.max_retry_after) < 0:
             raise ValueError("RetryPolicy needs max_attempts >= 1 and non-negative delays")
+
+    @property
+    def schedule(self) -> Backoff:
+        return Backoff(self.base_delay, self.max_delay, full_jitter=True)
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_delay)
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return random.uniform(0.0, ceiling)
+            return min(max(retry_after, 0.0), self.max_retry_after)
+        return self.schedule.delay(attempt)
 
 
 @dataclass(frozen=True)
@@ -76,182 +65,7 @@ class PollPolicy:
             raise ValueError("PollPolicy needs jitter >= 0 and timeout > 0")
 
     def delays(self) -> Iterator[float]:
-        delay = self.initial
-        while True:
-            yield delay + (random.uniform(0.0, self.jitter) if self.jitter else 0.0)
-            delay = min(delay * self.factor, self.maximum)
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """The Retry-After header in seconds (delta-seconds or HTTP date), if any."""
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
-
-
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
-
-
-def _render_detail(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):  # FastAPI validation errors: [{"loc": [...], "msg": ...}]
-        parts = []
-        for item in value:
-            if isinstance(item, dict) and "msg" in item:
-                loc = item.get("loc")
-                where = ".".join(str(p) for p in loc) if isinstance(loc, (list, tuple)) else loc
-                parts.append(f"{where}: {item['msg']}" if where else str(item["msg"]))
-            else:
-                parts.append(_render_detail(item))
-        return "; ".join(parts)
-    if isinstance(value, dict) and isinstance(value.get("msg") or value.get("message"), str):
-        return value.get("msg") or value["message"]
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def error_detail(response: httpx.Response) -> str:
-    """The server's explanation: detail → details → message → error → raw text."""
-    try:
-        text = response.text
-    except httpx.ResponseNotRead:  # a streamed error body we chose not to read
-        return ""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return _shorten(text)
-    if isinstance(body, dict):
-        for key in ("detail", "details", "message", "error"):
-            if body.get(key) not in (None, "", []):
-                return _shorten(_render_detail(body[key]))
-    return _shorten(text)
-
-
-def error_from_response(
-    response: httpx.Response, *, api: bool = True, redact: Redactor = NO_SECRETS
-) -> HiggsfieldError:
-    """Map a failed response to the error family. ``api=False`` is for presigned upload and
-    result hosts, where 401/403 mean an expired or bad signature, not our account."""
-    code = response.status_code
-    detail = redact(error_detail(response))
-    suffix = f": {detail}" if detail else ""
-    extra = {"status_code": code, "correlation_id": response.headers.get("x-correlation-id")}
-    later = "This is usually temporary; try again later."
-    if 500 <= code or code in (423, 429):
-        what = {423: "The model is temporarily unavailable", 429: "Higgsfield is rate limiting"}
-        return HiggsfieldServerError(
-            f"{what.get(code, 'Higgsfield server error')} (HTTP {code}){suffix}", later, **extra
-        )
-    if code == 408:
-        return HiggsfieldTimeout(f"The server timed out (HTTP 408){suffix}", later, **extra)
-    if code == 404:
-        return HiggsfieldNotFound(f"Not found on Higgsfield (HTTP 404){suffix}", **extra)
-    if not api:
-        return HiggsfieldError(f"The file host refused the transfer (HTTP {code}){suffix}", **extra)
-    if code == 401:
-        return HiggsfieldAuthError(
-            f"Higgsfield rejected the API credentials (HTTP 401){suffix}",
-            "Check [higgsfield] api_key/api_secret in the config, or HF_KEY.",
-            **extra,
-        )
-    if code in (402, 403):
-        return HiggsfieldCreditsError(
-            f"The Higgsfield account has insufficient credits (HTTP {code}){suffix}",
-            "Top up the Higgsfield account.",
-            **extra,
-        )
-    if code == 400 and "concurrent" in detail.lower():
-        return ConcurrencyLimitError(
-            f"Higgsfield concurrency limit reached (HTTP 400){suffix}",
-            "Wait for a running generation to finish, then try again.",
-            **extra,
-        )
-    if code in (400, 422):
-        return HiggsfieldValidationError(
-            f"Higgsfield rejected the request (HTTP {code}){suffix}", **extra
-        )
-    return HiggsfieldError(f"Unexpected response from Higgsfield (HTTP {code}){suffix}", **extra)
-
-
-def error_from_transport(exc: httpx.RequestError, *, redact: Redactor = NO_SECRETS) -> HiggsfieldError:
-    """Map an httpx transport failure (no response at all)."""
-    reason = redact(_shorten(str(exc) or type(exc).__name__))
-    refused = _connect_failure(exc)
-    if refused is not None:
-        return HiggsfieldNetworkError(
-            f"Cannot connect to {_host(exc)}: {redact(refused)}.",
-            "Check the network connection and the Higgsfield base URL (HIGGSCTL_BASE_URL, [higgsfield] base_url).",
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return HiggsfieldTimeout(
-            f"Timed out talking to Higgsfield ({type(exc).__name__}): {reason}",
-            "Check the network connection; the request may be retried.",
-        )
-    return HiggsfieldNetworkError(
-        f"Network error talking to Higgsfield ({type(exc).__name__}): {reason}",
-        "Check the network connection and the Higgsfield base URL.",
-    )
-
-
-def _connect_failure(exc: httpx.RequestError) -> str | None:
-    """Why no connection could be made (refused, unreachable, unknown host), or None if this
-    is not that. httpx-aiohttp reports aiohttp's refused connection as ConnectTimeout, so
-    the causes decide: an OSError that is not a timeout means the connection failed."""
-    if not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-        return None
-    found = None
-    cause, depth = exc.__cause__ or exc.__context__, 0
-    while cause is not None and depth < 8:  # the innermost OSError says it best
-        os_error = getattr(cause, "os_error", cause)
-        if isinstance(os_error, TimeoutError):
-            return None
-        if isinstance(os_error, OSError):
-            found = os_error
-        cause, depth = cause.__cause__ or cause.__context__, depth + 1
-    if found is not None:
-        if isinstance(found.errno, int) and found.errno > 0:  # "Connection refused", not asyncio's wording
-            return os.strerror(found.errno)
-        return found.strerror or str(found) or "connection failed"
-    return (_shorten(str(exc)) or "connection failed") if isinstance(exc, httpx.ConnectError) else None
-
-
-def _host(exc: httpx.RequestError) -> str:
-    try:
-        url = exc.request.url
-    except RuntimeError:  # raised without a request
-        return "Higgsfield"
-    return f"{url.host}:{url.port}" if url.port else url.host
-
-
-def malformed(response: httpx.Response, what: str) -> HiggsfieldServerError:
-    return HiggsfieldServerError(
-        f"Higgsfield sent a malformed response (HTTP {response.status_code}): {what}.",
-        hint="This is usually transient; try again later.",
-        status_code=response.status_code,
-        correlation_id=response.headers.get("x-correlation-id"),
-    )
-
-
-def json_object(response: httpx.Response) -> dict:
-    """The body as a JSON object, or a (transient) HiggsfieldServerError."""
-    try:
-        body = response.json()
-    except ValueError:
-        raise malformed(response, "body is not JSON") from None
-    if not isinstance(body, dict):
-        raise malformed(response, "body is not a JSON object")
-    return body
+        return iter(Backoff(self.initial, self.maximum, self.factor, spread=self.jitter))
 
 
 async def send_with_retries(
@@ -262,6 +76,7 @@ async def send_with_retries(
     what: str,
     attempts: int | None = None,
     redact: Redactor = NO_SECRETS,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> httpx.Response:
     """Run ``send`` with backoff on transport errors and ``retry_on`` statuses. Returns the
     last response (the caller maps an error status) or raises the mapped transport error."""
@@ -284,5 +99,5 @@ async def send_with_retries(
             delay = policy.backoff(attempt, retry_after(response))
         logger.info("Higgsfield %s failed (%s); attempt %d/%d, retrying in %.2f s",
                     what.split("?")[0], reason, attempt, limit, delay)
-        await asyncio.sleep(delay)
+        await sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
