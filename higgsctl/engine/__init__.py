@@ -15,7 +15,7 @@ _EXPORTS = {
     "Engine": "core",
     "ConfigError": "errors", "HiggsctlError": "errors", "HiggsfieldError": "errors",
     "InsufficientCredits": "errors", "InvalidInput": "errors", "NotFound": "errors",
-    "TopUpPending": "errors", "UserBlocked": "errors",
+    "TopUpAlreadyDecided": "errors", "TopUpPending": "errors", "UserBlocked": "errors",
     "ACTIVE": "events", "TERMINAL": "events", "JobEvent": "events",
     "HistoryFilter": "history", "Overview": "history",
     "OPERATOR_ID": "models", "Generation": "models", "LedgerEntry": "models",
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from .core import Engine
     from .errors import (
         ConfigError, HiggsctlError, HiggsfieldError, InsufficientCredits, InvalidInput, NotFound,
-        TopUpPending, UserBlocked,
+        TopUpAlreadyDecided, TopUpPending, UserBlocked,
     )
     from .events import ACTIVE, TERMINAL, JobEvent
     from .history import HistoryFilter, Overview

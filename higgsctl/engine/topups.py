@@ -10,7 +10,7 @@ from peewee import IntegrityError
 
 from .credits import Credits
 from .db import write_transaction
-from .errors import InvalidInput, NotFound, TopUpPending, UserBlocked
+from .errors import InvalidInput, NotFound, TopUpAlreadyDecided, TopUpPending, UserBlocked
 from .models import TopUpRequest, User, database, utcnow
 
 
@@ -84,7 +84,7 @@ class TopUps:
         )
         if not decided:
             topup = self.get(request_id)
-            raise InvalidInput(f"Top-up request #{request_id} was already {topup.status} by {topup.decided_by}.")
+            raise TopUpAlreadyDecided(request_id, topup.status, topup.decided_by)
 
     def undelivered_decisions(self) -> list[TopUpRequest]:
         return list(

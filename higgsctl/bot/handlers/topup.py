@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from higgsctl.engine import InvalidInput, NotFound, TopUpPending, UserBlocked
+from higgsctl.engine import NotFound, TopUpAlreadyDecided, TopUpPending, UserBlocked
 
 from .. import keyboards
 from ..notifier import announce_decision, decided_text
@@ -73,7 +73,7 @@ async def decide(update: Update, context: Context, who: Who) -> None:
     except NotFound as exc:
         await reply(update, admin("error", message=exc.message))
         return
-    except InvalidInput:  # decided already (another admin, the TUI or the CLI)
+    except TopUpAlreadyDecided:  # another admin, the TUI or the CLI decided first
         topup = await db(s.engine.topups.get, topup_id)
         await reply(update, admin("topup_already", id=topup.id, status=topup.status, actor=topup.decided_by))
         return
