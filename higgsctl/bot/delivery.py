@@ -37,6 +37,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
 from higgsctl.engine import TERMINAL, Engine, Generation, JobEvent
+from higgsctl.engine.backoff import Backoff
 
 from . import keyboards
 from .media import document_limit, photo_bytes, too_large
@@ -138,7 +139,7 @@ class Delivery:
             log.error("background delivery task failed\n%s", self.engine.redactor.exception(exc))
 
     def _backoff(self, failures: int) -> float:
-        return min(RETRY_MAX, self.retry_base * 2 ** (failures - 1))
+        return Backoff(self.retry_base, RETRY_MAX).delay(failures)
 
     async def _follow(self, generation_id: int) -> None:
         """Run the job to its end, then deliver it. A job task that raises (a bug, the database

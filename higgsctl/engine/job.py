@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import random
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -182,7 +181,7 @@ class Job:
 
     async def follow(self) -> None:
         policy = self.s.poll_policy()
-        delay = policy.initial
+        delays = policy.delays()
         last = self.g.status
         unreachable = False
         while True:
@@ -211,8 +210,7 @@ class Job:
             if remaining <= 0:
                 await self.time_out()
                 return
-            await self.sleep(min(delay + random.uniform(0, policy.jitter), remaining))
-            delay = min(delay * policy.factor, policy.maximum)
+            await self.sleep(min(next(delays), remaining))
 
     async def complete(self, urls: tuple[str, ...]) -> None:
         if not urls:
