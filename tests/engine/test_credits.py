@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from higgsctl.engine import InsufficientCredits, InvalidInput, NotFound, TopUpPending, UserBlocked
+from higgsctl.engine import InsufficientCredits, InvalidInput, NotFound, TopUpAlreadyDecided, TopUpPending, UserBlocked
 from higgsctl.engine.models import Generation, database
 
 
@@ -121,6 +121,23 @@ def test_topup_flow_is_decided_exactly_once(any_engine):
     assert any_engine.topups.claim_notification(first.id) is True
     assert any_engine.topups.claim_notification(first.id) is False
     assert any_engine.credits.discrepancies() == []
+
+
+@pytest.mark.parametrize("first", ["approve", "reject"])
+@pytest.mark.parametrize("second", ["approve", "reject"])
+def test_a_second_decision_is_typed_already_decided_and_moves_nothing(any_engine, first, second):
+    any_engine.users.register(1)
+    topup = any_engine.topups.request(1)
+    getattr(any_engine.topups, first)(topup.id, actor="admin:9")
+    balance = any_engine.credits.balance(1)
+    with pytest.raises(TopUpAlreadyDecided) as caught:
+        getattr(any_engine.topups, second)(topup.id, actor="admin:8")
+    status = {"approve": "approved", "reject": "rejected"}[first]
+    error = caught.value
+    assert (error.code, error.request_id, error.status, error.decided_by) == ("topup_decided", topup.id, status, "admin:9")
+    assert error.message == f"Top-up request #{topup.id} was already {status} by admin:9."
+    assert isinstance(error, InvalidInput)  # still bad input to whoever pressed second
+    assert any_engine.credits.balance(1) == balance and any_engine.credits.discrepancies() == []
 
 
 def test_concurrent_approvals_grant_once(any_engine):
