@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from higgsctl.cli import exit_codes
 from higgsctl.engine import ConfigError, Engine
 from higgsctl.engine.db import open_database
 from higgsctl.engine.models import User
@@ -86,7 +87,7 @@ def test_database_gone_while_running_is_an_error_not_a_new_database(open_engine,
             file.unlink()
     with pytest.raises(ConfigError, match="is gone") as caught:
         engine.users.get(1)
-    assert caught.value.exit_code == 3
+    assert exit_codes.for_error(caught.value) == exit_codes.CONFIG
     with pytest.raises(ConfigError, match="is gone"):
         _in_new_thread(lambda: engine.users.register(2))
     assert _files(db_path) == []  # nothing was created in its place

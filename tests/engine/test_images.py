@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 from tests.hostile_images import EXPECTED, TOO_MANY, encoded, png_bomb
 
+from higgsctl.cli import exit_codes
 from higgsctl.engine import ConfigError, Engine, GenerationRequest, InvalidInput, load_settings
 from higgsctl.engine.models import Generation
 from higgsctl.engine.requests import check_reference
@@ -24,7 +25,7 @@ def test_every_hostile_file_is_refused_with_its_code(settings, tmp_path, hostile
             check_reference(path, settings.limits)
     assert info.value.code == EXPECTED[name]
     assert info.value.params["name"] == name and repr(name) in info.value.message
-    assert info.value.exit_code == 2
+    assert exit_codes.for_error(info.value) == exit_codes.USAGE
     assert not [w for w in caught if "decompression bomb" in str(w.message)]  # no noise on stderr either
     if info.value.code == TOO_MANY:
         assert info.value.params["limit"] == 50 and "the limit is 50 megapixels" in info.value.message
