@@ -15,7 +15,8 @@ from aiohttp import web
 from telegram import InputMediaPhoto
 from telegram.error import NetworkError, TimedOut
 
-from higgsctl.bot.app import ScrubbedAiohttpTransport, build_application, telegram_request
+from higgsctl.bot.app import build_application
+from higgsctl.bot.transport import ScrubbedAiohttpTransport, telegram_request
 from higgsctl.bot.delivery import EDIT_EVERY
 
 from .harness import ALICE, TOKEN, Offline, Running, configure, eventually, image

@@ -13,7 +13,7 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
-from higgsctl.bot.app import telegram_request
+from higgsctl.bot.transport import telegram_request
 from higgsctl.bot.media import DOCUMENT_MAX_MB, LOCAL_DOCUMENT_MAX_MB, document_limit
 from higgsctl.bot.handlers.results import _again
 
