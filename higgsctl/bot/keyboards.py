@@ -1,20 +1,4 @@
-"""Inline keyboards as pure functions of their data.
-
-Callback data is short (at most 64 bytes) and names what it acts on: a wizard's buttons
-carry its draft id (``<d>``, see drafts.py) last, a result's buttons its generation id. A
-button acts on exactly that, or says the menu expired:
-
-    g            start a wizard (a new draft)
-    m:<model>:<d>  choose a model           sk:<d>           skip / continue (refs)
-    a:<ratio>:<d>  choose an aspect ratio   go:<d>           confirm (spends)
-    x:<d>        leave the wizard
-    c:<gen>      cancel a queued job        rg:<gen>         regenerate (same parameters)
-    oa:<gen>     other aspect for <gen>     ra:<gen>:<ratio> run <gen>'s prompt in <ratio>
-    ur:<gen>     use the result as a reference
-    bal / tu / help / h:<page> / hi:<gen>   balance, top-up, help, history page, history item
-    tu:a:<id> / tu:r:<id>                   approve / reject a top-up (admins)
-    lg:<lang>    switch language
-"""
+"""Inline keyboards as pure functions of their data; the callback data comes from callbacks.py."""
 
 from __future__ import annotations
 
@@ -23,6 +7,7 @@ from telegram import InlineKeyboardMarkup as Markup
 
 from higgsctl.engine import ModelSpec
 
+from . import callbacks as cb
 from .texts import t
 
 CANCELABLE = ("pending", "uploading", "queued")
@@ -30,21 +15,21 @@ CANCELABLE = ("pending", "uploading", "queued")
 
 def main_menu(lang: str) -> Markup:
     return Markup([
-        [Button(t(lang, "b_generate"), callback_data="g")],
-        [Button(t(lang, "b_balance"), callback_data="bal"), Button(t(lang, "b_history"), callback_data="h:0")],
-        [Button(t(lang, "b_topup"), callback_data="tu"), Button(t(lang, "b_help"), callback_data="help")],
+        [Button(t(lang, "b_generate"), callback_data=cb.GENERATE.data())],
+        [Button(t(lang, "b_balance"), callback_data=cb.BALANCE.data()), Button(t(lang, "b_history"), callback_data=cb.HISTORY.data(0))],
+        [Button(t(lang, "b_topup"), callback_data=cb.TOPUP.data()), Button(t(lang, "b_help"), callback_data=cb.HELP.data())],
     ])
 
 
 def models(lang: str, specs: list[ModelSpec], draft: str) -> Markup:
-    rows = [[Button(t(lang, "b_model", label=s.label, price=s.price), callback_data=f"m:{s.key}:{draft}")]
+    rows = [[Button(t(lang, "b_model", label=s.label, price=s.price), callback_data=cb.MODEL.data(s.key, draft))]
             for s in specs]
     rows.append([_leave(lang, draft)])
     return Markup(rows)
 
 
 def _leave(lang: str, draft: str) -> Button:
-    return Button(t(lang, "b_cancel"), callback_data=f"x:{draft}")
+    return Button(t(lang, "b_cancel"), callback_data=cb.LEAVE.data(draft))
 
 
 def cancel_only(lang: str, draft: str) -> Markup:
@@ -53,7 +38,7 @@ def cancel_only(lang: str, draft: str) -> Markup:
 
 def refs(lang: str, draft: str, have_any: bool) -> Markup:
     label = t(lang, "b_continue" if have_any else "b_skip")
-    return Markup([[Button(label, callback_data=f"sk:{draft}")], [_leave(lang, draft)]])
+    return Markup([[Button(label, callback_data=cb.SKIP.data(draft))], [_leave(lang, draft)]])
 
 
 def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
@@ -61,62 +46,56 @@ def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
 
 
 def aspects(lang: str, ratios: tuple[str, ...], draft: str) -> Markup:
-    rows = _rows([Button(r, callback_data=f"a:{r}:{draft}") for r in ratios], 3)
+    rows = _rows([Button(r, callback_data=cb.ASPECT.data(r, draft)) for r in ratios], 3)
     rows.append([_leave(lang, draft)])
     return Markup(rows)
 
 
 def other_aspects(generation_id: int, ratios: tuple[str, ...], current: str) -> Markup:
-    buttons = [Button(f"• {r} •" if r == current else r, callback_data=f"ra:{generation_id}:{r}") for r in ratios]
+    buttons = [Button(f"• {r} •" if r == current else r, callback_data=cb.RUN_IN_ASPECT.data(generation_id, r)) for r in ratios]
     return Markup(_rows(buttons, 3))
 
 
 def confirm(lang: str, price: int, draft: str) -> Markup:
-    return Markup([[Button(t(lang, "b_confirm", price=price), callback_data=f"go:{draft}")], [_leave(lang, draft)]])
-
-
-def draft_of(data: str) -> tuple[str, str]:
-    """(argument, draft id) of a wizard button's callback data: ``a:16:9:<d>`` → ("16:9", d)."""
-    head, _, draft = data.rpartition(":")
-    return head.partition(":")[2], draft
+    return Markup([[Button(t(lang, "b_confirm", price=price), callback_data=cb.CONFIRM.data(draft))], [_leave(lang, draft)]])
 
 
 def job_status(lang: str, generation_id: int, status: str) -> Markup | None:
     """A Cancel button while the job can still be cancelled; nothing afterwards."""
     if status not in CANCELABLE:
         return None
-    return Markup([[Button(t(lang, "b_cancel"), callback_data=f"c:{generation_id}")]])
+    return Markup([[Button(t(lang, "b_cancel"), callback_data=cb.CANCEL.data(generation_id))]])
 
 
 def result(lang: str, generation_id: int) -> Markup:
     return Markup([
-        [Button(t(lang, "b_regen"), callback_data=f"rg:{generation_id}"),
-         Button(t(lang, "b_other_aspect"), callback_data=f"oa:{generation_id}")],
-        [Button(t(lang, "b_use_ref"), callback_data=f"ur:{generation_id}")],
+        [Button(t(lang, "b_regen"), callback_data=cb.REGENERATE.data(generation_id)),
+         Button(t(lang, "b_other_aspect"), callback_data=cb.OTHER_ASPECT.data(generation_id))],
+        [Button(t(lang, "b_use_ref"), callback_data=cb.USE_AS_REFERENCE.data(generation_id))],
     ])
 
 
 def history(lang: str, page: int, pages: int, items: list[tuple[int, bool]]) -> Markup:
     """``items`` are (generation id, has a result file); finished ones get a re-send button."""
-    rows = _rows([Button(f"🖼 #{gid}", callback_data=f"hi:{gid}") for gid, ok in items if ok], 3)
+    rows = _rows([Button(f"🖼 #{gid}", callback_data=cb.HISTORY_ITEM.data(gid)) for gid, ok in items if ok], 3)
     nav = []
     if page > 0:
-        nav.append(Button(t(lang, "b_prev"), callback_data=f"h:{page - 1}"))
+        nav.append(Button(t(lang, "b_prev"), callback_data=cb.HISTORY.data(page - 1)))
     if page + 1 < pages:
-        nav.append(Button(t(lang, "b_next"), callback_data=f"h:{page + 1}"))
+        nav.append(Button(t(lang, "b_next"), callback_data=cb.HISTORY.data(page + 1)))
     if nav:
         rows.append(nav)
     return Markup(rows)
 
 
 def topup_decision(lang: str, request_id: int) -> Markup:
-    return Markup([[Button(t(lang, "b_approve"), callback_data=f"tu:a:{request_id}"),
-                    Button(t(lang, "b_reject"), callback_data=f"tu:r:{request_id}")]])
+    return Markup([[Button(t(lang, "b_approve"), callback_data=cb.DECIDE_TOPUP.data("a", request_id)),
+                    Button(t(lang, "b_reject"), callback_data=cb.DECIDE_TOPUP.data("r", request_id))]])
 
 
 def balance(lang: str) -> Markup:
-    return Markup([[Button(t(lang, "b_topup"), callback_data="tu"), Button(t(lang, "b_generate"), callback_data="g")]])
+    return Markup([[Button(t(lang, "b_topup"), callback_data=cb.TOPUP.data()), Button(t(lang, "b_generate"), callback_data=cb.GENERATE.data())]])
 
 
 def languages() -> Markup:
-    return Markup([[Button("English", callback_data="lg:en"), Button("Русский", callback_data="lg:ru")]])
+    return Markup([[Button("English", callback_data=cb.LANGUAGE.data("en")), Button("Русский", callback_data=cb.LANGUAGE.data("ru"))]])

@@ -284,7 +284,7 @@ async def test_no_higgsfield_key_is_told_without_holding_credits(settings, emu):
 def test_first_press_ignores_a_quick_repeat_of_the_same_button():
     from types import SimpleNamespace
 
-    from higgsctl.bot.handlers.common import first_press
+    from higgsctl.bot.handlers.guards import first_press
 
     context = SimpleNamespace(user_data={})
 

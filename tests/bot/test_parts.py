@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from higgsctl.bot import keyboards
+from higgsctl.bot import callbacks, keyboards
 from higgsctl.bot.app import build_application
 from higgsctl.bot.drafts import Drafts
 from higgsctl.bot.media import photo_bytes
@@ -55,13 +55,13 @@ def test_callback_data_is_short_and_names_what_it_acts_on(settings):
         for data in all_data(markup):
             assert len(data.encode()) <= 64  # Telegram's limit
     for markup in wizard:  # every wizard button names its draft
-        assert all(data.endswith(f":{draft}") and keyboards.draft_of(data)[1] == draft for data in all_data(markup))
+        assert all(data.endswith(f":{draft}") and callbacks.draft_of(data)[1] == draft for data in all_data(markup))
     assert all_data(keyboards.result("en", 5)) == ["rg:5", "oa:5", "ur:5"]
     assert all_data(keyboards.topup_decision("en", 3)) == ["tu:a:3", "tu:r:3"]
     assert all_data(keyboards.history("en", 1, 3, [(7, True), (8, False)])) == ["hi:7", "h:0", "h:2"]
     assert f"m:seedream-4.5:{draft}" in all_data(keyboards.models("en", specs, draft))
-    assert keyboards.draft_of(f"a:16:9:{draft}") == ("16:9", draft)
-    assert keyboards.draft_of(f"go:{draft}") == ("", draft)
+    assert callbacks.draft_of(f"a:16:9:{draft}") == ("16:9", draft)
+    assert callbacks.draft_of(f"go:{draft}") == ("", draft)
 
 
 def test_job_status_offers_cancel_only_while_cancellable():

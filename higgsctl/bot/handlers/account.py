@@ -7,11 +7,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from higgsctl.engine import ACTIVE, HistoryFilter
 
+from .. import callbacks as cb
 from .. import keyboards
 from ..services import db
 from ..texts import t
-from .common import Context, Who, guarded, reply
-from .jobs import owned_generation
+from .guards import guarded
+from .ids import owned_generation
+from .replies import reply
+from .who import Context, Who
 
 PAGE_SIZE = 5
 PROMPT_PREVIEW = 60
@@ -56,7 +59,7 @@ async def history_page(who: Who, page: int) -> tuple[str, keyboards.Markup | Non
 async def history(update: Update, context: Context, who: Who) -> None:
     if update.callback_query:
         try:
-            page = int(update.callback_query.data.split(":")[1])
+            page = int(cb.HISTORY.parts(update.callback_query.data)[0])
         except (IndexError, ValueError):
             page = 0
         await reply(update, *await history_page(who, page))
@@ -83,7 +86,7 @@ async def history_item(update: Update, context: Context, who: Who) -> None:
 
 def register(app: Application, group: int = 0) -> None:
     app.add_handler(CommandHandler("balance", balance), group)
-    app.add_handler(CallbackQueryHandler(balance, pattern=r"^bal$"), group)
+    app.add_handler(CallbackQueryHandler(balance, pattern=cb.BALANCE.pattern), group)
     app.add_handler(CommandHandler("history", history), group)
-    app.add_handler(CallbackQueryHandler(history, pattern=r"^h:\d+$"), group)
-    app.add_handler(CallbackQueryHandler(history_item, pattern=r"^hi:\d+$"), group)
+    app.add_handler(CallbackQueryHandler(history, pattern=cb.HISTORY.pattern), group)
+    app.add_handler(CallbackQueryHandler(history_item, pattern=cb.HISTORY_ITEM.pattern), group)

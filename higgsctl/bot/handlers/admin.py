@@ -17,7 +17,8 @@ from higgsctl.engine.amounts import AmountError, parse_amount
 
 from ..services import db
 from ..texts import admin, t
-from .common import Context, Who, guarded
+from .guards import guarded
+from .who import Context, Who
 
 log = logging.getLogger("higgsctl.bot.admin")
 RECENT = 5

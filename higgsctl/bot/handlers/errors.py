@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 
 from ..services import db, services
 from ..texts import language_for, t
-from .common import Context
+from .who import Context
 
 log = logging.getLogger("higgsctl.bot")
 

@@ -16,7 +16,7 @@ from typing import Awaitable, Callable
 
 from telegram import Message, Update
 
-from .common import Context, Who
+from .who import Context, Who
 
 MAX_GAP = 1  # seconds between the send times (Message.date) of two parts of one paste
 # Clients split at 4096 characters, on a word boundary: a part this long is probably not the

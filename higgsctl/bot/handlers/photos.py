@@ -29,7 +29,8 @@ from ..drafts import Draft
 from ..services import Services, db
 from ..texts import t
 from . import pastes
-from .common import Context, Who, current_draft, guarded
+from .guards import guarded
+from .who import Context, Who, current_draft
 
 log = logging.getLogger("higgsctl.bot.photos")
 

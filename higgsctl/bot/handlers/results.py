@@ -11,11 +11,15 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from higgsctl.engine import Generation, GenerationRequest
 
+from .. import callbacks as cb
 from .. import keyboards
+from ..launch import start_generation
 from ..texts import t
-from .common import Context, Who, expired, guarded, reply, spends
-from .jobs import owned_generation, start_generation
-from .wizard import model_menu
+from .guards import guarded, spends
+from .ids import owned_generation
+from .menus import model_menu
+from .replies import expired, reply
+from .who import Context, Who
 
 
 def _starting(who: Who, generation: Generation, aspect: str) -> str:
@@ -63,7 +67,7 @@ async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
     """The menu's message becomes the status message; a second ratio pressed on it before
     its buttons went away (a quick tap on two of them) runs too, with a status message of
     its own: two jobs never share one."""
-    aspect, message = update.callback_query.data.split(":", 2)[2], update.callback_query.message
+    aspect, message = cb.RUN_IN_ASPECT.parts(update.callback_query.data)[1], update.callback_query.message
     claimed = context.user_data.setdefault("aspect_menus_used", set())
     if len(claimed) > 100:  # long gone menus: their buttons were replaced by the status
         claimed.clear()
@@ -97,7 +101,7 @@ async def use_as_reference(update: Update, context: Context, who: Who) -> None:
 
 
 def register(app: Application, group: int = 0) -> None:
-    app.add_handler(CallbackQueryHandler(regenerate, pattern=r"^rg:\d+$"), group)
-    app.add_handler(CallbackQueryHandler(other_aspect, pattern=r"^oa:\d+$"), group)
-    app.add_handler(CallbackQueryHandler(run_in_aspect, pattern=r"^ra:\d+:"), group)
-    app.add_handler(CallbackQueryHandler(use_as_reference, pattern=r"^ur:\d+$"), group)
+    app.add_handler(CallbackQueryHandler(regenerate, pattern=cb.REGENERATE.pattern), group)
+    app.add_handler(CallbackQueryHandler(other_aspect, pattern=cb.OTHER_ASPECT.pattern), group)
+    app.add_handler(CallbackQueryHandler(run_in_aspect, pattern=cb.RUN_IN_ASPECT.pattern), group)
+    app.add_handler(CallbackQueryHandler(use_as_reference, pattern=cb.USE_AS_REFERENCE.pattern), group)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from .. import callbacks as cb
 from .. import keyboards
 from ..services import db, services
 from ..texts import LANGUAGES, language_for, t
-from .common import Context, Who, current_draft, expired, guarded, private, reply
-
-HINTS = {"model": "hint_model", "prompt": "prompt_empty", "refs": "hint_refs", "aspect": "hint_aspect",
-         "confirm": "hint_confirm"}
-
+from .guards import guarded
+from .menus import hint
+from .replies import expired, reply
+from .who import Context, Who, private
 
 async def start(update: Update, context: Context) -> None:
     tg_user = update.effective_user
@@ -51,7 +51,7 @@ async def lang_command(update: Update, context: Context, who: Who) -> None:
 
 @guarded
 async def lang_chosen(update: Update, context: Context, who: Who) -> None:
-    lang = update.callback_query.data.split(":", 1)[1]
+    lang = cb.LANGUAGE.parts(update.callback_query.data)[0]
     if lang not in LANGUAGES:
         await expired(update, who)
         return
@@ -62,20 +62,6 @@ async def lang_chosen(update: Update, context: Context, who: Who) -> None:
 @guarded
 async def unknown_command(update: Update, context: Context, who: Who) -> None:
     await update.effective_message.reply_text(t(who.lang, "unknown_command"))
-
-
-def hint_for(who: Who) -> tuple[str, keyboards.Markup | None]:
-    """A hint for the current wizard step, or the menu."""
-    state = current_draft(who)
-    if state is not None:
-        return t(who.lang, HINTS[state.step]), None
-    return t(who.lang, "unknown_input"), keyboards.main_menu(who.lang)
-
-
-async def hint(update: Update, context: Context, who: Who) -> None:
-    """Anything no other handler took: a hint for the current wizard step, or the menu."""
-    text, markup = hint_for(who)
-    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 unknown_input = guarded(hint)
@@ -90,8 +76,8 @@ def register(app: Application, group: int = 0) -> None:
     app.add_handler(CommandHandler("start", start), group)
     app.add_handler(CommandHandler("help", help_command), group)
     app.add_handler(CommandHandler("lang", lang_command), group)
-    app.add_handler(CallbackQueryHandler(help_command, pattern=r"^help$"), group)
-    app.add_handler(CallbackQueryHandler(lang_chosen, pattern=r"^lg:"), group)
+    app.add_handler(CallbackQueryHandler(help_command, pattern=cb.HELP.pattern), group)
+    app.add_handler(CallbackQueryHandler(lang_chosen, pattern=cb.LANGUAGE.pattern), group)
 
 
 def register_fallbacks(app: Application, group: int = 0) -> None:

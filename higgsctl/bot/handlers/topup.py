@@ -11,11 +11,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from higgsctl.engine import NotFound, TopUpAlreadyDecided, TopUpPending, UserBlocked
 
+from .. import callbacks as cb
 from .. import keyboards
 from ..notifier import announce_decision, decided_text
 from ..services import db
 from ..texts import admin, t
-from .common import Context, Who, callback_id, expired, guarded, reply
+from .guards import guarded
+from .ids import row_id
+from .replies import expired, reply
+from .who import Context, Who
 
 log = logging.getLogger("higgsctl.bot.topup")
 
@@ -59,7 +63,8 @@ async def decide(update: Update, context: Context, who: Who) -> None:
     if not who.admin:  # a forged button: nothing useful for non-admins
         await expired(update, who)
         return
-    verb, topup_id = update.callback_query.data.split(":")[1], callback_id(update, 2)
+    verb, raw_id = cb.DECIDE_TOPUP.parts(update.callback_query.data)
+    topup_id = row_id(raw_id)
     if topup_id is None:
         await expired(update, who)
         return
@@ -88,5 +93,5 @@ async def decide(update: Update, context: Context, who: Who) -> None:
 
 def register(app: Application, group: int = 0) -> None:
     app.add_handler(CommandHandler("topup", request_topup), group)
-    app.add_handler(CallbackQueryHandler(request_topup, pattern=r"^tu$"), group)
-    app.add_handler(CallbackQueryHandler(decide, pattern=r"^tu:[ar]:\d+$"), group)
+    app.add_handler(CallbackQueryHandler(request_topup, pattern=cb.TOPUP.pattern), group)
+    app.add_handler(CallbackQueryHandler(decide, pattern=cb.DECIDE_TOPUP.pattern), group)

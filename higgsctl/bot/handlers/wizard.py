@@ -12,22 +12,17 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from higgsctl.engine import GenerationRequest
 
+from .. import callbacks as cb
 from .. import keyboards
 from ..drafts import Draft
 from ..services import db
 from ..texts import t
+from ..launch import start_generation
 from . import pastes
-from .common import Context, Who, current_draft, expired, guarded, named_draft, reply
-from .jobs import start_generation
-from .start import hint, hint_for
-
-DRAFT = r"[\w-]+"
-
-
-def model_menu(who: Who, draft: Draft) -> tuple[str, keyboards.Markup]:
-    specs = list(who.services.settings.models.values())
-    key = "choose_model_with_ref" if draft.refs else "choose_model"
-    return t(who.lang, key), keyboards.models(who.lang, specs, draft.id)
+from .guards import guarded
+from .menus import hint, hint_for, model_menu
+from .replies import expired, reply
+from .who import Context, Who, current_draft, named_draft
 
 
 def wizard_button(fn):
@@ -125,7 +120,7 @@ async def aspect_chosen(update: Update, context: Context, who: Who) -> None:
 @wizard_button
 async def confirmed(update: Update, context: Context, who: Who) -> None:
     query = update.callback_query
-    _, draft_id = keyboards.draft_of(query.data)
+    _, draft_id = cb.draft_of(query.data)
     draft = who.services.drafts.take(who.id, draft_id, query.message.message_id)  # before any await
     if draft is None:
         known = who.services.drafts.get(who.id, draft_id)
@@ -142,7 +137,7 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
 
 @wizard_button
 async def leave(update: Update, context: Context, who: Who) -> None:
-    _, draft_id = keyboards.draft_of(update.callback_query.data)
+    _, draft_id = cb.draft_of(update.callback_query.data)
     draft = who.services.drafts.get(who.id, draft_id)
     if draft is None:
         await expired(update, who)
@@ -154,10 +149,10 @@ async def leave(update: Update, context: Context, who: Who) -> None:
 
 
 def register(app: Application, group: int = 0) -> None:
-    app.add_handler(CallbackQueryHandler(begin, pattern=r"^g$"), group)
-    app.add_handler(CallbackQueryHandler(model_chosen, pattern=rf"^m:.+:{DRAFT}$"), group)
-    app.add_handler(CallbackQueryHandler(refs_done, pattern=rf"^sk:{DRAFT}$"), group)
-    app.add_handler(CallbackQueryHandler(aspect_chosen, pattern=rf"^a:.+:{DRAFT}$"), group)
-    app.add_handler(CallbackQueryHandler(confirmed, pattern=rf"^go:{DRAFT}$"), group)
-    app.add_handler(CallbackQueryHandler(leave, pattern=rf"^x:{DRAFT}$"), group)
+    app.add_handler(CallbackQueryHandler(begin, pattern=cb.GENERATE.pattern), group)
+    app.add_handler(CallbackQueryHandler(model_chosen, pattern=cb.MODEL.pattern), group)
+    app.add_handler(CallbackQueryHandler(refs_done, pattern=cb.SKIP.pattern), group)
+    app.add_handler(CallbackQueryHandler(aspect_chosen, pattern=cb.ASPECT.pattern), group)
+    app.add_handler(CallbackQueryHandler(confirmed, pattern=cb.CONFIRM.pattern), group)
+    app.add_handler(CallbackQueryHandler(leave, pattern=cb.LEAVE.pattern), group)
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, text_received), group)
