@@ -12,8 +12,8 @@ from telegram.error import BadRequest
 from higgsctl.engine import GenerationRequest, HiggsctlError, InsufficientCredits, InvalidInput, UserBlocked
 
 from . import keyboards
-from .delivery import Target
 from .texts import error_text, t
+from .tracking import Target
 
 if TYPE_CHECKING:
     from .handlers.who import Who

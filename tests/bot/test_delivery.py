@@ -16,8 +16,8 @@ from telegram import InputMediaPhoto
 from telegram.error import NetworkError, TimedOut
 
 from higgsctl.bot.app import build_application
+from higgsctl.bot.progress import EDIT_EVERY
 from higgsctl.bot.transport import ScrubbedAiohttpTransport, telegram_request
-from higgsctl.bot.delivery import EDIT_EVERY
 
 from .harness import ALICE, TOKEN, Offline, Running, configure, eventually, image
 
@@ -230,3 +230,18 @@ async def test_uploads_go_through_it(settings, emu):
         await bot.app.bot.send_document(ALICE, image(), filename="a.png")
         assert len(album) == 2
         assert [m.kind for m in alice.messages()] == ["photo", "photo", "photo", "document"]
+
+
+async def test_a_followed_job_is_one_record_while_it_runs_and_none_once_delivered(bot, emu, sandbox):
+    sandbox.options.service_time = 3.0
+    alice = emu.user(ALICE, "Alice")
+    tracker = bot.app.bot_data["higgsctl"].delivery.tracker
+    await to_confirm(alice)
+    await alice.press("go")
+    await alice.wait_for_text("is starting", timeout=10)
+    assert list(tracker.records) == [1]
+    record = tracker.records[1]
+    assert record.target.chat_id == ALICE and record.drawing is not None and not record.delivering
+    await alice.wait_for(lambda m: m.kind == "document", timeout=30)
+    await eventually(lambda: bot.engine.generations.get(1).delivered_at is not None)
+    await eventually(lambda: tracker.records == {})  # nothing kept per delivered job

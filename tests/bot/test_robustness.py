@@ -61,7 +61,7 @@ async def test_one_failing_delivery_does_not_stop_the_sweep(settings, emu, monke
         monkeypatch.setattr(delivery, "_send_outcome", broken)
         await bot.app.bot_data["higgsctl"].notifier.tick()
         assert engine.generations.get(ids[0]).delivered_at is None  # retried later, with backoff
-        assert delivery._retry_at[ids[0]][0] == 1 and not delivery.due(ids[0])
+        assert delivery.tracker.records[ids[0]].failures == 1 and not delivery.due(ids[0])
         assert engine.generations.get(ids[1]).delivered_at is not None
 
 
