@@ -1,4 +1,8 @@
-"""Bot handlers, one module per feature; ``register_all`` wires them in order."""
+"""Bot handlers, one module per feature (account, admin, errors, jobs, photos, results,
+start, topup, wizard); ``register_all`` wires them in order. No feature imports another
+(an import-linter contract in pyproject.toml): what several share is in who.py (the user,
+their draft), guards.py, replies.py, ids.py, menus.py and pastes.py, and starting a
+generation is ../launch.py."""
 
 from __future__ import annotations
 
