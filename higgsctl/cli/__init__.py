@@ -1,6 +1,7 @@
 """The `higgsctl` command line. One module per command group; each command parses its
 arguments, calls the engine and renders the result. Heavy imports (the engine, rich,
-asyncio machinery) happen inside the commands so `higgsctl --help` starts fast."""
+asyncio machinery) happen inside the commands, and a command's module is imported only
+when that command runs (see lazy.py), so `higgsctl --help` starts fast."""
 
 from __future__ import annotations
 
@@ -8,12 +9,37 @@ from typing import Annotated
 
 import typer
 
-from . import config_cmd, credits, db, faces, generate, history, models, sandbox, users
 from .context import CONTEXT, STATE, HiggsctlGroup
+from .lazy import Lazy, LazyGroupMixin
+
+# Every command, in the order `higgsctl --help` lists them, with the first sentence of its
+# own help (its docstring or its group's help), which is all the list shows; a test keeps them equal.
+COMMANDS = {
+    "generate": Lazy("generate", "generate", "Generate images from a prompt and print the saved file paths.",
+                     {"no_args_is_help": True}),
+    "resume": Lazy("generate", "resume", "Finish CLI generations that an earlier run left open (killed, or "
+                   "interrupted while generating): each is followed to its result and charged, or released on failure."),
+    "models": Lazy("models", "models", "List the models you can generate with: price, reference limit, aspect "
+                   "ratios and the Higgsfield application path each is sent to."),
+    "admin": Lazy("faces", "admin", "Open the admin TUI: dashboard, users, generations, top-ups."),
+    "credits": Lazy("credits", "app", "Balances, grants, the ledger and top-up requests."),
+    "users": Lazy("users", "app", "List, inspect, block and unblock users."),
+    "history": Lazy("history", "app", "Past generations, newest first (or `history show ID` for one in full)."),
+    "config": Lazy("config_cmd", "app", "Write, locate, show and check the configuration."),
+    "db": Lazy("db", "app", "Database migrations and health."),
+    "sandbox": Lazy("sandbox", "app", "The built-in offline Higgsfield sandbox."),
+    "bot": Lazy("faces", "bot_app", "The Telegram bot."),
+}
+
+
+class RootGroup(LazyGroupMixin, HiggsctlGroup):
+    lazy_package = __name__
+    lazy_commands = COMMANDS
+
 
 app = typer.Typer(
     name="higgsctl",
-    cls=HiggsctlGroup,
+    cls=RootGroup,
     help="Run an AI image-generation business on Higgsfield: generate images, manage users, "
     "credits and top-ups, and start the Telegram bot or the admin TUI.",
     epilog="Docs: `higgsctl COMMAND --help`. Exit codes: 0 ok, 1 error, 2 usage, 3 config, 4 API, "
@@ -43,19 +69,6 @@ def root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:
     STATE.debug, STATE.settings = debug, None
-
-
-app.command("generate", no_args_is_help=True)(generate.generate)
-app.command("resume")(generate.resume)
-app.command("models")(models.models)
-app.add_typer(credits.app, name="credits")
-app.add_typer(users.app, name="users")
-app.add_typer(history.app, name="history")
-app.add_typer(config_cmd.app, name="config")
-app.add_typer(db.app, name="db")
-app.add_typer(sandbox.app, name="sandbox")
-app.add_typer(faces.bot_app, name="bot")
-app.command("admin")(faces.admin)
 
 
 def main() -> None:
