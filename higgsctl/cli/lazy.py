@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import typer
 from typer import main as typer_main
 from typer.core import TyperCommand
 
 
-@dataclass(frozen=True)
-class Lazy:
+class Lazy(NamedTuple):
     """Where a command lives: `module.attribute` is a Typer app (a group) or a function
     (a command, registered with `options`). `help` is the first sentence of the command's
     own help, on one line: all that the root's help lists (a test keeps the two equal)."""
@@ -22,7 +21,7 @@ class Lazy:
     module: str
     attribute: str
     help: str
-    options: dict = field(default_factory=dict)
+    options: Mapping[str, object] = {}
 
 
 class LazyCommands(MutableMapping):

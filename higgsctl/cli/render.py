@@ -4,7 +4,6 @@ and errors go to stderr through one rich console. rich is imported on first use 
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -57,6 +56,8 @@ def line(text: str = "") -> None:
 
 
 def print_json(data: Any) -> None:
+    import json  # here, not at the top: `higgsctl --help` never needs it
+
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n")
 
 
