@@ -35,6 +35,9 @@ class LazyCommands(MutableMapping):
             self.loaded[name] = self._build(name, self.table[name])  # KeyError: no such command
         return self.loaded[name]
 
+    def __contains__(self, name: object) -> bool:  # without building the command
+        return name in self.table or name in self.loaded
+
     def __setitem__(self, name: str, command) -> None:
         self.loaded[name] = command
 

@@ -21,6 +21,7 @@ def fresh_root():
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_the_table_lists_each_command_as_its_own_help_does(name):
     root = fresh_root()
+    assert name in root.commands and name not in root.commands.loaded  # listed, not built
     listed = root.commands.preview(name)
     built = root.commands[name]
     assert built.name == name
