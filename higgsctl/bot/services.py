@@ -6,9 +6,8 @@ anything that must survive a restart is in the engine's database.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 from higgsctl.engine import Engine, Settings
 
@@ -41,6 +40,10 @@ class Services:
     # every user's wizard drafts, see drafts.py
     drafts: Drafts = field(default_factory=Drafts)
 
+    def __post_init__(self) -> None:
+        global _run_db
+        _run_db = self.engine.run_db  # the bot's engine: ``db()`` goes through its door
+
     @property
     def admin_ids(self) -> frozenset[int]:
         return frozenset(self.settings.telegram.admin_ids)
@@ -53,6 +56,14 @@ def services(context: "CallbackContext") -> Services:
     return context.application.bot_data[KEY]
 
 
+# The engine's door (Engine.run_db) of the bot this process built last: one bot per process,
+# and every engine in it binds the one peewee database anyway.
+_run_db: Callable[..., Awaitable[Any]] | None = None
+
+
 async def db(fn: Callable[..., T], *args, **kwargs) -> T:
-    """Engine services are synchronous (peewee): run them off the event loop."""
-    return await asyncio.to_thread(fn, *args, **kwargs)
+    """Engine services are synchronous (peewee): run them off the event loop, through the
+    engine's one database door."""
+    if _run_db is None:
+        raise RuntimeError("db() before the bot's Services were built")
+    return await _run_db(fn, *args, **kwargs)

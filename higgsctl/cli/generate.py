@@ -134,8 +134,6 @@ def _confirm(plan: Plan, yes: bool) -> None:
 async def run_generate(settings: Settings, requests: list[GenerationRequest], *, sandbox: bool,
                        service_time: float = 2.0) -> Result:
     """Open the engine (behind an in-process sandbox if asked), run, and read the outcome back."""
-    import asyncio
-
     from .render import JobProgress
 
     _cancel_on_termination()
@@ -143,7 +141,7 @@ async def run_generate(settings: Settings, requests: list[GenerationRequest], *,
         with JobProgress(render.err()) as progress:
             generations, interrupted = await run_jobs(engine, requests, progress)
         rows = [_row(engine, g) for g in generations]
-        balance = await asyncio.to_thread(engine.credits.balance, requests[0].user_id)
+        balance = await engine.run_db(engine.credits.balance, requests[0].user_id)
     kept = [g.id for g in generations if g.charge == "held"]
     return Result(rows, balance, interrupted, kept)
 
@@ -230,7 +228,7 @@ async def _resume(settings: Settings, sandbox: bool) -> Result:
         ids = [int(t.get_name().split("-")[1]) for t in tasks]
         generations = [await engine.generations.get_async(i) for i in ids]
         rows = [_row(engine, g) for g in generations]
-        balance = await asyncio.to_thread(engine.credits.balance, generations[0].user_id) if generations else 0
+        balance = await engine.run_db(engine.credits.balance, generations[0].user_id) if generations else 0
     return Result(rows, balance, interrupted, [g.id for g in generations if g.charge == "held"])
 
 

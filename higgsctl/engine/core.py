@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from .config import Settings
 from .credits import Credits
-from .db import open_database
+from .db import DatabaseDoor, open_database
 from .generations import Generations
 from .higgsfield import HiggsfieldClient, RetryPolicy
 from .history import History
@@ -12,6 +14,8 @@ from .redaction import Redactor
 from .storage import FileStore
 from .topups import TopUps
 from .users import Users
+
+T = TypeVar("T")
 
 
 class Engine:
@@ -22,12 +26,18 @@ class Engine:
         self.settings = settings
         self.redactor = Redactor.from_settings(settings)  # for every error text a face shows
         self.db = open_database(settings.database_url)
+        self.door = DatabaseDoor(self.db)  # every face's and job's database work: ``run_db``
         self.store = FileStore(settings.storage_path)
         self.users = Users(settings.credits.initial)
         self.credits = Credits()
         self.topups = TopUps(self.credits, settings.credits.topup_amount)
         self.history = History()
-        self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport))
+        self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport),
+                                       self.door.run)
+
+    async def run_db(self, fn: Callable[..., T], /, *args, **kwargs) -> T:
+        """Run synchronous database work (any engine service method) off the event loop."""
+        return await self.door.run(fn, *args, **kwargs)
 
     def _client(self, transport) -> HiggsfieldClient:
         hf = self.settings.higgsfield
@@ -46,6 +56,7 @@ class Engine:
         self.close()
 
     def close(self) -> None:
+        self.door.close()
         if not self.db.is_closed():
             self.db.close()
 

@@ -1,11 +1,17 @@
-"""Binding the models to a database from a URL, and applying migrations at start-up."""
+"""Binding the models to a database from a URL, applying migrations at start-up, and the one
+door that runs database work off the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable, TypeVar
 from urllib.parse import quote, unquote
 
 from peewee import Database, OperationalError, SqliteDatabase, fn
@@ -17,6 +23,7 @@ from .folding import fold
 from .models import database
 
 log = logging.getLogger("higgsctl.db")
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_PRAGMAS = {
@@ -119,3 +126,40 @@ def write_transaction(db: Database):
     """A transaction that takes the write lock up front on SQLite, so a read-then-write
     inside it can never be overtaken by another writer."""
     return db.atomic("IMMEDIATE") if is_sqlite(db) else db.atomic()
+
+
+class DatabaseDoor:
+    """The one way off the event loop for database work: ``await door.run(fn, *args)``.
+
+    On SQLite one thread does all of it, so writers in this process never contend for the
+    lock (whose busy handler sleeps for milliseconds; other processes still wait on
+    busy_timeout); on PostgreSQL a small pool. Counts calls and the seconds they took, the
+    one place to measure the process's database work."""
+
+    def __init__(self, db: Database, *, pool_size: int = 4) -> None:
+        self.workers = 1 if is_sqlite(db) else pool_size
+        self._executor: ThreadPoolExecutor | None = None
+        self._count = threading.Lock()
+        self.calls = 0
+        self.seconds = 0.0
+
+    async def run(self, fn: Callable[..., T], /, *args, **kwargs) -> T:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="higgsctl-db")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._timed, fn, args, kwargs)
+
+    def _timed(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            elapsed = time.perf_counter() - start
+            with self._count:
+                self.calls += 1
+                self.seconds += elapsed
+
+    def close(self) -> None:
+        """Wait for the work under way; a later ``run`` starts a new executor."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)

@@ -13,14 +13,13 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
+from typing import Awaitable, Callable
 
 from . import fastsql
 from .config import Settings
 from .credits import Credits
-from .db import is_sqlite, write_transaction
+from .db import write_transaction
 from .errors import NotFound
 from .events import ACTIVE, TERMINAL, EventHandler, JobEvent
 from .higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
@@ -37,8 +36,10 @@ _STILL_ACTIVE = f"status IN ({', '.join('?' for _ in ACTIVE)})"
 
 
 class Generations:
-    def __init__(self, settings: Settings, credits: Credits, store: FileStore, client: Callable[[], HiggsfieldClient]):
+    def __init__(self, settings: Settings, credits: Credits, store: FileStore, client: Callable[[], HiggsfieldClient],
+                 run_db: Callable[..., Awaitable]):
         self.settings = settings
+        self.run_db = run_db  # the engine's one door off the event loop (db.DatabaseDoor)
         self.credits = credits
         self.store = store
         self._client_factory = client
@@ -46,21 +47,11 @@ class Generations:
         self._slots: asyncio.Semaphore | None = None
         self._wakeups: dict[int, asyncio.Event] = {}
         self.cancel_requested: set[int] = set()
-        self._executor: ThreadPoolExecutor | None = None
         self._storage_fault: int | None = None  # errno of a storage problem already reported
         hf = settings.higgsfield
         # The one backoff of the job's retry loops (submit, download): as fast as polling, at most
         # as slow as its longest wait. The HTTP client keeps its own short policy per request.
         self.retry_policy = RetryPolicy(base_delay=hf.poll_initial, max_delay=hf.poll_max)
-
-    async def run_db(self, fn, *args, **kwargs):
-        """Run blocking database work off the event loop. On SQLite one thread does all of
-        it: writers in one process never contend for the lock (whose busy handler sleeps
-        for milliseconds), and other processes still wait on busy_timeout."""
-        if self._executor is None:
-            workers = 1 if is_sqlite(database.obj) else 4
-            self._executor = ThreadPoolExecutor(workers, thread_name_prefix="higgsctl-db")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
     @property
     def client(self) -> HiggsfieldClient:
@@ -79,9 +70,6 @@ class Generations:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
 
     # --- creating and running --------------------------------------------------------
 

@@ -289,3 +289,12 @@ def test_resume_refuses_while_a_generate_is_running(cli, settings):
         result = cli("resume")
     assert result.exit_code == 2
     assert "still running" in result.stderr
+
+
+def test_generate_runs_its_database_work_through_the_engine_door(cli, engine, monkeypatch):
+    from tests.db_spy import record_statement_threads
+
+    threads = record_statement_threads(monkeypatch)
+    assert cli("generate", "a fox", *FAST).exit_code == 0
+    # the synchronous checks before the run, then one door thread: never asyncio.to_thread's
+    assert set(threads) == {"MainThread", "higgsctl-db_0"}
