@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from .errors import ConcurrencyLimitError, DownloadTooLarge, HiggsctlError, HiggsfieldError, InvalidInput
-from .events import (
+from ..errors import ConcurrencyLimitError, DownloadTooLarge, HiggsctlError, HiggsfieldError, InvalidInput
+from ..events import (
     ACCOUNT_BUSY, ACTIVE, DOWNLOAD_RETRY, LOCAL_SLOT, SERVICE_UNREACHABLE, STORAGE_RETRY, TERMINAL,
     EventHandler, JobEvent,
 )
-from .higgsfield import Status
-from .models import Generation, utcnow
-from .requests import CONTENT_TYPES
+from ..higgsfield import Status
+from ..models import Generation, utcnow
+from ..requests import CONTENT_TYPES
 
 if TYPE_CHECKING:
-    from .generations import Generations
+    from .service import Generations
 
 log = logging.getLogger("higgsctl.generations")
 

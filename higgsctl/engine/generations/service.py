@@ -16,17 +16,17 @@ import uuid
 from pathlib import Path
 from typing import Awaitable, Callable
 
-from . import fastsql
-from .config import Settings
-from .credits import Credits
-from .db import write_transaction
-from .errors import NotFound
-from .events import ACTIVE, TERMINAL, EventHandler, JobEvent
-from .higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
+from .. import fastsql
+from ..config import Settings
+from ..credits import Credits
+from ..db import write_transaction
+from ..errors import NotFound
+from ..events import ACTIVE, TERMINAL, EventHandler, JobEvent
+from ..higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
+from ..models import Generation, database, utcnow
+from ..requests import CheckedRequest, GenerationRequest, check_request
+from ..storage import FileStore
 from .job import Job
-from .models import Generation, database, utcnow
-from .requests import CheckedRequest, GenerationRequest, check_request
-from .storage import FileStore
 
 __all__ = ["ACTIVE", "TERMINAL", "Generations", "JobEvent"]
 
