@@ -16,7 +16,7 @@ _EXPORTS = {
     "ConfigError": "errors", "HiggsctlError": "errors", "HiggsfieldError": "errors",
     "InsufficientCredits": "errors", "InvalidInput": "errors", "NotFound": "errors",
     "TopUpAlreadyDecided": "errors", "TopUpPending": "errors", "UserBlocked": "errors",
-    "ACTIVE": "events", "TERMINAL": "events", "JobEvent": "events",
+    "ACTIVE": "events", "TERMINAL": "events", "JobEvent": "events", "Status": "events", "Charge": "events",
     "HistoryFilter": "history", "Overview": "history",
     "OPERATOR_ID": "models", "Generation": "models", "LedgerEntry": "models",
     "TopUpRequest": "models", "User": "models",
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         ConfigError, HiggsctlError, HiggsfieldError, InsufficientCredits, InvalidInput, NotFound,
         TopUpAlreadyDecided, TopUpPending, UserBlocked,
     )
-    from .events import ACTIVE, TERMINAL, JobEvent
+    from .events import ACTIVE, TERMINAL, Charge, JobEvent, Status
     from .history import HistoryFilter, Overview
     from .models import OPERATOR_ID, Generation, LedgerEntry, TopUpRequest, User
     from .requests import CONTENT_TYPES, GenerationRequest, check_reference

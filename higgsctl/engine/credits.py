@@ -17,6 +17,7 @@ from peewee import JOIN, fn
 from . import fastsql
 from .db import write_transaction
 from .errors import InsufficientCredits, InvalidInput, NotFound, UserBlocked
+from .events import Charge
 from .folding import fold
 from .models import Generation, LedgerEntry, User, database
 
@@ -45,7 +46,7 @@ class Credits:
                     raise UserBlocked("This account is blocked.", hint="Ask an admin to unblock it.")
                 raise InsufficientCredits(cost, user.balance)
             generation = fastsql.insert(
-                Generation, user=user_id, cost=cost, charge="held",
+                Generation, user=user_id, cost=cost, charge=Charge.HELD,
                 prompt_folded=fold(generation_fields.get("prompt")), **generation_fields,
             )
             fastsql.insert(
@@ -57,12 +58,12 @@ class Credits:
     def capture(self, generation_id: int) -> bool:
         """Keep the held credits for good. True if this call did it, False if already settled."""
         with write_transaction(database.obj):
-            return bool(fastsql.update(Generation, generation_id, "charge = ?", ("held",), charge="captured"))
+            return bool(fastsql.update(Generation, generation_id, "charge = ?", (Charge.HELD,), charge=Charge.CAPTURED))
 
     def release(self, generation_id: int, why: str) -> bool:
         """Give the held credits back. True if this call did it, False if already settled."""
         with write_transaction(database.obj):
-            if not fastsql.update(Generation, generation_id, "charge = ?", ("held",), charge="released"):
+            if not fastsql.update(Generation, generation_id, "charge = ?", (Charge.HELD,), charge=Charge.RELEASED):
                 return False
             generation = fastsql.get(Generation, generation_id)
             fastsql.execute('UPDATE "user" SET balance = balance + ? WHERE id = ?', generation.cost, generation.user_id)

@@ -3,10 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Awaitable, Callable
 
-ACTIVE = ("pending", "uploading", "queued", "in_progress", "downloading")
-TERMINAL = ("completed", "failed", "nsfw", "canceled", "timed_out")
+
+class Status(StrEnum):
+    """A generation's status (its row and JobEvent.status): the values are what the database
+    and the JSON output hold."""
+
+    PENDING = "pending"
+    UPLOADING = "uploading"
+    QUEUED = "queued"
+    IN_PROGRESS = "in_progress"
+    DOWNLOADING = "downloading"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    NSFW = "nsfw"
+    CANCELED = "canceled"
+    TIMED_OUT = "timed_out"
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+class Charge(StrEnum):
+    """What became of a generation's credits: held while it runs, then captured or released."""
+
+    HELD = "held"
+    CAPTURED = "captured"
+    RELEASED = "released"
+
+
+ACTIVE = (Status.PENDING, Status.UPLOADING, Status.QUEUED, Status.IN_PROGRESS, Status.DOWNLOADING)
+TERMINAL = (Status.COMPLETED, Status.FAILED, Status.NSFW, Status.CANCELED, Status.TIMED_OUT)
 
 
 # Why an active job is not moving (JobEvent.code), for faces to translate; detail is English.
@@ -20,7 +50,7 @@ STORAGE_RETRY = "storage_retry"  # the finished image could not be stored (disk 
 @dataclass(frozen=True)
 class JobEvent:
     generation_id: int
-    status: str  # one of ACTIVE or TERMINAL
+    status: str  # a Status (one of ACTIVE or TERMINAL)
     detail: str | None = None  # English, for the CLI and logs
     code: str | None = None  # active: one of the codes above; terminal: the generation's error_code
 
