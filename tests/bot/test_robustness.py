@@ -69,7 +69,7 @@ async def test_a_job_task_that_raises_is_followed_again(settings, emu, sandbox):
     bot = await Running(configure(settings, emu, sandbox)).start()
     try:
         gens = bot.engine.generations
-        real_status, real_finish = gens.client.status, gens.finish_and_get
+        real_status, real_finish = gens.client.status, gens.rows.finish_and_get
         calls = {"status": 0, "finish": 0}
 
         async def flaky_status(*a, **k):
@@ -85,7 +85,7 @@ async def test_a_job_task_that_raises_is_followed_again(settings, emu, sandbox):
             return real_finish(*a, **k)
 
         gens.client.status = flaky_status
-        gens.finish_and_get = flaky_finish
+        gens.rows.finish_and_get = flaky_finish
         alice = emu.user(ALICE, "Alice")
         await to_confirm(alice)
         await alice.press("go")

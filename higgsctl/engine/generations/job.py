@@ -7,42 +7,68 @@ import asyncio
 import inspect
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Awaitable, Callable
 from urllib.parse import urlparse
 
+from ..catalog import ModelSpec
 from ..errors import ConcurrencyLimitError, DownloadTooLarge, HiggsctlError, HiggsfieldError, InvalidInput
 from ..events import (
     ACCOUNT_BUSY, ACTIVE, DOWNLOAD_RETRY, LOCAL_SLOT, SERVICE_UNREACHABLE, STORAGE_RETRY, TERMINAL,
-    EventHandler, JobEvent,
+    EventHandler, JobEvent, Status,
 )
-from ..higgsfield import Status
+from ..higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
+from ..higgsfield import Status as Upstream
 from ..models import Generation, utcnow
 from ..requests import CONTENT_TYPES
-
-if TYPE_CHECKING:
-    from .service import Generations
+from ..storage import FileStore
+from .rows import GenerationRows
+from .storage_alarm import StorageAlarm
 
 log = logging.getLogger("higgsctl.generations")
+RunDb = Callable[..., Awaitable[Any]]  # the engine's database door: await db(fn, *args)
 
 GONE = (404, 410)  # the result file (or the whole request) no longer exists upstream
 # error_code of a generation Higgsfield itself ended (engine errors carry their own .code).
 UPSTREAM_CODES = {"failed": "upstream_failed", "nsfw": "nsfw", "canceled": "canceled"}
 
 
+@dataclass(frozen=True)
+class JobPolicy:
+    """The rules every job of a service runs by (from [higgsfield] and the model catalog)."""
+
+    model: Callable[[str], ModelSpec]  # settings.model: a model key's spec, or InvalidInput
+    generation_timeout: float  # seconds from the submit to a result
+    result_deadline_hours: float  # how long a finished image is retried before giving up
+    max_download_bytes: int
+    poll: PollPolicy
+    retry: RetryPolicy  # the one backoff of the job's retry loops (submit, download)
+
+
 class Job:
-    def __init__(self, service: Generations, generation: Generation, on_event: EventHandler | None,
-                 keep_on_interrupt: bool = False):
-        self.s = service
+    """Drives one generation. It is handed what it needs and never reaches back into the
+    service: ``rows`` (run through ``db``, the engine's database door), ``client`` (the
+    Higgsfield client, opened on first use), ``store``, ``policy``, the account's ``slots``,
+    ``storage`` (reports a failing disk once), ``on_event`` (the event sink) and
+    ``cancel_requested`` (the cancel flag). The service wakes it through ``wakeup``."""
+
+    def __init__(self, generation: Generation, *, rows: GenerationRows, db: RunDb,
+                 client: Callable[[], HiggsfieldClient], store: FileStore, policy: JobPolicy,
+                 slots: asyncio.Semaphore, storage: StorageAlarm, on_event: EventHandler | None,
+                 cancel_requested: Callable[[], bool], keep_on_interrupt: bool = False):
         self.g = generation
+        self.rows, self.db, self.client, self.store = rows, db, client, store
+        self.policy, self.slots, self.storage = policy, slots, storage
         self.on_event = on_event
+        self.cancel_requested = cancel_requested
         self.keep_on_interrupt = keep_on_interrupt
         # A submit was sent whose outcome we may not know (by us, or by a process that died).
         self.maybe_created = generation.submitted_at is not None and generation.request_id is None
         self.wakeup = asyncio.Event()
         self.slot_held = False
-        self.deadline = time.monotonic() + service.settings.higgsfield.generation_timeout
+        self.deadline = time.monotonic() + policy.generation_timeout
         if generation.submitted_at is not None:  # resumed: the timeout counts from the submit
             elapsed = (utcnow() - generation.submitted_at).total_seconds()
             self.deadline -= max(0.0, elapsed)
@@ -50,11 +76,11 @@ class Job:
     async def run(self) -> Generation:
         try:
             await self.emit(self.g.status)
-            if self.g.status == "downloading":  # resumed after the image was finished upstream
+            if self.g.status == Status.DOWNLOADING:  # resumed after the image was finished upstream
                 await self.store_results(None)
                 return self.g
             if not await self.take_slot():
-                await self.end("canceled", "canceled while waiting for a free slot", error_code="canceled")
+                await self.end(Status.CANCELED, "canceled while waiting for a free slot", error_code="canceled")
                 return self.g
             self.slot_held = True
             try:
@@ -67,24 +93,24 @@ class Job:
             await asyncio.shield(self.on_interrupt())
             raise
         except HiggsctlError as exc:
-            await self.end("failed", exc.message, error_code=exc.code)
+            await self.end(Status.FAILED, exc.message, error_code=exc.code)
         except Exception as exc:  # a bug must not keep the user's credits
             log.exception("generation %s crashed", self.g.id)
-            await self.end("failed", f"internal error: {type(exc).__name__}", error_code="internal")
+            await self.end(Status.FAILED, f"internal error: {type(exc).__name__}", error_code="internal")
         return self.g
 
     def release_slot(self) -> None:
         if self.slot_held:
             self.slot_held = False
-            self.s.slots.release()
+            self.slots.release()
 
     async def take_slot(self) -> bool:
         """Wait for one of the account's submission slots, or for a cancel (False)."""
-        slots = self.s.slots
+        slots = self.slots
         if not slots.locked():
             await slots.acquire()
             return True
-        await self.emit("pending", "waiting for a local slot", LOCAL_SLOT)
+        await self.emit(Status.PENDING, "waiting for a local slot", LOCAL_SLOT)
         acquire = asyncio.ensure_future(slots.acquire())
         try:
             while not acquire.done():
@@ -113,16 +139,16 @@ class Job:
         self.g = await self.reload()  # another process (a resume) may have submitted it meanwhile
         if self.g.request_id is not None:
             return self.g.status in ACTIVE
-        spec = self.s.settings.model(self.g.model)
+        spec = self.policy.model(self.g.model)
         urls = await self.reference_urls()
         if self.canceled():
-            await self.end("canceled", "canceled before submission", error_code="canceled")
+            await self.end(Status.CANCELED, "canceled before submission", error_code="canceled")
             return False
         arguments = spec.arguments_for(self.g.prompt, self.g.aspect_ratio, urls)
         application = spec.application_for(len(urls))
         # From here on the request may exist upstream: a cancel from elsewhere must no longer
         # settle the job as unsubmitted. The row decides who wins.
-        if not await self.s.run_db(self.s.claim_submit, self.g.id):
+        if not await self.db(self.rows.claim_submit, self.g.id):
             self.g = await self.reload()  # canceled elsewhere, or submitted by another process
             await self.emit(self.g.status, self.g.error, self.g.error_code)
             return self.g.status in ACTIVE and self.g.request_id is not None
@@ -131,33 +157,33 @@ class Job:
         while True:
             try:
                 self.maybe_created = True
-                status = await self.s.client.submit(application, arguments, idempotency_key=self.g.idempotency_key)
+                status = await self.client().submit(application, arguments, idempotency_key=self.g.idempotency_key)
                 break
             except HiggsfieldError as exc:
                 if isinstance(exc, ConcurrencyLimitError):
                     self.maybe_created = False  # refused outright: nothing exists upstream
                 if not exc.retryable:
-                    await self.end("failed", exc.message, error_code=exc.code)
+                    await self.end(Status.FAILED, exc.message, error_code=exc.code)
                     return False
                 # A busy account (another process holds the slots), a 5xx or a lost answer:
                 # repeating under the same Idempotency-Key can't create a second request.
                 attempt += 1
-                delay = self.s.retry_policy.backoff(attempt)
+                delay = self.policy.retry.backoff(attempt)
                 if time.monotonic() + delay > self.deadline:
-                    await self.end("timed_out", f"could not submit: {exc.message}", error_code="timed_out")
+                    await self.end(Status.TIMED_OUT, f"could not submit: {exc.message}", error_code="timed_out")
                     return False
                 if isinstance(exc, ConcurrencyLimitError):
-                    await self.emit("pending", "the account is busy (concurrency limit)", ACCOUNT_BUSY)
+                    await self.emit(Status.PENDING, "the account is busy (concurrency limit)", ACCOUNT_BUSY)
                 else:
-                    await self.emit("pending", f"retrying the submission: {exc.message}", SERVICE_UNREACHABLE)
+                    await self.emit(Status.PENDING, f"retrying the submission: {exc.message}", SERVICE_UNREACHABLE)
                 await self.sleep(delay)
         submitted = {"request_id": status.request_id, "status_url": status.status_url,
-                     "cancel_url": status.cancel_url, "status": "queued"}
-        await self.s.run_db(self.s.update, self.g.id, **submitted)
+                     "cancel_url": status.cancel_url, "status": Status.QUEUED}
+        await self.db(self.rows.update, self.g.id, **submitted)
         for name, value in submitted.items():
             setattr(self.g, name, value)
         log.info("generation %s submitted as %s", self.g.id, self.g.request_id)
-        await self.emit("queued")
+        await self.emit(Status.QUEUED)
         return True
 
     async def reference_urls(self) -> list[str]:
@@ -165,31 +191,31 @@ class Job:
         same body, or Higgsfield refuses the Idempotency-Key (422)."""
         if self.g.reference_urls is not None or not self.g.references:
             return list(self.g.reference_urls or [])
-        await self.set_status("uploading")
+        await self.set_status(Status.UPLOADING)
         urls = [await self.upload(path) for path in self.g.references]
         # The first stored set wins, should another process have uploaded them too.
-        self.g = await self.s.run_db(self.s.store_reference_urls, self.g.id, urls)
+        self.g = await self.db(self.rows.store_reference_urls, self.g.id, urls)
         return list(self.g.reference_urls or urls)
 
     async def upload(self, relative: str) -> str:
-        path = await asyncio.to_thread(self.s.store.locate, relative)
+        path = await asyncio.to_thread(self.store.locate, relative)
         if not path.is_file():
             raise InvalidInput(f"Reference {path.name} is gone from the file store.")
         data = await asyncio.to_thread(path.read_bytes)
         content_type = await asyncio.to_thread(_content_type, path, CONTENT_TYPES)  # Pillow: off the loop
-        return await self.s.client.upload(data, content_type)
+        return await self.client().upload(data, content_type)
 
     async def follow(self) -> None:
-        policy = self.s.poll_policy()
+        policy = self.policy.poll
         delays = policy.delays()
         last = self.g.status
         unreachable = False
         while True:
             try:
-                status = await self.s.client.status(self.g.request_id, self.g.status_url)
+                status = await self.client().status(self.g.request_id, self.g.status_url)
             except HiggsfieldError as exc:
                 if not exc.retryable:
-                    await self.end("failed", exc.message, error_code=exc.code)
+                    await self.end(Status.FAILED, exc.message, error_code=exc.code)
                     return
                 log.warning("generation %s: status check failed (%s); retrying", self.g.id, exc.message)
                 unreachable = True
@@ -199,7 +225,7 @@ class Job:
             if status is not None and (status.status.value != last or unreachable):
                 unreachable = False
                 last = status.status.value
-                if status.status is Status.COMPLETED:
+                if status.status is Upstream.COMPLETED:
                     await self.complete(status.image_urls)
                     return
                 if status.status.terminal:
@@ -214,9 +240,9 @@ class Job:
 
     async def complete(self, urls: tuple[str, ...]) -> None:
         if not urls:
-            await self.end("failed", "the generation finished without an image", error_code="no_image")
+            await self.end(Status.FAILED, "the generation finished without an image", error_code="no_image")
             return
-        await self.set_status("downloading")
+        await self.set_status(Status.DOWNLOADING)
         self.release_slot()  # a finished request no longer counts against the account's limit
         await self.store_results(urls)
 
@@ -226,7 +252,7 @@ class Job:
         the credits stay held, in this process or after a restart. The job ends only when the
         files are stored, Higgsfield answers they are gone (404/410), or the deadline passes.
         ``urls`` None: ask the status endpoint for them (a resume, or URLs that stopped working)."""
-        hours = self.s.settings.higgsfield.result_deadline_hours
+        hours = self.policy.result_deadline_hours
         deadline = (self.g.submitted_at or utcnow()) + timedelta(hours=hours)
         attempt = 0
         while True:
@@ -238,11 +264,11 @@ class Job:
                 files = await self.download_all(urls)
             except HiggsfieldError as exc:
                 if exc.status_code in GONE:
-                    await self.end("failed", f"the result is gone from Higgsfield: {exc.message}",
+                    await self.end(Status.FAILED, f"the result is gone from Higgsfield: {exc.message}",
                                    error_code="result_gone")
                     return
                 if isinstance(exc, DownloadTooLarge):
-                    await self.end("failed", exc.message, error_code=exc.code)
+                    await self.end(Status.FAILED, exc.message, error_code=exc.code)
                     return
                 if not exc.retryable:  # e.g. an expired link (403): ask for the URLs again
                     urls = None
@@ -253,25 +279,25 @@ class Job:
                 code, reason = DOWNLOAD_RETRY, f"{type(exc).__name__}: {exc}"
             except OSError as exc:  # the disk is full, read-only, not ours...: the operator's to fix
                 code, reason = STORAGE_RETRY, f"cannot store the result: {exc.strerror or exc}"
-                self.s.storage_failed(self.g.id, exc)
+                self.storage.failed(self.g.id, exc)
             else:
-                self.s.storage_works()
-                await self.end("completed", None, files)
+                self.storage.works()
+                await self.end(Status.COMPLETED, None, files)
                 return
             attempt += 1
             if utcnow() >= deadline:
-                await self.end("timed_out", f"the result was not stored within {hours:g} h: {reason}",
+                await self.end(Status.TIMED_OUT, f"the result was not stored within {hours:g} h: {reason}",
                                error_code="result_deadline")
                 return
-            await self.emit("downloading", f"retrying the download: {reason}", code)
-            await self.sleep(self.s.retry_policy.backoff(attempt))
+            await self.emit(Status.DOWNLOADING, f"retrying the download: {reason}", code)
+            await self.sleep(self.policy.retry.backoff(attempt))
 
     async def result_urls(self) -> tuple[str, ...]:
         """The finished request's file URLs from its status; empty once the job has ended."""
-        status = await self.s.client.status(self.g.request_id, self.g.status_url)
-        if status.status is Status.COMPLETED:
+        status = await self.client().status(self.g.request_id, self.g.status_url)
+        if status.status is Upstream.COMPLETED:
             if not status.image_urls:
-                await self.end("failed", "the generation finished without an image", error_code="no_image")
+                await self.end(Status.FAILED, "the generation finished without an image", error_code="no_image")
             return status.image_urls
         if status.status.terminal:
             await self.end(status.status.value, status.error, error_code=UPSTREAM_CODES.get(status.status.value))
@@ -281,22 +307,22 @@ class Job:
 
     async def download_all(self, urls: tuple[str, ...]) -> list[str]:
         """Store every file (each replaces its destination atomically); their stored paths."""
-        max_bytes = self.s.settings.higgsfield.max_download_mb * 1024 * 1024
+        max_bytes = self.policy.max_download_bytes
         files = []
         for index, url in enumerate(urls):
             ext = Path(urlparse(url).path).suffix or ".png"
-            dest = await asyncio.to_thread(self.s.store.result_path, self.g.user_id, self.g.id, index, ext)
-            await self.s.client.download(url, dest, max_bytes=max_bytes, attempts=1)
-            files.append(self.s.store.relative(dest))
+            dest = await asyncio.to_thread(self.store.result_path, self.g.user_id, self.g.id, index, ext)
+            await self.client().download(url, dest, max_bytes=max_bytes, attempts=1)
+            files.append(self.store.relative(dest))
         return files
 
     async def time_out(self) -> None:
-        if self.g.status == "queued":
+        if self.g.status == Status.QUEUED:
             try:
-                await self.s.client.cancel(self.g.request_id, self.g.cancel_url)
+                await self.client().cancel(self.g.request_id, self.g.cancel_url)
             except HiggsfieldError:
                 pass
-        await self.end("timed_out", f"no result after {self.s.settings.higgsfield.generation_timeout:.0f} s",
+        await self.end(Status.TIMED_OUT, f"no result after {self.policy.generation_timeout:.0f} s",
                        error_code="timed_out")
 
     async def on_interrupt(self) -> None:
@@ -308,22 +334,22 @@ class Job:
         if self.keep_on_interrupt:
             return  # a service restarting: the next resume_unfinished carries every open job on
         if current.submitted_at is None or (current.request_id is None and not self.maybe_created):
-            await self.end("canceled", "interrupted before submission", error_code="canceled")
+            await self.end(Status.CANCELED, "interrupted before submission", error_code="canceled")
             return
         if current.request_id is None:
             # The submit's answer is unknown: the next resume repeats it under the same key.
             return
-        if current.status == "queued":
+        if current.status == Status.QUEUED:
             try:
-                if await self.s.client.cancel(current.request_id, current.cancel_url):
-                    await self.end("canceled", "interrupted while queued", error_code="canceled")
+                if await self.client().cancel(current.request_id, current.cancel_url):
+                    await self.end(Status.CANCELED, "interrupted while queued", error_code="canceled")
             except HiggsfieldError as exc:
                 log.warning("generation %s: cancel failed: %s", self.g.id, exc.message)
 
     # --- helpers ---------------------------------------------------------------------
 
     def canceled(self) -> bool:
-        return self.g.id in self.s.cancel_requested
+        return self.cancel_requested()
 
     async def sleep(self, seconds: float) -> None:
         """Sleep, but wake early when someone cancels this job."""
@@ -336,19 +362,19 @@ class Job:
 
     async def set_status(self, status: str) -> None:
         if status != self.g.status:
-            await self.s.run_db(self.s.update, self.g.id, status=status)
+            await self.db(self.rows.update, self.g.id, status=status)
             self.g.status = status
         await self.emit(status)
 
     async def end(self, status: str, error: str | None, files: list[str] | None = None, *,
                   error_code: str | None = None) -> None:
         """Record the terminal status (with ``error_code``: why it ended) and settle the credits."""
-        self.g = await self.s.run_db(self.s.finish_and_get, self.g.id, status, error, files, error_code)
+        self.g = await self.db(self.rows.finish_and_get, self.g.id, status, error, files, error_code)
         log.info("generation %s ended %s%s", self.g.id, self.g.status, f": {error}" if error else "")
         await self.emit(self.g.status, self.g.error, self.g.error_code)
 
     async def reload(self) -> Generation:
-        return await self.s.get_async(self.g.id)
+        return await self.db(self.rows.get, self.g.id)
 
     async def emit(self, status: str, detail: str | None = None, code: str | None = None) -> None:
         if self.on_event is None:

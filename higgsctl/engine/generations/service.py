@@ -14,44 +14,48 @@ import contextlib
 import logging
 import uuid
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Callable
 
-from .. import fastsql
 from ..config import Settings
 from ..credits import Credits
-from ..db import write_transaction
-from ..errors import NotFound
-from ..events import ACTIVE, TERMINAL, EventHandler, JobEvent
+from ..events import ACTIVE, TERMINAL, Charge, EventHandler, JobEvent, Status
 from ..higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
-from ..models import Generation, database, utcnow
+from ..models import Generation
 from ..requests import CheckedRequest, GenerationRequest, check_request
 from ..storage import FileStore
-from .job import Job
+from .job import Job, JobPolicy, RunDb
+from .rows import GenerationRows
+from .storage_alarm import StorageAlarm
 
 __all__ = ["ACTIVE", "TERMINAL", "Generations", "JobEvent"]
 
 log = logging.getLogger("higgsctl.generations")
 
-_STILL_ACTIVE = f"status IN ({', '.join('?' for _ in ACTIVE)})"
-
 
 class Generations:
     def __init__(self, settings: Settings, credits: Credits, store: FileStore, client: Callable[[], HiggsfieldClient],
-                 run_db: Callable[..., Awaitable]):
+                 run_db: RunDb):
         self.settings = settings
         self.run_db = run_db  # the engine's one door off the event loop (db.DatabaseDoor)
         self.credits = credits
         self.store = store
+        self.rows = GenerationRows(credits)
         self._client_factory = client
         self._client: HiggsfieldClient | None = None
         self._slots: asyncio.Semaphore | None = None
         self._wakeups: dict[int, asyncio.Event] = {}
         self.cancel_requested: set[int] = set()
-        self._storage_fault: int | None = None  # errno of a storage problem already reported
+        self.storage_alarm = StorageAlarm(store.root)
         hf = settings.higgsfield
-        # The one backoff of the job's retry loops (submit, download): as fast as polling, at most
-        # as slow as its longest wait. The HTTP client keeps its own short policy per request.
-        self.retry_policy = RetryPolicy(base_delay=hf.poll_initial, max_delay=hf.poll_max)
+        self.policy = JobPolicy(
+            model=settings.model, generation_timeout=hf.generation_timeout,
+            result_deadline_hours=hf.result_deadline_hours, max_download_bytes=hf.max_download_mb * 1024 * 1024,
+            poll=PollPolicy(initial=hf.poll_initial, factor=hf.poll_factor, maximum=hf.poll_max,
+                            jitter=0.0 if hf.poll_initial == hf.poll_max else 0.5, timeout=hf.generation_timeout),
+            # As fast as polling, at most as slow as its longest wait. The HTTP client keeps its
+            # own short policy per request.
+            retry=RetryPolicy(base_delay=hf.poll_initial, max_delay=hf.poll_max),
+        )
 
     @property
     def client(self) -> HiggsfieldClient:
@@ -87,7 +91,7 @@ class Generations:
             # Interrupted while the hold was being written: it still lands, so give it back.
             with contextlib.suppress(Exception):
                 generation = await hold
-                await self.run_db(self.finish, generation.id, "canceled", "interrupted before submission",
+                await self.run_db(self.rows.finish, generation.id, Status.CANCELED, "interrupted before submission",
                                   error_code="canceled")
             raise
 
@@ -104,7 +108,7 @@ class Generations:
             # between these two steps is covered by FileStore.locate.
             try:
                 moved = [self.store.relative(p) for p in self.store.retire_uploads(request.user_id, paths)]
-                self.update(generation.id, references=moved)
+                self.rows.update(generation.id, references=moved)
                 generation.references = moved
             except Exception:  # the hold is committed: the caller must get its generation
                 log.warning("generation %s: could not move its uploads to used", generation.id, exc_info=True)
@@ -132,7 +136,10 @@ class Generations:
         if generation.status in TERMINAL:
             await self._settle_leftover(generation)
             return generation
-        job = Job(self, generation, on_event, keep_on_interrupt)
+        job = Job(generation, rows=self.rows, db=self.run_db, client=lambda: self.client, store=self.store,
+                  policy=self.policy, slots=self.slots, storage=self.storage_alarm, on_event=on_event,
+                  cancel_requested=lambda: generation_id in self.cancel_requested,
+                  keep_on_interrupt=keep_on_interrupt)
         self._wakeups[generation_id] = job.wakeup
         try:
             return await job.run()
@@ -147,58 +154,20 @@ class Generations:
         if generation.status in TERMINAL:
             return False
         if generation.submitted_at is None:
-            if await self.run_db(self.cancel_unsubmitted, generation_id):
+            if await self.run_db(self.rows.cancel_unsubmitted, generation_id):
                 self.cancel_requested.add(generation_id)
                 self._wake(generation_id)
                 return True
             generation = await self.get_async(generation_id)  # its submit was claimed meanwhile
-        if generation.status != "queued" or generation.request_id is None:
+        if generation.status != Status.QUEUED or generation.request_id is None:
             return False
         canceled = await self.client.cancel(generation.request_id, generation.cancel_url)
         if canceled:
             self._wake(generation_id)
             if generation_id not in self._wakeups:  # nobody here follows it
-                await self.run_db(self.finish, generation_id, "canceled", "canceled while queued",
+                await self.run_db(self.rows.finish, generation_id, Status.CANCELED, "canceled while queued",
                                   error_code="canceled")
         return canceled
-
-    def claim_submit(self, generation_id: int) -> bool:
-        """Mark the submit as under way, if the job is still active and nobody submitted it.
-        False: it was canceled, or another process holds its request."""
-        return bool(fastsql.update(
-            Generation, generation_id, f"{_STILL_ACTIVE} AND request_id IS NULL", ACTIVE, submitted_at=utcnow()))
-
-    def store_reference_urls(self, generation_id: int, urls: list[str]) -> Generation:
-        fastsql.update(Generation, generation_id, "reference_urls IS NULL", (), reference_urls=urls)
-        return self.get(generation_id)
-
-    def cancel_unsubmitted(self, generation_id: int) -> bool:
-        """End a job as canceled (releasing its hold) only if its submit never started."""
-        with write_transaction(database.obj):
-            done = fastsql.update(
-                Generation, generation_id, f"{_STILL_ACTIVE} AND submitted_at IS NULL", ACTIVE,
-                status="canceled", error="canceled before submission", error_code="canceled", finished_at=utcnow(),
-            )
-            if done:
-                self.credits.release(generation_id, "canceled")
-        return bool(done)
-
-    def storage_failed(self, generation_id: int, exc: OSError) -> None:
-        """A result could not be stored: the operator's problem (disk full, read-only, no
-        permission). Said once, clearly, until storing works again; the job retries."""
-        fault = exc.errno or 0
-        if fault == self._storage_fault:
-            log.debug("generation %s: still cannot store its result: %s", generation_id, exc)
-            return
-        self._storage_fault = fault
-        log.error("cannot store results in %s: %s (generation %s). Free disk space or fix the permissions; "
-                  "finished images are kept upstream and retried, their credits stay held.",
-                  self.store.root, exc.strerror or exc, generation_id)
-
-    def storage_works(self) -> None:
-        if self._storage_fault is not None:
-            self._storage_fault = None
-            log.info("storing results works again")
 
     def _wake(self, generation_id: int) -> None:
         event = self._wakeups.get(generation_id)
@@ -208,7 +177,7 @@ class Generations:
     async def resume_unfinished(self, on_event: EventHandler | None = None, *, source: str | None = None,
                                 keep_on_interrupt: bool = False) -> list[asyncio.Task]:
         """Start tasks that finish every job a previous process left unfinished."""
-        pending = await self.run_db(self.unfinished, source)
+        pending = await self.run_db(self.rows.unfinished, source)
         tasks = [
             asyncio.create_task(self.execute(g.id, on_event, keep_on_interrupt=keep_on_interrupt), name=f"generation-{g.id}")
             for g in pending
@@ -217,80 +186,36 @@ class Generations:
             log.info("resuming %d unfinished generation(s)", len(tasks))
         return tasks
 
-    # --- records ---------------------------------------------------------------------
+    # --- records (the statements are in rows.py) ----------------------------------------
 
     def get(self, generation_id: int) -> Generation:
-        generation = fastsql.get(Generation, generation_id)
-        if generation is None:
-            raise NotFound(f"No generation #{generation_id}.")
-        return generation
+        return self.rows.get(generation_id)
 
     async def get_async(self, generation_id: int) -> Generation:
-        return await self.run_db(self.get, generation_id)
+        return await self.run_db(self.rows.get, generation_id)
 
     def unfinished(self, source: str | None = None) -> list[Generation]:
-        query = Generation.select().where(Generation.status.in_(ACTIVE))
-        if source:
-            query = query.where(Generation.source == source)
-        return list(query.order_by(Generation.id))
+        return self.rows.unfinished(source)
+
+    def undelivered(self, source: str = "bot") -> list[Generation]:
+        return self.rows.undelivered(source)
 
     def update(self, generation_id: int, **fields) -> None:
-        """Change a job that is still running; a finished job is never brought back."""
-        fastsql.update(Generation, generation_id, _STILL_ACTIVE, ACTIVE, **fields)
+        self.rows.update(generation_id, **fields)
 
     def finish(self, generation_id: int, status: str, error: str | None = None, files: list[str] | None = None,
                error_code: str | None = None) -> bool:
-        """Record the terminal status (``error_code``: why, for faces to translate) and settle the
-        hold in one transaction. Only the first caller for a job changes anything; returns
-        whether this call did."""
-        with write_transaction(database.obj):
-            changes = {"status": status, "error": error, "error_code": error_code, "finished_at": utcnow()}
-            if files is not None:
-                changes["result_files"] = files
-            done = fastsql.update(Generation, generation_id, _STILL_ACTIVE, ACTIVE, **changes)
-            if status == "completed":
-                self.credits.capture(generation_id)
-            else:
-                self.credits.release(generation_id, status)
-        return bool(done)
-
-    def finish_and_get(self, generation_id: int, status: str, error: str | None, files: list[str] | None,
-                       error_code: str | None = None) -> Generation:
-        self.finish(generation_id, status, error, files, error_code)
-        return self.get(generation_id)
+        return self.rows.finish(generation_id, status, error, files, error_code)
 
     def mark_delivered(self, generation_id: int) -> bool:
-        """Claim delivery of a result (the bot): True for exactly one caller."""
-        return bool(
-            Generation.update(delivered_at=utcnow())
-            .where((Generation.id == generation_id) & Generation.delivered_at.is_null())
-            .execute()
-        )
+        return self.rows.mark_delivered(generation_id)
 
     def mark_part_delivered(self, generation_id: int, part: int) -> None:
-        """Record that part ``part`` (counted from 0, in the order a face sends them) of a
-        job's outcome reached the user, right after it did: a delivery that starts again
-        after a crash skips the first ``delivered_parts``. Never moves backwards."""
-        (Generation.update(delivered_parts=part + 1)
-         .where((Generation.id == generation_id) & (Generation.delivered_parts <= part)).execute())
-
-    def undelivered(self, source: str = "bot") -> list[Generation]:
-        return list(
-            Generation.select().where(
-                (Generation.source == source) & Generation.status.in_(TERMINAL) & Generation.delivered_at.is_null()
-            ).order_by(Generation.id)
-        )
+        self.rows.mark_part_delivered(generation_id, part)
 
     async def _settle_leftover(self, generation: Generation) -> None:
         # A crash between recording a terminal status and settling is impossible (one
         # transaction), but rows written by older versions or by hand may still hold.
-        if generation.charge == "held":
-            await self.run_db(self.finish, generation.id, generation.status, generation.error,
+        if generation.charge == Charge.HELD:
+            await self.run_db(self.rows.finish, generation.id, generation.status, generation.error,
                               error_code=generation.error_code)
-
-    def poll_policy(self) -> PollPolicy:
-        hf = self.settings.higgsfield
-        return PollPolicy(initial=hf.poll_initial, factor=hf.poll_factor, maximum=hf.poll_max,
-                          jitter=0.0 if hf.poll_initial == hf.poll_max else 0.5, timeout=hf.generation_timeout)
-
-

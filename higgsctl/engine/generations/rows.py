@@ -1,0 +1,115 @@
+"""Every statement on generation rows, in one place (synchronous: run them through the
+engine's database door). Rows a job still drives are changed only while they are active;
+the row arbitrates between processes (a cancel against a submit, two resumes).
+
+The hot path (get, update, claim, finish) uses engine/fastsql.py's cached statements: peewee
+would build the SQL in Python on every call, slower than SQLite runs it."""
+
+from __future__ import annotations
+
+from .. import fastsql
+from ..credits import Credits
+from ..db import write_transaction
+from ..errors import NotFound
+from ..events import ACTIVE, TERMINAL, Status
+from ..models import Generation, database, utcnow
+
+STILL_ACTIVE = f"status IN ({', '.join('?' for _ in ACTIVE)})"  # with ACTIVE as its parameters
+NOT_SUBMITTED = f"{STILL_ACTIVE} AND submitted_at IS NULL"
+NOBODY_SUBMITTED = f"{STILL_ACTIVE} AND request_id IS NULL"
+
+
+class GenerationRows:
+    """Reads and writes of generation rows; ending one settles its hold in the same transaction."""
+
+    def __init__(self, credits: Credits) -> None:
+        self.credits = credits
+
+    # --- reading -----------------------------------------------------------------------
+
+    def get(self, generation_id: int) -> Generation:
+        generation = fastsql.get(Generation, generation_id)
+        if generation is None:
+            raise NotFound(f"No generation #{generation_id}.")
+        return generation
+
+    def unfinished(self, source: str | None = None) -> list[Generation]:
+        query = Generation.select().where(Generation.status.in_(ACTIVE))
+        if source:
+            query = query.where(Generation.source == source)
+        return list(query.order_by(Generation.id))
+
+    def undelivered(self, source: str = "bot") -> list[Generation]:
+        return list(
+            Generation.select().where(
+                (Generation.source == source) & Generation.status.in_(TERMINAL) & Generation.delivered_at.is_null()
+            ).order_by(Generation.id)
+        )
+
+    # --- a running job -----------------------------------------------------------------
+
+    def update(self, generation_id: int, **fields) -> None:
+        """Change a job that is still running; a finished job is never brought back."""
+        fastsql.update(Generation, generation_id, STILL_ACTIVE, ACTIVE, **fields)
+
+    def claim_submit(self, generation_id: int) -> bool:
+        """Mark the submit as under way, if the job is still active and nobody submitted it.
+        False: it was canceled, or another process holds its request."""
+        return bool(fastsql.update(Generation, generation_id, NOBODY_SUBMITTED, ACTIVE, submitted_at=utcnow()))
+
+    def store_reference_urls(self, generation_id: int, urls: list[str]) -> Generation:
+        """The first stored set wins, should another process have uploaded them too."""
+        fastsql.update(Generation, generation_id, "reference_urls IS NULL", (), reference_urls=urls)
+        return self.get(generation_id)
+
+    # --- ending ------------------------------------------------------------------------
+
+    def finish(self, generation_id: int, status: str, error: str | None = None, files: list[str] | None = None,
+               error_code: str | None = None) -> bool:
+        """Record the terminal status (``error_code``: why, for faces to translate) and settle the
+        hold in one transaction. Only the first caller for a job changes anything; returns
+        whether this call did."""
+        with write_transaction(database.obj):
+            changes = {"status": status, "error": error, "error_code": error_code, "finished_at": utcnow()}
+            if files is not None:
+                changes["result_files"] = files
+            done = fastsql.update(Generation, generation_id, STILL_ACTIVE, ACTIVE, **changes)
+            if status == Status.COMPLETED:
+                self.credits.capture(generation_id)
+            else:
+                self.credits.release(generation_id, status)
+        return bool(done)
+
+    def finish_and_get(self, generation_id: int, status: str, error: str | None, files: list[str] | None,
+                       error_code: str | None = None) -> Generation:
+        self.finish(generation_id, status, error, files, error_code)
+        return self.get(generation_id)
+
+    def cancel_unsubmitted(self, generation_id: int) -> bool:
+        """End a job as canceled (releasing its hold) only if its submit never started."""
+        with write_transaction(database.obj):
+            done = fastsql.update(
+                Generation, generation_id, NOT_SUBMITTED, ACTIVE,
+                status=Status.CANCELED, error="canceled before submission", error_code="canceled",
+                finished_at=utcnow(),
+            )
+            if done:
+                self.credits.release(generation_id, Status.CANCELED)
+        return bool(done)
+
+    # --- delivery (the bot) ------------------------------------------------------------
+
+    def mark_delivered(self, generation_id: int) -> bool:
+        """Claim delivery of a result: True for exactly one caller."""
+        return bool(
+            Generation.update(delivered_at=utcnow())
+            .where((Generation.id == generation_id) & Generation.delivered_at.is_null())
+            .execute()
+        )
+
+    def mark_part_delivered(self, generation_id: int, part: int) -> None:
+        """Record that part ``part`` (counted from 0, in the order a face sends them) of a
+        job's outcome reached the user, right after it did: a delivery that starts again
+        after a crash skips the first ``delivered_parts``. Never moves backwards."""
+        (Generation.update(delivered_parts=part + 1)
+         .where((Generation.id == generation_id) & (Generation.delivered_parts <= part)).execute())
