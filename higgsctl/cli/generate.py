@@ -233,36 +233,9 @@ async def _resume(settings: Settings, sandbox: bool) -> Result:
 
 
 async def run_jobs(engine: Engine, requests: list[GenerationRequest], on_event=None) -> tuple[list[Generation], bool]:
-    """Hold every job's credits, then execute them concurrently. Cancelling this coroutine
-    (Ctrl-C) cancels the jobs; the engine cancels queued requests upstream and releases their
-    holds. Returns the final generations and whether we were interrupted."""
-    import asyncio
-
-    creating = [asyncio.ensure_future(engine.generations.create(r)) for r in requests]
-    interrupted = False
-    try:
-        created = await asyncio.shield(asyncio.gather(*creating, return_exceptions=True))
-    except asyncio.CancelledError:  # let the holds land, then cancel them below
-        interrupted = True
-        created = await asyncio.gather(*creating, return_exceptions=True)
-    held = [g for g in created if not isinstance(g, BaseException)]
-    problems = [e for e in created if isinstance(e, BaseException)]
-    if interrupted or problems:
-        for generation in held:  # not running: the engine ends them as canceled and releases
-            await engine.generations.cancel(generation.id)
-        if problems and not interrupted:
-            raise problems[0]
-        return [await engine.generations.get_async(g.id) for g in held], True
-    tasks = [asyncio.ensure_future(engine.generations.execute(g.id, on_event)) for g in held]
-    try:
-        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-    except asyncio.CancelledError:
-        interrupted = True
-        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-    crashed = [o for o in outcomes if isinstance(o, Exception)]
-    if crashed:
-        raise crashed[0]
-    return [await engine.generations.get_async(g.id) for g in held], interrupted
+    """The engine's batch runner (Generations.run_batch): the final generations, and whether
+    we were interrupted (Ctrl-C cancels queued requests and releases their holds)."""
+    return await engine.generations.run_batch(requests, on_event)
 
 
 def _row(engine: Engine, g: Generation) -> dict[str, Any]:

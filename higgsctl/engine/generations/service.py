@@ -147,6 +147,37 @@ class Generations:
             self._wakeups.pop(generation_id, None)
             self.cancel_requested.discard(generation_id)
 
+    async def run_batch(self, requests: list[GenerationRequest],
+                        on_event: EventHandler | None = None) -> tuple[list[Generation], bool]:
+        """Hold every job's credits, then execute them concurrently. Cancelling this coroutine
+        (Ctrl-C) cancels the jobs: queued requests are canceled upstream and their holds
+        released. Returns the final generations and whether we were interrupted."""
+        creating = [asyncio.ensure_future(self.create(r)) for r in requests]
+        interrupted = False
+        try:
+            created = await asyncio.shield(asyncio.gather(*creating, return_exceptions=True))
+        except asyncio.CancelledError:  # let the holds land, then cancel them below
+            interrupted = True
+            created = await asyncio.gather(*creating, return_exceptions=True)
+        held = [g for g in created if not isinstance(g, BaseException)]
+        problems = [e for e in created if isinstance(e, BaseException)]
+        if interrupted or problems:
+            for generation in held:  # not running: the engine ends them as canceled and releases
+                await self.cancel(generation.id)
+            if problems and not interrupted:
+                raise problems[0]
+            return [await self.get_async(g.id) for g in held], True
+        tasks = [asyncio.ensure_future(self.execute(g.id, on_event)) for g in held]
+        try:
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        except asyncio.CancelledError:
+            interrupted = True
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        crashed = [o for o in outcomes if isinstance(o, Exception)]
+        if crashed:
+            raise crashed[0]
+        return [await self.get_async(g.id) for g in held], interrupted
+
     async def cancel(self, generation_id: int) -> bool:
         """Cancel a job that has not started generating. True if it will end as canceled.
         Works for jobs run by this process or by another one (the row arbitrates)."""
