@@ -1,10 +1,11 @@
 """The generation service every face uses: validate → hold → upload → submit → poll →
 download → store → capture (or release) → record.
 
-Many jobs run concurrently on one event loop; each job is a coroutine, database work runs
-in worker threads, and every step is persisted so a restarted process resumes unfinished
-jobs from their request_id (the submit is repeated only with the same Idempotency-Key).
-Progress is data: ``on_event`` receives a ``JobEvent`` for each change.
+Many jobs run concurrently on one event loop; each job (job.py) is a coroutine, database
+work goes through the engine's door (``run_db``) to the statements in rows.py, and every
+step is persisted so a restarted process resumes unfinished jobs from their request_id (the
+submit is repeated only with the same Idempotency-Key). Progress is data: ``on_event``
+receives a ``JobEvent`` for each change.
 """
 
 from __future__ import annotations
