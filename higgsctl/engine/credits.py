@@ -6,7 +6,7 @@ Money rules:
 - The hold is then *captured* (success) or *released* (any failure) by flipping
   ``generation.charge`` from ``held`` with a conditional UPDATE: exactly once, even if the
   process dies and a resumed job tries again.
-- Transactions are synchronous and short; async callers run them with ``asyncio.to_thread``.
+- Transactions are synchronous and short; async callers run them through ``engine.run_db``.
   Never await inside one.
 """
 
