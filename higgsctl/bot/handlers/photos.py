@@ -26,7 +26,7 @@ from higgsctl.engine.requests import CONTENT_TYPES, check_reference
 
 from .. import keyboards
 from ..drafts import Draft
-from ..services import Services, db
+from ..services import Services
 from ..texts import t
 from . import pastes
 from .guards import guarded
@@ -139,11 +139,12 @@ async def _download(context: Context, who: Who, item: Incoming) -> Path | str:
     limit_mb = s.settings.limits.max_reference_mb
     if len(data) > limit_mb * 1024 * 1024:  # Telegram did not say the size up front
         return t(who.lang, "ref_too_big", name=item.name, size=len(data) / 1048576, limit=limit_mb)
-    path = await db(s.engine.store.save_upload, who.id, bytes(data), item.name)
+    # files and Pillow, not the database: off the loop, but never on the database's one thread
+    path = await asyncio.to_thread(s.engine.store.save_upload, who.id, bytes(data), item.name)
     try:
-        await db(check_reference, path, s.settings.limits)
+        await asyncio.to_thread(check_reference, path, s.settings.limits)
     except Exception as exc:  # this file is refused; the rest of its album goes on
-        await db(path.unlink, missing_ok=True)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
         if not isinstance(exc, InvalidInput):
             log.warning("reference %s refused: unexpected %s: %s", item.name, type(exc).__name__, exc)
         return refusal(who.lang, exc, item.name, s.settings.limits)
@@ -186,7 +187,7 @@ async def _accept(context: Context, who: Who, chat_id: int, state: Draft, items:
 async def _discard(paths: list[Path]) -> None:
     """Uploads no draft took are not kept."""
     for path in paths:
-        await db(path.unlink, missing_ok=True)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
 def register(app: Application, group: int = 0) -> None:
