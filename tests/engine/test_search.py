@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-
 from higgsctl.engine import HistoryFilter
 
 # (text as stored, a search that must find it): every class of case folding we promise
