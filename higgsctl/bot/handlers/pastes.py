@@ -66,13 +66,9 @@ async def taken_before(who: Who, message: Message) -> None:
     """Wait until the text this user sent just before ``message`` has been taken: a photo
     sent right after its prompt belongs to the step that prompt leads to. Handlers run
     concurrently, so that text may reach ``collect`` a moment after this is called."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + SETTLE
-    while (paste := _earlier(who, message)) is not None or loop.time() < deadline:
-        if paste is not None:
-            await asyncio.wait([paste.timer])  # never cancel the paste's own task from here
-        else:
-            await asyncio.sleep(0.05)
+    await asyncio.sleep(SETTLE)  # the texts of this update batch reach ``collect`` meanwhile
+    while (paste := _earlier(who, message)) is not None:
+        await asyncio.wait([paste.timer])  # never cancel the paste's own task from here
 
 
 def _earlier(who: Who, message: Message) -> Paste | None:
