@@ -28,12 +28,32 @@ class ModelSpec:
     # Some providers split text-to-image and edit into two paths (Seedream does).
     edit_application: str | None = None
     arguments: dict[str, Any] = field(default_factory=dict)
+    # Choices the user may make per request (e.g. resolution 2K/4K), each sent as an argument
+    # of that name; the first value of each is the default.
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def option_values(self, chosen: dict[str, str] | None = None) -> dict[str, str]:
+        """Every option with its value: the chosen one, else the default. Unknown options or
+        values are InvalidInput (code option_invalid)."""
+        from .errors import InvalidInput
+
+        chosen = dict(chosen or {})
+        values = {name: choices[0] for name, choices in self.options.items()}
+        for name, value in chosen.items():
+            if name not in self.options or value not in self.options[name]:
+                choices = ", ".join(f"{n}={'|'.join(v)}" for n, v in self.options.items()) or "none"
+                raise InvalidInput(f"{self.label} has no option {name}={value}.", hint=f"Options: {choices}.",
+                                   code="option_invalid", model=self.label, option=f"{name}={value}")
+            values[name] = value
+        return values
 
     def application_for(self, reference_count: int) -> str:
         return self.edit_application if reference_count and self.edit_application else self.application
 
-    def arguments_for(self, prompt: str, aspect_ratio: str, reference_urls: list[str]) -> dict[str, Any]:
-        args: dict[str, Any] = {**self.arguments, "prompt": prompt, "aspect_ratio": aspect_ratio}
+    def arguments_for(self, prompt: str, aspect_ratio: str, reference_urls: list[str],
+                      options: dict[str, str] | None = None) -> dict[str, Any]:
+        args: dict[str, Any] = {**self.arguments, **self.option_values(options), "prompt": prompt,
+                                "aspect_ratio": aspect_ratio}
         if reference_urls:
             if self.reference_field == "image_urls":
                 args["image_urls"] = list(reference_urls)
@@ -47,14 +67,15 @@ def default_catalog() -> dict[str, ModelSpec]:
         "nano-banana": ModelSpec(
             key="nano-banana", label="Nano Banana", application="nano-banana",
             max_references=8, reference_field="input_images",
-            arguments={"num_images": 1, "output_format": "png"},
+            arguments={"num_images": 1},
+            options={"output_format": ("png", "jpeg")},
         ),
         "seedream-4.5": ModelSpec(
             key="seedream-4.5", label="Seedream 4.5",
             application="bytedance/seedream/v4.5/text-to-image",
             edit_application="bytedance/seedream/v4.5/edit",
             max_references=14, reference_field="image_urls",
-            arguments={"resolution": "2K"},
+            options={"resolution": ("2K", "4K")},
         ),
     }
 
@@ -62,6 +83,7 @@ def default_catalog() -> dict[str, ModelSpec]:
 _FIELDS = {
     "label": str, "application": str, "edit_application": str, "price": int,
     "max_references": int, "aspect_ratios": list, "reference_field": str, "arguments": dict,
+    "options": dict,
 }
 
 
@@ -82,7 +104,12 @@ def parse_catalog(raw: Any, path: Path) -> dict[str, ModelSpec]:
         for required in ("label", "application"):
             if required not in table:
                 raise ConfigError(f"{path}: {where} {required} is missing.")
-        spec = ModelSpec(key=key, **{k: tuple(v) if k == "aspect_ratios" else v for k, v in table.items()})
+        options = table.get("options", {})
+        if not all(isinstance(v, list) and v and all(isinstance(x, str) and x for x in v) for v in options.values()):
+            raise ConfigError(f"{path}: {where} options must map each name to a list of values, "
+                              "the default first (like resolution = [\"2K\", \"4K\"]).")
+        fields = {k: tuple(v) if k == "aspect_ratios" else v for k, v in table.items() if k != "options"}
+        spec = ModelSpec(key=key, options={name: tuple(values) for name, values in options.items()}, **fields)
         if spec.price <= 0:
             raise ConfigError(f"{path}: {where} price must be positive.")
         if spec.max_references < 0:

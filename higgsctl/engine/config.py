@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import ModelSpec, default_catalog, parse_catalog
+from .styles import StyleSpec, default_styles, parse_styles
 from .errors import ConfigError
 
 APP_NAME = "higgsctl"
@@ -79,6 +80,7 @@ class Settings:
     credits: CreditSettings = CreditSettings()
     limits: LimitSettings = LimitSettings()
     models: dict[str, ModelSpec] = field(default_factory=default_catalog)
+    styles: dict[str, StyleSpec] = field(default_factory=default_styles)
 
     @property
     def log_dir(self) -> Path:
@@ -93,6 +95,17 @@ class Settings:
             raise InvalidInput(
                 f"Unknown model {key!r}.", hint=f"Choose one of: {', '.join(self.models)}.",
                 code="unknown_model", model=key,
+            ) from None
+
+    def style(self, name: str) -> StyleSpec:
+        from .errors import InvalidInput
+
+        try:
+            return self.styles[name]
+        except KeyError:
+            raise InvalidInput(
+                f"Unknown style {name!r}.", hint=f"Choose one of: {', '.join(self.styles) or 'none are configured'}.",
+                code="unknown_style", style=name,
             ) from None
 
 
@@ -128,7 +141,7 @@ _SECTIONS: dict[str, type] = {
     "credits": CreditSettings,
     "limits": LimitSettings,
 }
-_TOP_LEVEL = {"database", "storage", "logging", "models", *_SECTIONS}
+_TOP_LEVEL = {"database", "storage", "logging", "models", "styles", *_SECTIONS}
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -172,9 +185,10 @@ def build_settings(raw: dict[str, Any], path: Path) -> Settings:
         raise ConfigError(f"{path}: [logging] level must be DEBUG, INFO, WARNING or ERROR, not {level!r}.")
 
     models = parse_catalog(raw.get("models"), path) if "models" in raw else default_catalog()
+    styles = parse_styles(raw["styles"], path, models) if "styles" in raw else default_styles()
     settings = Settings(
         config_path=path, data_dir=ddir, database_url=db_url, storage_path=storage_path,
-        log_level=level, models=models, **sections,
+        log_level=level, models=models, styles=styles, **sections,
     )
     _check_ranges(settings, path)
     return settings

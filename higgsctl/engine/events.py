@@ -45,6 +45,7 @@ ACCOUNT_BUSY = "account_busy"  # Higgsfield refuses the submit: the account's co
 SERVICE_UNREACHABLE = "service_unreachable"  # 5xx, network errors, timeouts: retrying
 DOWNLOAD_RETRY = "download_retry"  # the finished image could not be fetched yet: retrying
 STORAGE_RETRY = "storage_retry"  # the finished image could not be stored (disk full, read-only): retrying
+IN_LINE = "in_line"  # waiting for the account's slots in the fair queue: JobEvent.position and .eta say where
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class JobEvent:
     status: str  # a Status (one of ACTIVE or TERMINAL)
     detail: str | None = None  # English, for the CLI and logs
     code: str | None = None  # active: one of the codes above; terminal: the generation's error_code
+    position: int | None = None  # IN_LINE: 1 = next to start
+    eta: float | None = None  # IN_LINE: estimated seconds until it starts (None: no measurements yet)
 
     @property
     def terminal(self) -> bool:

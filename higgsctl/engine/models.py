@@ -51,6 +51,11 @@ class User(BaseModel):
     blocked = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
     last_seen_at = DateTimeField(default=utcnow)
+    # /settings: what a typed prompt starts with (None: the last used, else the catalog's first)
+    default_model = CharField(null=True)
+    default_aspect = CharField(null=True)
+    timezone = CharField(null=True)  # an IANA name ("Europe/Moscow"); None: UTC
+    confirm_repeats = BooleanField(default=True)  # False: Regenerate and the like spend without asking
 
     @property
     def display_name(self) -> str:
@@ -66,6 +71,9 @@ class Generation(BaseModel):
     prompt = TextField()
     prompt_folded = TextField(default="")  # folding.fold(prompt): what a history search looks in
     aspect_ratio = CharField()
+    style = CharField(null=True)  # the [styles] preset its prompt was wrapped in
+    options = JSONField(null=True)  # the model's per-request options, as sent ({"resolution": "4K"})
+    batch = CharField(null=True, index=True)  # shared by the generations of one request of several images
     references = JSONField(default=list)  # stored paths relative to the file store root
     reference_urls = JSONField(null=True)  # where they were uploaded (set once, reused on resume)
     source = CharField(default="cli")  # cli | bot

@@ -10,6 +10,7 @@ from .config import LimitSettings, Settings
 from .errors import InvalidInput
 
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+MAX_COUNT = 4  # images per request: each its own generation, all held at once or none
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class GenerationRequest:
     source: str = "cli"  # cli | bot
     chat_id: int | None = None
     status_message_id: int | None = None
+    count: int = 1  # 1..MAX_COUNT images, each its own generation row (one batch)
+    style: str | None = None  # a [styles] preset; its template wraps the prompt
+    options: tuple[tuple[str, str], ...] = ()  # the model's per-request options (name, value)
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,10 @@ class Reference:
 @dataclass(frozen=True)
 class CheckedRequest:
     request: GenerationRequest
-    prompt: str
-    cost: int
+    prompt: str  # what is sent: the user's text, wrapped by the style's template
+    cost: int  # per image; the batch holds cost × request.count
     references: tuple[Reference, ...] = field(default=())
+    options: dict[str, str] = field(default_factory=dict)  # every option of the model, defaults filled in
 
 
 def is_text(value: str) -> bool:
@@ -58,10 +63,16 @@ def check_request(settings: Settings, request: GenerationRequest) -> CheckedRequ
                            hint="Check the terminal's encoding (locale), or retype the prompt.")
     if not prompt:
         raise InvalidInput("The prompt is empty.", hint="Describe the image you want.", code="prompt_empty")
+    if not 1 <= request.count <= MAX_COUNT:
+        raise InvalidInput(f"Ask for 1 to {MAX_COUNT} images, not {request.count}.", code="count_invalid",
+                           count=request.count, max=MAX_COUNT)
+    options = spec.option_values(dict(request.options))
     limit = settings.limits.max_prompt_chars
     if len(prompt) > limit:
         raise InvalidInput(f"The prompt is {len(prompt)} characters long; the limit is {limit}.",
                            code="prompt_too_long", length=len(prompt), limit=limit)
+    if request.style is not None:  # the limit is on the user's own text; the template adds to it
+        prompt = settings.style(request.style).apply(prompt)
     if request.aspect_ratio not in spec.aspect_ratios:
         raise InvalidInput(
             f"{spec.label} does not offer aspect ratio {request.aspect_ratio!r}.",
@@ -75,7 +86,7 @@ def check_request(settings: Settings, request: GenerationRequest) -> CheckedRequ
             code="too_many_references", model=spec.label, max=spec.max_references, count=len(request.references),
         )
     references = tuple(check_reference(Path(p), settings.limits) for p in request.references)
-    return CheckedRequest(request=request, prompt=prompt, cost=spec.price, references=references)
+    return CheckedRequest(request=request, prompt=prompt, cost=spec.price, references=references, options=options)
 
 
 def _not_a_regular_file(path: Path) -> str | None:

@@ -144,7 +144,7 @@ class Job:
         if self.canceled():
             await self.end(Status.CANCELED, "canceled before submission", error_code="canceled")
             return False
-        arguments = spec.arguments_for(self.g.prompt, self.g.aspect_ratio, urls)
+        arguments = spec.arguments_for(self.g.prompt, self.g.aspect_ratio, urls, self.g.options)
         application = spec.application_for(len(urls))
         # From here on the request may exist upstream: a cancel from elsewhere must no longer
         # settle the job as unsubmitted. The row decides who wins.

@@ -102,6 +102,7 @@ class Generations:
         generation = self.credits.hold(
             request.user_id, checked.cost,
             model=request.model, prompt=checked.prompt, aspect_ratio=request.aspect_ratio,
+            style=request.style, options=checked.options or None,
             references=[self.store.relative(p) for p in paths], source=request.source, chat_id=request.chat_id,
             status_message_id=request.status_message_id, idempotency_key=uuid.uuid4().hex,
         )

@@ -1,12 +1,6 @@
-"""Every user-facing text of the bot, per language, in one place.
-
-Texts are plain (no parse_mode): prompts and names come from users and need no escaping.
-``t(lang, key, **values)`` falls back to English for an unknown language or a missing key.
-"""
+"""The bot's core texts (menus, wizard, statuses, errors) in every language; see __init__.py."""
 
 from __future__ import annotations
-
-LANGUAGES = ("en", "ru")
 
 EN = {
     # start, help, language
@@ -145,6 +139,9 @@ EN = {
     "err_prompt_empty": "The prompt is empty.",
     "err_prompt_too_long": "The prompt is {length} characters long; the limit is {limit}.",
     "err_unknown_model": "The model {model} is no longer offered.",
+    "err_unknown_style": "The style {style} is no longer offered.",
+    "err_option_invalid": "{model} does not offer {option}.",
+    "err_count_invalid": "You can ask for 1 to {max} images at once.",
     "err_aspect_unsupported": "{model} does not offer the aspect ratio {aspect} (it offers {choices}).",
     "err_too_many_references": "{model} takes at most {max} reference photos; this has {count}.",
     "err_reference_missing": "The reference photo {name} is no longer stored.",
@@ -285,6 +282,9 @@ RU = {
     "err_prompt_empty": "Промпт пустой.",
     "err_prompt_too_long": "В промпте {length} символов, максимум {limit}.",
     "err_unknown_model": "Модель {model} больше недоступна.",
+    "err_unknown_style": "Стиль {style} больше недоступен.",
+    "err_option_invalid": "{model} не поддерживает {option}.",
+    "err_count_invalid": "За раз можно заказать от 1 до {max} изображений.",
     "err_aspect_unsupported": "{model} не поддерживает формат {aspect} (доступны: {choices}).",
     "err_too_many_references": "{model} принимает не больше {max} референсов, а здесь {count}.",
     "err_reference_missing": "Референс {name} больше не хранится.",
@@ -326,48 +326,3 @@ COMMANDS = {
 }
 ADMIN_COMMANDS = [("grant", "USER AMOUNT [reason]: add credits"), ("user", "USER: account details"),
                   ("stats", "Business overview"), ("block", "USER: block"), ("unblock", "USER: unblock")]
-
-_TABLES = {"en": EN, "ru": RU}
-
-
-def language_for(code: str | None) -> str:
-    """The bot language for a Telegram language_code (ru and its neighbours → ru)."""
-    code = (code or "").lower().split("-")[0]
-    return "ru" if code in ("ru", "uk", "be", "kk") else "en"
-
-
-# Why a job is not moving (JobEvent.code) → its status line; other states show st_<status>.
-PROGRESS_TEXTS = {"local_slot": "st_pending_wait", "account_busy": "st_pending_wait",
-                  "service_unreachable": "st_service_unreachable", "download_retry": "st_download_retry",
-                  "storage_retry": "st_download_retry"}
-
-
-def progress_key(status: str, code: str | None) -> str:
-    return PROGRESS_TEXTS.get(code or "", f"st_{status}")
-
-
-def outcome_key(status: str, error_code: str | None) -> str:
-    """A terminal status's text, made specific by its error_code where that helps the user."""
-    specific = f"st_{status}_{error_code}"
-    return specific if error_code and specific in EN else f"st_{status}"
-
-
-def t(lang: str, key: str, **values) -> str:
-    table = _TABLES.get(lang, EN)
-    template = table.get(key) or EN[key]
-    return template.format(**values) if values else template
-
-
-def error_text(lang: str, code: str, params: dict) -> str:
-    """An engine error (``HiggsctlError.code`` and ``.params``) in the user's language; never
-    the engine's English message. An unknown code gets the generic text."""
-    table = _TABLES.get(lang, EN)
-    key = f"err_{code}"
-    try:
-        return (table.get(key) or EN[key]).format(**params)
-    except (KeyError, IndexError, ValueError):  # unknown code, or params that don't fit the text
-        return table.get("err_error") or EN["err_error"]
-
-
-def admin(key: str, **values) -> str:
-    return ADMIN[key].format(**values)
