@@ -1,11 +1,13 @@
 """The credit ledger: every balance change is one ledger row written in the same transaction.
 
 Money rules:
-- A generation first *holds* its cost: one conditional ``UPDATE ... WHERE balance >= cost``,
-  so the balance never goes negative and two concurrent holds can't both spend the last credits.
+- A generation first *holds* its cost: one conditional ``UPDATE ... WHERE balance >= cost``
+  (``debit``), so the balance never goes negative and two concurrent holds can't both spend
+  the last credits.
 - The hold is then *captured* (success) or *released* (any failure) by flipping
   ``generation.charge`` from ``held`` with a conditional UPDATE: exactly once, even if the
-  process dies and a resumed job tries again.
+  process dies and a resumed job tries again. Those statements are on generation rows, so
+  they live in generations/rows.py; this module moves balances and writes the ledger.
 - Transactions are synchronous and short; async callers run them through ``engine.run_db``.
   Never await inside one.
 """
@@ -17,9 +19,7 @@ from peewee import JOIN, fn
 from . import fastsql
 from .db import write_transaction
 from .errors import InsufficientCredits, InvalidInput, NotFound, UserBlocked
-from .events import Charge
-from .folding import fold
-from .models import Generation, LedgerEntry, User, database
+from .models import LedgerEntry, User, database
 
 MAX_GRANT = 10_000_000
 
@@ -31,47 +31,30 @@ class Credits:
             raise NotFound(f"No user {user_id}.")
         return user.balance
 
-    def hold(self, user_id: int, cost: int, **generation_fields) -> Generation:
-        """Debit ``cost`` and create the generation that owns the hold, atomically."""
-        with write_transaction(database.obj):
-            debited = fastsql.execute(
-                'UPDATE "user" SET balance = balance - ? WHERE id = ? AND balance >= ? AND NOT blocked',
-                cost, user_id, cost,
-            )
-            if not debited:
-                user = User.get_or_none(User.id == user_id)
-                if user is None:
-                    raise NotFound(f"No user {user_id}.")
-                if user.blocked:
-                    raise UserBlocked("This account is blocked.", hint="Ask an admin to unblock it.")
-                raise InsufficientCredits(cost, user.balance)
-            generation = fastsql.insert(
-                Generation, user=user_id, cost=cost, charge=Charge.HELD,
-                prompt_folded=fold(generation_fields.get("prompt")), **generation_fields,
-            )
-            fastsql.insert(
-                LedgerEntry, user=user_id, amount=-cost, reason="hold", actor=generation.source,
-                generation=generation.id, note=f"{generation.model} generation #{generation.id}",
-            )
-        return generation
+    def debit(self, user_id: int, amount: int) -> None:
+        """Take ``amount`` from an unblocked user who has it, or raise (nothing changes). Call
+        inside the transaction that records what the credits are held for."""
+        debited = fastsql.execute(
+            'UPDATE "user" SET balance = balance - ? WHERE id = ? AND balance >= ? AND NOT blocked',
+            amount, user_id, amount,
+        )
+        if not debited:
+            user = User.get_or_none(User.id == user_id)
+            if user is None:
+                raise NotFound(f"No user {user_id}.")
+            if user.blocked:
+                raise UserBlocked("This account is blocked.", hint="Ask an admin to unblock it.")
+            raise InsufficientCredits(amount, user.balance)
 
-    def capture(self, generation_id: int) -> bool:
-        """Keep the held credits for good. True if this call did it, False if already settled."""
-        with write_transaction(database.obj):
-            return bool(fastsql.update(Generation, generation_id, "charge = ?", (Charge.HELD,), charge=Charge.CAPTURED))
+    def record_hold(self, user_id: int, amount: int, generation_id: int, *, actor: str, note: str) -> None:
+        fastsql.insert(LedgerEntry, user=user_id, amount=-amount, reason="hold", actor=actor,
+                       generation=generation_id, note=note)
 
-    def release(self, generation_id: int, why: str) -> bool:
-        """Give the held credits back. True if this call did it, False if already settled."""
-        with write_transaction(database.obj):
-            if not fastsql.update(Generation, generation_id, "charge = ?", (Charge.HELD,), charge=Charge.RELEASED):
-                return False
-            generation = fastsql.get(Generation, generation_id)
-            fastsql.execute('UPDATE "user" SET balance = balance + ? WHERE id = ?', generation.cost, generation.user_id)
-            fastsql.insert(
-                LedgerEntry, user=generation.user_id, amount=generation.cost, reason="release", actor="system",
-                generation=generation_id, note=f"generation #{generation_id} {why}",
-            )
-        return True
+    def give_back(self, user_id: int, amount: int, generation_id: int, note: str) -> None:
+        """The balance side of a released hold (the generation row's side is in generations/rows.py)."""
+        fastsql.execute('UPDATE "user" SET balance = balance + ? WHERE id = ?', amount, user_id)
+        fastsql.insert(LedgerEntry, user=user_id, amount=amount, reason="release", actor="system",
+                       generation=generation_id, note=note)
 
     def grant(self, user_id: int, amount: int, *, actor: str, note: str | None = None, reason: str = "grant", topup=None) -> int:
         """Add credits (admin grant or approved top-up). Returns the new balance."""

@@ -123,7 +123,7 @@ async def test_a_failure_notice_sent_as_a_new_message_is_not_repeated(settings, 
     async with Offline(configured, emu) as bot:
         engine = bot.engine
         engine.users.register(ALICE, first_name="Alice")
-        g = engine.credits.hold(ALICE, 10, model="nano-banana", prompt="p", aspect_ratio="1:1", references=[],
+        g = engine.generations.rows.hold(ALICE, 10, model="nano-banana", prompt="p", aspect_ratio="1:1", references=[],
                                 source="bot", chat_id=ALICE, status_message_id=None, idempotency_key="k")
         engine.generations.finish(g.id, "failed", "upstream said no")
         engine.generations.mark_part_delivered(g.id, 0)  # as if a crash followed the notice

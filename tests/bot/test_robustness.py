@@ -23,7 +23,7 @@ from .test_delivery import to_confirm
 
 def finished(engine, payload: bytes, key: str) -> int:
     """A completed, undelivered bot job whose result file holds ``payload``."""
-    g = engine.credits.hold(ALICE, 10, model="nano-banana", prompt="p", aspect_ratio="1:1", references=[],
+    g = engine.generations.rows.hold(ALICE, 10, model="nano-banana", prompt="p", aspect_ratio="1:1", references=[],
                             source="bot", chat_id=ALICE, status_message_id=None, idempotency_key=key)
     dest = engine.store.result_path(ALICE, g.id, 0, ".png")
     dest.write_bytes(payload)

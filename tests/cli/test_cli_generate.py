@@ -265,7 +265,7 @@ def test_resume_finishes_a_job_an_earlier_run_left_open(cli, engine):
     import uuid
 
     operator = engine.users.operator()
-    left = engine.credits.hold(operator.id, 50, model="nano-banana", prompt="left open", aspect_ratio="1:1",
+    left = engine.generations.rows.hold(operator.id, 50, model="nano-banana", prompt="left open", aspect_ratio="1:1",
                                source="cli", idempotency_key=uuid.uuid4().hex)
     result = cli("resume", "--sandbox")
     assert result.exit_code == 0, result.stderr

@@ -14,7 +14,7 @@ from higgsctl.engine.models import User
 
 def make_generation(engine, user_id, prompt, status, error=None, model="nano-banana"):
     """A real hold through the engine, then settled as `status` (no network)."""
-    generation = engine.credits.hold(user_id, 50, model=model, prompt=prompt, aspect_ratio="1:1",
+    generation = engine.generations.rows.hold(user_id, 50, model=model, prompt=prompt, aspect_ratio="1:1",
                                      idempotency_key=uuid.uuid4().hex)
     engine.generations.finish(generation.id, status, error)
     return generation.id

@@ -16,7 +16,7 @@ def test_users_list_search_any_script_and_last_name(cli, engine):
 
 def test_history_query_any_script_and_literal(cli, engine):
     engine.users.operator()
-    ids = {prompt: engine.credits.hold(0, 1, model="nano-banana", prompt=prompt, aspect_ratio="1:1",
+    ids = {prompt: engine.generations.rows.hold(0, 1, model="nano-banana", prompt=prompt, aspect_ratio="1:1",
                                        idempotency_key=uuid.uuid4().hex).id
            for prompt in ["Рыжая ЛИСА в снегу", "ΣΟΦΊΑ at the sea", "100% cotton", "1000 cotton", "a_b", "axb"]}
     for query, expected in [("лиса", ["Рыжая ЛИСА в снегу"]), ("РЫЖАЯ", ["Рыжая ЛИСА в снегу"]),

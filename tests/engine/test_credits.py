@@ -11,8 +11,8 @@ from higgsctl.engine.models import Generation, database
 def hold(engine, user_id, cost=50):
     import uuid
 
-    return engine.credits.hold(user_id, cost, model="nano-banana", prompt="p", aspect_ratio="1:1",
-                               idempotency_key=uuid.uuid4().hex)
+    return engine.generations.rows.hold(user_id, cost, model="nano-banana", prompt="p", aspect_ratio="1:1",
+                                        idempotency_key=uuid.uuid4().hex)
 
 
 def test_signup_grants_initial_credits_once(any_engine):
@@ -28,12 +28,12 @@ def test_hold_then_capture_or_release_exactly_once(any_engine):
     any_engine.users.register(1)
     a, b = hold(any_engine, 1), hold(any_engine, 1)
     assert any_engine.credits.balance(1) == 9900
-    assert any_engine.credits.capture(a.id) is True
-    assert any_engine.credits.capture(a.id) is False
-    assert any_engine.credits.release(a.id, "failed") is False  # captured stays captured
-    assert any_engine.credits.release(b.id, "failed") is True
-    assert any_engine.credits.release(b.id, "failed") is False
-    assert any_engine.credits.capture(b.id) is False
+    assert any_engine.generations.rows.capture(a.id) is True
+    assert any_engine.generations.rows.capture(a.id) is False
+    assert any_engine.generations.rows.release(a.id, "failed") is False  # captured stays captured
+    assert any_engine.generations.rows.release(b.id, "failed") is True
+    assert any_engine.generations.rows.release(b.id, "failed") is False
+    assert any_engine.generations.rows.capture(b.id) is False
     assert any_engine.credits.balance(1) == 9950
     assert any_engine.credits.discrepancies() == []
 

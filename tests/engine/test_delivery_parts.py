@@ -11,7 +11,7 @@ def test_delivered_parts_only_move_forward_and_survive_a_reopen(any_engine, sett
 
     engine = any_engine
     engine.users.register(7)
-    g = engine.credits.hold(7, 50, model="nano-banana", prompt="p", aspect_ratio="1:1", references=[],
+    g = engine.generations.rows.hold(7, 50, model="nano-banana", prompt="p", aspect_ratio="1:1", references=[],
                             source="bot", chat_id=7, status_message_id=None, idempotency_key="parts")
     engine.generations.finish(g.id, "completed", None, ["users/7/results/1-0.png"])
     assert engine.generations.get(g.id).delivered_parts == 0  # new rows start at nothing sent

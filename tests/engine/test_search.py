@@ -34,7 +34,7 @@ LITERAL = [
 
 
 def _hold(engine, user_id, prompt):
-    return engine.credits.hold(user_id, 1, model="nano-banana", prompt=prompt, aspect_ratio="1:1",
+    return engine.generations.rows.hold(user_id, 1, model="nano-banana", prompt=prompt, aspect_ratio="1:1",
                                idempotency_key=uuid.uuid4().hex).id
 
 

@@ -32,7 +32,7 @@ class Seed:
 
 
 def hold(engine, user_id: int, prompt: str, model: str = "nano-banana", cost: int = 50):
-    return engine.credits.hold(
+    return engine.generations.rows.hold(
         user_id, cost, model=model, prompt=prompt, aspect_ratio="1:1", idempotency_key=uuid.uuid4().hex
     )
 

@@ -11,7 +11,7 @@ ANOTHER_PROCESS = """
 import uuid
 from higgsctl.engine import Engine, load_settings
 engine = Engine(load_settings())
-gen = engine.credits.hold(102, 50, model="nano-banana", prompt="from the bot process",
+gen = engine.generations.rows.hold(102, 50, model="nano-banana", prompt="from the bot process",
                           aspect_ratio="1:1", source="bot", idempotency_key=uuid.uuid4().hex)
 engine.close()
 print(gen.id)

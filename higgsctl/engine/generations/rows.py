@@ -7,11 +7,14 @@ would build the SQL in Python on every call, slower than SQLite runs it."""
 
 from __future__ import annotations
 
+import uuid
+
 from .. import fastsql
 from ..credits import Credits
 from ..db import write_transaction
 from ..errors import NotFound
-from ..events import ACTIVE, TERMINAL, Status
+from ..events import ACTIVE, TERMINAL, Charge, Status
+from ..folding import fold
 from ..models import Generation, database, utcnow
 
 STILL_ACTIVE = f"status IN ({', '.join('?' for _ in ACTIVE)})"  # with ACTIVE as its parameters
@@ -24,6 +27,29 @@ class GenerationRows:
 
     def __init__(self, credits: Credits) -> None:
         self.credits = credits
+
+    # --- holding: a new job --------------------------------------------------------------
+
+    def hold(self, user_id: int, cost: int, **fields) -> Generation:
+        """Debit ``cost`` and create the generation that owns the hold, atomically."""
+        return self.hold_batch(user_id, cost, 1, **fields)[0]
+
+    def hold_batch(self, user_id: int, cost: int, count: int, **fields) -> list[Generation]:
+        """Debit ``count × cost`` and create ``count`` generations (one hold each, sharing a
+        ``batch`` key when there are several) in one transaction: all of them or none."""
+        batch = uuid.uuid4().hex if count > 1 else None
+        generations = []
+        with write_transaction(database.obj):
+            self.credits.debit(user_id, cost * count)
+            for _ in range(count):
+                generation = fastsql.insert(
+                    Generation, user=user_id, cost=cost, charge=Charge.HELD, batch=batch,
+                    prompt_folded=fold(fields.get("prompt")), **{"idempotency_key": uuid.uuid4().hex, **fields},
+                )
+                self.credits.record_hold(user_id, cost, generation.id, actor=generation.source,
+                                         note=f"{generation.model} generation #{generation.id}")
+                generations.append(generation)
+        return generations
 
     # --- reading -----------------------------------------------------------------------
 
@@ -75,9 +101,9 @@ class GenerationRows:
                 changes["result_files"] = files
             done = fastsql.update(Generation, generation_id, STILL_ACTIVE, ACTIVE, **changes)
             if status == Status.COMPLETED:
-                self.credits.capture(generation_id)
+                self.capture(generation_id)
             else:
-                self.credits.release(generation_id, status)
+                self.release(generation_id, status)
         return bool(done)
 
     def finish_and_get(self, generation_id: int, status: str, error: str | None, files: list[str] | None,
@@ -94,8 +120,25 @@ class GenerationRows:
                 finished_at=utcnow(),
             )
             if done:
-                self.credits.release(generation_id, Status.CANCELED)
+                self.release(generation_id, Status.CANCELED)
         return bool(done)
+
+    # --- settling the hold ---------------------------------------------------------------
+
+    def capture(self, generation_id: int) -> bool:
+        """Keep the held credits for good. True if this call did it, False if already settled."""
+        with write_transaction(database.obj):
+            return bool(fastsql.update(Generation, generation_id, "charge = ?", (Charge.HELD,), charge=Charge.CAPTURED))
+
+    def release(self, generation_id: int, why: str) -> bool:
+        """Give the held credits back. True if this call did it, False if already settled."""
+        with write_transaction(database.obj):
+            if not fastsql.update(Generation, generation_id, "charge = ?", (Charge.HELD,), charge=Charge.RELEASED):
+                return False
+            generation = fastsql.get(Generation, generation_id)
+            self.credits.give_back(generation.user_id, generation.cost, generation_id,
+                                   note=f"generation #{generation_id} {why}")
+        return True
 
     # --- delivery (the bot) ------------------------------------------------------------
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -80,6 +79,13 @@ class Generations:
 
     async def create(self, request: GenerationRequest) -> Generation:
         """Validate, then hold the cost and record the job. Nothing is sent yet."""
+        if request.count != 1:
+            raise ValueError("a request for several images is created with create_batch")
+        return (await self.create_batch(request))[0]
+
+    async def create_batch(self, request: GenerationRequest) -> list[Generation]:
+        """Validate, then hold ``count × price`` and record one job per image (sharing a
+        ``batch`` key), all at once or not at all. Nothing is sent yet."""
         self.client  # no API key: ConfigError now, before any credit is held
         if request.references:  # Pillow reads the files: keep that off the database thread
             checked = await asyncio.to_thread(check_request, self.settings, request)
@@ -91,30 +97,31 @@ class Generations:
         except asyncio.CancelledError:
             # Interrupted while the hold was being written: it still lands, so give it back.
             with contextlib.suppress(Exception):
-                generation = await hold
-                await self.run_db(self.rows.finish, generation.id, Status.CANCELED, "interrupted before submission",
-                                  error_code="canceled")
+                for generation in await hold:
+                    await self.run_db(self.rows.finish, generation.id, Status.CANCELED,
+                                      "interrupted before submission", error_code="canceled")
             raise
 
-    def _hold(self, checked: CheckedRequest) -> Generation:
+    def _hold(self, checked: CheckedRequest) -> list[Generation]:
         request = checked.request
         paths = [self._own_copy(request.user_id, r.path) for r in checked.references]
-        generation = self.credits.hold(
-            request.user_id, checked.cost,
+        generations = self.rows.hold_batch(
+            request.user_id, checked.cost, request.count,
             model=request.model, prompt=checked.prompt, aspect_ratio=request.aspect_ratio,
             style=request.style, options=checked.options or None,
             references=[self.store.relative(p) for p in paths], source=request.source, chat_id=request.chat_id,
-            status_message_id=request.status_message_id, idempotency_key=uuid.uuid4().hex,
+            status_message_id=request.status_message_id,
         )
         if paths:  # paid for: the uploads move on to `used` (as in the old bot); a crash
             # between these two steps is covered by FileStore.locate.
             try:
                 moved = [self.store.relative(p) for p in self.store.retire_uploads(request.user_id, paths)]
-                self.rows.update(generation.id, references=moved)
-                generation.references = moved
-            except Exception:  # the hold is committed: the caller must get its generation
-                log.warning("generation %s: could not move its uploads to used", generation.id, exc_info=True)
-        return generation
+                for generation in generations:
+                    self.rows.update(generation.id, references=moved)
+                    generation.references = moved
+            except Exception:  # the hold is committed: the caller must get its generations
+                log.warning("generation %s: could not move its uploads to used", generations[0].id, exc_info=True)
+        return generations
 
     def _own_copy(self, user_id: int, path: Path) -> Path:
         """References must live in the store so a resumed job can still upload them."""
@@ -124,6 +131,7 @@ class Generations:
         return self.store.adopt_reference(user_id, resolved)
 
     async def run(self, request: GenerationRequest, on_event: EventHandler | None = None) -> Generation:
+        """Create and execute one image's job (``run_batch`` runs requests for several)."""
         generation = await self.create(request)
         return await self.execute(generation.id, on_event)
 
@@ -154,14 +162,14 @@ class Generations:
         """Hold every job's credits, then execute them concurrently. Cancelling this coroutine
         (Ctrl-C) cancels the jobs: queued requests are canceled upstream and their holds
         released. Returns the final generations and whether we were interrupted."""
-        creating = [asyncio.ensure_future(self.create(r)) for r in requests]
+        creating = [asyncio.ensure_future(self.create_batch(r)) for r in requests]
         interrupted = False
         try:
             created = await asyncio.shield(asyncio.gather(*creating, return_exceptions=True))
         except asyncio.CancelledError:  # let the holds land, then cancel them below
             interrupted = True
             created = await asyncio.gather(*creating, return_exceptions=True)
-        held = [g for g in created if not isinstance(g, BaseException)]
+        held = [g for batch in created if not isinstance(batch, BaseException) for g in batch]
         problems = [e for e in created if isinstance(e, BaseException)]
         if interrupted or problems:
             for generation in held:  # not running: the engine ends them as canceled and releases
