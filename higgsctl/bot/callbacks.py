@@ -9,7 +9,7 @@ carry, so it never changes:
     x:<d>        leave the wizard
     c:<gen>      cancel a queued job        rg:<gen>         regenerate (same parameters)
     oa:<gen>     other aspect for <gen>     ra:<gen>:<ratio> run <gen>'s prompt in <ratio>
-    ur:<gen>     use the result as a reference
+    ur:<gen>     use the result as a reference  np:<gen>         a new prompt with <gen>'s settings
     bal / tu / help / h:<page> / hi:<gen>   balance, top-up, help, history page, history item
     tu:a:<id> / tu:r:<id>                   approve / reject a top-up (admins)
     lg:<lang>    switch language
@@ -85,6 +85,7 @@ REGENERATE = Kind("rg", rf"{ROW}$", fields=1)
 OTHER_ASPECT = Kind("oa", rf"{ROW}$", fields=1)
 RUN_IN_ASPECT = Kind("ra", rf"{ROW}:", fields=2)
 USE_AS_REFERENCE = Kind("ur", rf"{ROW}$", fields=1)
+REPROMPT = Kind("np", rf"{ROW}$", fields=1)
 # the account
 BALANCE = Kind("bal")
 HELP = Kind("help")
