@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import exit_codes, render
+from .commands import MAX_WIDTH
 
 if TYPE_CHECKING:
     from higgsctl.engine import Engine, Settings, User
@@ -25,7 +26,7 @@ class State:
 
 STATE = State()
 # Plain click help (no rich): `--help` stays fast, `\b` blocks keep example lines intact.
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": MAX_WIDTH}
 
 
 def group(help: str | None, **kwargs) -> typer.Typer:

@@ -6,22 +6,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping, MutableMapping
-from typing import NamedTuple
 
 import typer
 from typer import main as typer_main
 from typer.core import TyperCommand
 
-
-class Lazy(NamedTuple):
-    """Where a command lives: `module.attribute` is a Typer app (a group) or a function
-    (a command, registered with `options`). `help` is the first sentence of the command's
-    own help, on one line: all that the root's help lists (a test keeps the two equal)."""
-
-    module: str
-    attribute: str
-    help: str
-    options: Mapping[str, object] = {}
+from .commands import Lazy
 
 
 class LazyCommands(MutableMapping):
