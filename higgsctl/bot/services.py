@@ -41,8 +41,8 @@ class Services:
     drafts: Drafts = field(default_factory=Drafts)
 
     def __post_init__(self) -> None:
-        global _run_db
-        _run_db = self.engine.run_db  # the bot's engine: ``db()`` goes through its door
+        global _run_db, _read_db
+        _run_db, _read_db = self.engine.run_db, self.engine.read_db  # the bot's engine: ``db()`` uses its door
 
     @property
     def admin_ids(self) -> frozenset[int]:
@@ -59,6 +59,7 @@ def services(context: "CallbackContext") -> Services:
 # The engine's door (Engine.run_db) of the bot this process built last: one bot per process,
 # and every engine in it binds the one peewee database anyway.
 _run_db: Callable[..., Awaitable[Any]] | None = None
+_read_db: Callable[..., Awaitable[Any]] | None = None
 
 
 async def db(fn: Callable[..., T], *args, **kwargs) -> T:
@@ -67,3 +68,10 @@ async def db(fn: Callable[..., T], *args, **kwargs) -> T:
     if _run_db is None:
         raise RuntimeError("db() before the bot's Services were built")
     return await _run_db(fn, *args, **kwargs)
+
+
+async def db_read(fn: Callable[..., T], *args, **kwargs) -> T:
+    """``db`` for a call that only reads: on SQLite it does not wait behind the jobs' writes."""
+    if _read_db is None:
+        raise RuntimeError("db_read() before the bot's Services were built")
+    return await _read_db(fn, *args, **kwargs)

@@ -39,6 +39,10 @@ class Engine:
         """Run synchronous database work (any engine service method) off the event loop."""
         return await self.door.run(fn, *args, **kwargs)
 
+    async def read_db(self, fn: Callable[..., T], /, *args, **kwargs) -> T:
+        """``run_db`` for a call that only reads (see DatabaseDoor.read)."""
+        return await self.door.read(fn, *args, **kwargs)
+
     def _client(self, transport) -> HiggsfieldClient:
         hf = self.settings.higgsfield
         if not hf.has_credentials:

@@ -133,20 +133,34 @@ class DatabaseDoor:
 
     On SQLite one thread does all of it, so writers in this process never contend for the
     lock (whose busy handler sleeps for milliseconds; other processes still wait on
-    busy_timeout); on PostgreSQL a small pool. Counts calls and the seconds they took, the
-    one place to measure the process's database work."""
+    busy_timeout); on PostgreSQL a small pool. ``door.read(fn, *args)`` is for calls that only
+    read: on SQLite they get a thread (and connection) of their own, which WAL lets read while
+    the writer writes, so a user-facing read never queues behind the jobs' writes; on
+    PostgreSQL they share the pool. Counts calls and the seconds they took, the one place to
+    measure the process's database work."""
 
     def __init__(self, db: Database, *, pool_size: int = 4) -> None:
         self.workers = 1 if is_sqlite(db) else pool_size
-        self._executor: ThreadPoolExecutor | None = None
+        self.separate_reads = is_sqlite(db)
+        self._executors: dict[str, ThreadPoolExecutor] = {}
         self._count = threading.Lock()
         self.calls = 0
         self.seconds = 0.0
 
     async def run(self, fn: Callable[..., T], /, *args, **kwargs) -> T:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="higgsctl-db")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._timed, fn, args, kwargs)
+        return await self._run("higgsctl-db", self.workers, fn, args, kwargs)
+
+    async def read(self, fn: Callable[..., T], /, *args, **kwargs) -> T:
+        """Run ``fn``, which must not write, off the event loop."""
+        if not self.separate_reads:
+            return await self.run(fn, *args, **kwargs)
+        return await self._run("higgsctl-db-read", 1, fn, args, kwargs)
+
+    async def _run(self, lane: str, workers: int, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+        executor = self._executors.get(lane)
+        if executor is None:
+            executor = self._executors[lane] = ThreadPoolExecutor(workers, thread_name_prefix=lane)
+        return await asyncio.get_running_loop().run_in_executor(executor, self._timed, fn, args, kwargs)
 
     def _timed(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
         start = time.perf_counter()
@@ -159,7 +173,7 @@ class DatabaseDoor:
                 self.seconds += elapsed
 
     def close(self) -> None:
-        """Wait for the work under way; a later ``run`` starts a new executor."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
+        """Wait for the work under way; a later call starts new executors."""
+        executors, self._executors = self._executors, {}
+        for executor in executors.values():
             executor.shutdown(wait=True)

@@ -46,3 +46,32 @@ async def test_a_generation_runs_every_statement_through_the_door(gen_engine, mo
     assert generation.status == "completed"
     assert set(threads) == {"higgsctl-db_0"}  # none on the loop, none through asyncio.to_thread
     assert gen_engine.door.calls >= 5
+
+
+async def test_a_read_is_not_queued_behind_a_long_write(any_engine, database_url):
+    """On SQLite a read has its own thread and connection: WAL lets it read the last committed
+    state while the writer thread is inside a transaction."""
+    from higgsctl.engine.db import write_transaction
+    from higgsctl.engine.models import User, database
+
+    engine = any_engine
+    user, _ = await engine.run_db(engine.users.register, 7, username="eve")
+    inside, leave = threading.Event(), threading.Event()
+
+    def long_write() -> None:
+        with write_transaction(database.obj):
+            User.update(balance=User.balance + 1).where(User.id == user.id).execute()
+            inside.set()
+            assert leave.wait(10)
+
+    writing = asyncio.ensure_future(engine.run_db(long_write))
+    await asyncio.to_thread(inside.wait, 10)
+    try:
+        name, balance = await asyncio.wait_for(
+            engine.read_db(lambda: (threading.current_thread().name, engine.credits.balance(user.id))), 10)
+    finally:
+        leave.set()
+        await writing
+    assert balance == user.balance  # the uncommitted change is not seen
+    assert name.startswith("higgsctl-db-read" if database_url.startswith("sqlite") else "higgsctl-db")
+    assert await engine.read_db(engine.credits.balance, user.id) == user.balance + 1
