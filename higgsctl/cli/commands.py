@@ -25,7 +25,8 @@ COMMANDS = {
     "resume": Lazy("generate", "resume", "Finish CLI generations that an earlier run left open (killed, or "
                    "interrupted while generating): each is followed to its result and charged, or released on failure."),
     "models": Lazy("models", "models", "List the models you can generate with: price, reference limit, aspect "
-                   "ratios and the Higgsfield application path each is sent to."),
+                   "ratios, options and the Higgsfield application path each is sent to."),
+    "styles": Lazy("models", "styles", "List the style presets `generate --style` and the bot's Style button offer."),
     "admin": Lazy("faces", "admin", "Open the admin TUI: dashboard, users, generations, top-ups."),
     "credits": Lazy("credits", "app", "Balances, grants, the ledger and top-up requests."),
     "users": Lazy("users", "app", "List, inspect, block and unblock users."),

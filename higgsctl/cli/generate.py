@@ -23,9 +23,11 @@ FAILED = ("failed", "nsfw", "timed_out", "canceled")
 def generate(
     prompt: Annotated[str, typer.Argument(metavar="PROMPT", help="What the image should show.", show_default=False)],
     model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model key from `higgsctl models` (default: the first one).")] = None,
-    aspect: Annotated[str, typer.Option("--aspect", "-a", metavar="RATIO", help="Aspect ratio, e.g. 16:9.")] = "1:1",
+    aspect: Annotated[Optional[str], typer.Option("--aspect", "-a", metavar="RATIO", help="Aspect ratio, e.g. 16:9 (default: the style's, else 1:1).", show_default=False)] = None,
     ref: Annotated[Optional[list[Path]], typer.Option("--ref", "-r", metavar="FILE", help="Reference photo (JPEG/PNG/WebP/GIF); repeat for more.", show_default=False)] = None,
     count: Annotated[int, typer.Option("--count", "-n", metavar="N", min=1, max=MAX_COUNT, help="Images to generate, concurrently.")] = 1,
+    style: Annotated[Optional[str], typer.Option("--style", "-s", metavar="STYLE", help="A style preset from [styles] (built in: photo, anime, oil, pixel, poster); it wraps the prompt and may bring its model and aspect.", show_default=False)] = None,
+    option: Annotated[Optional[list[str]], typer.Option("--option", metavar="NAME=VALUE", help="A model option, e.g. resolution=4K (`higgsctl models` lists them); repeat for more.", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="DIR", file_okay=False, help="Copy the results into this directory.", show_default=False)] = None,
     as_user: Annotated[Optional[str], typer.Option("--as", metavar="USER", help="Charge this user (Telegram id or @username) instead of the operator account.", show_default=False)] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Spend without asking (required when stdin is not a terminal).")] = False,
@@ -43,10 +45,12 @@ def generate(
       higgsctl generate "a red fox in fresh snow" --aspect 16:9
       higgsctl generate "same cat, as a watercolor" --ref cat.jpg --model seedream-4.5
       higgsctl generate "logo ideas for a bakery" --count 3 --out ./logos --yes
+      higgsctl generate "a tea house in the rain" --style anime --option resolution=4K -m seedream-4.5
       higgsctl generate "a lighthouse at dusk" --sandbox --yes --json
     """
     settings = load_settings(log_to_file=True)
-    plan = _prepare(settings, prompt, model, aspect, tuple(ref or ()), count, as_user, sandbox)
+    choice = Choice(model, aspect, style, _options(option or []))
+    plan = _prepare(settings, prompt, choice, tuple(ref or ()), count, as_user, sandbox)
     _confirm(plan, yes)
     import asyncio
 
@@ -60,6 +64,29 @@ def generate(
             for path in files[row["id"]]:
                 render.line(str(path))
     _finish(result)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the user chose besides the prompt; None: the style's, else the default."""
+
+    model: str | None
+    aspect: str | None
+    style: str | None
+    options: tuple[tuple[str, str], ...]
+
+
+def _options(values: list[str]) -> tuple[tuple[str, str], ...]:
+    from higgsctl.engine import InvalidInput
+
+    pairs = []
+    for value in values:
+        name, sep, choice = value.partition("=")
+        if not sep or not name.strip() or not choice.strip():
+            raise InvalidInput(f"--option {value!r} is not NAME=VALUE.", hint="Like --option resolution=4K; "
+                               "`higgsctl models` lists each model's options.")
+        pairs.append((name.strip(), choice.strip()))
+    return tuple(pairs)
 
 
 @dataclass
@@ -81,15 +108,19 @@ class Result:
     kept: list[int] = field(default_factory=list)
 
 
-def _prepare(settings: Settings, prompt, model, aspect, refs, count, as_user, sandbox) -> Plan:
+def _prepare(settings: Settings, prompt, choice: Choice, refs, count, as_user, sandbox) -> Plan:
     """Everything that can be checked before a credit moves: input, user, key, balance."""
     from higgsctl.engine import GenerationRequest, InsufficientCredits, UserBlocked
     from higgsctl.engine.requests import check_request
 
+    style = settings.style(choice.style) if choice.style is not None else None
+    model = choice.model or (style and style.model) or next(iter(settings.models))
+    offered = settings.model(model).aspect_ratios  # a style's aspect only where the model offers it
+    aspect = choice.aspect or (style and style.aspect_ratio in offered and style.aspect_ratio) or "1:1"
     with open_engine(settings) as engine:
         user = engine.users.resolve(as_user) if as_user else engine.users.operator()
-        request = GenerationRequest(user_id=user.id, model=model or next(iter(settings.models)), prompt=prompt,
-                                    aspect_ratio=aspect, references=refs, source="cli")
+        request = GenerationRequest(user_id=user.id, model=model, prompt=prompt, aspect_ratio=aspect,
+                                    references=refs, source="cli", style=choice.style, options=choice.options)
         checked = check_request(settings, request)
         if user.blocked:
             raise UserBlocked(f"{user_label(user)} is blocked.", hint=f"`higgsctl users unblock {user.id}` lifts it.")
@@ -101,7 +132,8 @@ def _prepare(settings: Settings, prompt, model, aspect, refs, count, as_user, sa
         if user.balance < total:
             raise InsufficientCredits(total, user.balance)
     spec = settings.model(request.model)
-    return Plan([request] * count, user_label(user), total, user.balance, f"{count} × {spec.label}")
+    label = f"{count} × {spec.label}" + (f", {style.label('en')}" if style else "")
+    return Plan([request] * count, user_label(user), total, user.balance, label)
 
 
 def _verify_key(settings: Settings) -> None:

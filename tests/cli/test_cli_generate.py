@@ -126,6 +126,11 @@ def test_insufficient_credits_refused_before_anything_is_held(cli, write_config)
         (["a fox", "--model", "dall-e"], "Unknown model 'dall-e'"),
         (["   "], "The prompt is empty"),
         (["a fox", "--ref", "missing.png"], "does not exist"),
+        (["a fox", "--style", "vaporwave"], "Unknown style 'vaporwave'"),
+        (["a fox", "--option", "resolution=4K"], "Nano Banana has no option resolution=4K"),
+        (["a fox", "-m", "seedream-4.5", "--option", "resolution=1K"], "has no option resolution=1K"),
+        (["a fox", "--option", "resolution"], "is not NAME=VALUE"),
+        (["a fox", "--option", "=4K"], "is not NAME=VALUE"),
     ],
 )
 def test_invalid_input_exits_2_and_holds_nothing(cli, engine, args, message):
@@ -136,6 +141,20 @@ def test_invalid_input_exits_2_and_holds_nothing(cli, engine, args, message):
     assert message in result.stderr
     assert "Traceback" not in result.output
     assert generations(engine) == [] and engine.credits.balance(0) == 10000
+
+
+def test_a_style_and_options_reach_the_generation_and_the_styles_aspect_fits_the_model(cli, engine):
+    result = cli("generate", "a tea house", "--style", "poster", "-m", "seedream-4.5",
+                 "--option", "resolution=4K", "--json", *FAST)
+    assert result.exit_code == 0, result.output
+    [g] = generations(engine)
+    assert g.prompt.startswith("a tea house, cinematic still") and g.style == "poster"
+    assert g.options == {"resolution": "4K"} and g.aspect_ratio == "16:9"  # the style's aspect
+    assert "Cinematic" in result.stderr  # the price line names the style
+    styles = cli("styles", "--json").json()
+    assert {s["name"] for s in styles} == {"photo", "anime", "oil", "pixel", "poster"}
+    models = {m["key"]: m for m in cli("models", "--json").json()}
+    assert models["seedream-4.5"]["options"] == {"resolution": ["2K", "4K"]}
 
 
 def test_too_many_and_non_image_references(cli, engine, tmp_path):
