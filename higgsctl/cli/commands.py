@@ -29,6 +29,7 @@ COMMANDS = {
     "styles": Lazy("models", "styles", "List the style presets `generate --style` and the bot's Style button offer."),
     "admin": Lazy("faces", "admin", "Open the admin TUI: dashboard, users, generations, top-ups."),
     "credits": Lazy("credits", "app", "Balances, grants, the ledger and top-up requests."),
+    "promo": Lazy("promo", "app", "Create, list and disable promo codes."),
     "users": Lazy("users", "app", "List, inspect, block and unblock users."),
     "history": Lazy("history", "app", "Past generations, newest first (or `history show ID` for one in full)."),
     "config": Lazy("config_cmd", "app", "Write, locate, show and check the configuration."),

@@ -10,6 +10,7 @@ from .db import DatabaseDoor, open_database
 from .generations import Generations
 from .higgsfield import HiggsfieldClient, RetryPolicy
 from .history import History
+from .promos import Promos
 from .redaction import Redactor
 from .storage import FileStore
 from .topups import TopUps
@@ -31,6 +32,7 @@ class Engine:
         self.users = Users(settings.credits.initial)
         self.credits = Credits()
         self.topups = TopUps(self.credits, settings.credits.topup_amount)
+        self.promos = Promos(self.credits)
         self.history = History()
         self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport),
                                        self.door.run)

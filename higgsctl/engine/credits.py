@@ -58,15 +58,21 @@ class Credits:
 
     def grant(self, user_id: int, amount: int, *, actor: str, note: str | None = None, reason: str = "grant", topup=None) -> int:
         """Add credits (admin grant or approved top-up). Returns the new balance."""
-        if not isinstance(amount, int) or amount <= 0:
+        with write_transaction(database.obj):
+            return self.add(user_id, amount, reason=reason, actor=actor, note=note, topup=topup)[0]
+
+    def add(self, user_id: int, amount: int, *, reason: str, actor: str, note: str | None = None,
+            **links) -> tuple[int, LedgerEntry]:
+        """Add ``amount`` to the balance with its ledger entry: (new balance, the entry). Call
+        inside the caller's transaction; ``links`` are the entry's foreign keys (topup=...)."""
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise InvalidInput(f"Amount must be a positive whole number, not {amount!r}.")
         if amount > MAX_GRANT:
             raise InvalidInput(f"Amount {amount} is above the per-grant limit of {MAX_GRANT}.")
-        with write_transaction(database.obj):
-            if not User.update(balance=User.balance + amount).where(User.id == user_id).execute():
-                raise NotFound(f"No user {user_id}.")
-            LedgerEntry.create(user=user_id, amount=amount, reason=reason, actor=actor, note=note, topup=topup)
-            return User.get_by_id(user_id).balance
+        if not User.update(balance=User.balance + amount).where(User.id == user_id).execute():
+            raise NotFound(f"No user {user_id}.")
+        entry = LedgerEntry.create(user=user_id, amount=amount, reason=reason, actor=actor, note=note, **links)
+        return User.get_by_id(user_id).balance, entry
 
     def ledger(self, user_id: int, *, limit: int = 50, offset: int = 0) -> list[LedgerEntry]:
         return list(

@@ -119,4 +119,25 @@ class LedgerEntry(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
 
 
-ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest)
+class PromoCode(BaseModel):
+    code = CharField(unique=True)  # upper case, [A-Z0-9_-]: what /promo and t.me/<bot>?start=promo-CODE carry
+    credits = BigIntegerField()  # added per redemption
+    max_uses = IntegerField()  # redemptions in all; each user redeems a code once
+    used = IntegerField(default=0)
+    expires_at = DateTimeField(null=True)
+    disabled = BooleanField(default=False)
+    created_by = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class PromoRedemption(BaseModel):
+    promo = ForeignKeyField(PromoCode, backref="redemptions", on_delete="RESTRICT")
+    user = ForeignKeyField(User, backref="promo_redemptions", on_delete="RESTRICT")
+    ledger = ForeignKeyField(LedgerEntry, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("promo", "user"), True),)  # once per user
+
+
+ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption)

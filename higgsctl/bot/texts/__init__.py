@@ -9,11 +9,11 @@ its ``EN`` and ``RU`` side by side; a key defined by two areas is an error at im
 
 from __future__ import annotations
 
-from . import core
+from . import core, promo
 from .core import ADMIN, ADMIN_COMMANDS, COMMANDS
 
 LANGUAGES = ("en", "ru")
-AREAS = (core,)
+AREAS = (core, promo)
 
 
 def _assemble(name: str) -> dict[str, str]:
