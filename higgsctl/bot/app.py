@@ -10,6 +10,7 @@ from telegram.ext import AIORateLimiter, Application
 
 from higgsctl.engine import ConfigError, Engine, Settings
 
+from . import heartbeat
 from .delivery import Delivery
 from .handlers import register_all
 from .notifier import Notifier
@@ -60,6 +61,7 @@ async def on_startup(app: Application) -> None:
     deliver when done; the notifier's first sweep sends finished-but-undelivered results
     and top-up decisions made while the bot was down)."""
     services: Services = app.bot_data[KEY]
+    await heartbeat.start(app, services.engine)
     await set_commands(app, services.settings)
     resumed = await services.delivery.resume()
     if resumed:
@@ -72,6 +74,7 @@ async def on_stop(app: Application) -> None:
     services: Services = app.bot_data[KEY]
     await services.notifier.stop()
     await services.delivery.stop()
+    await heartbeat.stop(app, services.engine)
 
 
 async def set_commands(app: Application, settings: Settings) -> None:

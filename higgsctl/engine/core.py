@@ -6,9 +6,11 @@ from typing import Callable, TypeVar
 
 from .config import Settings
 from .credits import Credits
+from .business import Business
 from .db import DatabaseDoor, open_database
 from .generations import Generations
 from .higgsfield import HiggsfieldClient, RetryPolicy
+from .heartbeat import Heartbeats
 from .history import History
 from .promos import Promos
 from .redaction import Redactor
@@ -34,6 +36,8 @@ class Engine:
         self.topups = TopUps(self.credits, settings.credits.topup_amount)
         self.promos = Promos(self.credits)
         self.history = History()
+        self.heartbeats = Heartbeats()
+        self.business = Business(self.heartbeats)
         self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport),
                                        self.door.run)
 

@@ -140,4 +140,14 @@ class PromoRedemption(BaseModel):
         indexes = ((("promo", "user"), True),)  # once per user
 
 
-ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption)
+class Heartbeat(BaseModel):
+    name = CharField(primary_key=True)  # "bot"
+    host = CharField()
+    pid = IntegerField()
+    version = CharField()
+    started_at = DateTimeField()
+    beat_at = DateTimeField()
+    stopped_at = DateTimeField(null=True)  # a clean stop; a crash leaves beat_at to go stale
+
+
+ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat)

@@ -1,7 +1,7 @@
-"""Screenshots of the main screens on frozen data (timestamps pinned in the past, so the
-"last 24 hours" figures are zero whatever the date). Update with ``--snapshot-update``."""
+"""Screenshots of the main screens on frozen data (timestamps pinned in the past, and the
+overview's clock pinned 5 hours after them, so its figures and ages never depend on the date). Update with ``--snapshot-update``."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,10 @@ SIZE = (120, 32)
 
 
 @pytest.fixture
-def frozen(engine, seed):
+def frozen(engine, seed, monkeypatch):
+    from higgsctl.engine import business
+
+    monkeypatch.setattr(business, "utcnow", lambda: FROZEN + timedelta(hours=5))  # ages on the overview
     User.update(created_at=FROZEN, last_seen_at=FROZEN).execute()
     Generation.update(created_at=FROZEN).execute()
     Generation.update(finished_at=FROZEN).where(Generation.finished_at.is_null(False)).execute()

@@ -25,3 +25,7 @@ class StatCard(Vertical):
     @property
     def value(self) -> str:
         return str(self.query_one(".stat-value", Label).content)
+
+    @property
+    def note(self) -> str:
+        return str(self.query_one(".stat-note", Label).content)
