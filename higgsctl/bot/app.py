@@ -11,6 +11,7 @@ from telegram.ext import AIORateLimiter, Application
 from higgsctl.engine import ConfigError, Engine, Settings
 
 from . import heartbeat
+from .broadcaster import Broadcaster
 from .delivery import Delivery
 from .handlers import register_all
 from .notifier import Notifier
@@ -21,6 +22,7 @@ from .transport import telegram_request
 log = logging.getLogger("higgsctl.bot")
 
 LONG_POLL = 10  # seconds getUpdates waits on the server; its read timeout adds to this
+BROADCASTER = "higgsctl-broadcaster"
 POOL_SIZE = 256  # connections for the Bot API calls (the rate limiter decides how many run at once)
 
 
@@ -63,6 +65,8 @@ async def on_startup(app: Application) -> None:
     services: Services = app.bot_data[KEY]
     await heartbeat.start(app, services.engine)
     await set_commands(app, services.settings)
+    app.bot_data[BROADCASTER] = Broadcaster(app, services.engine)
+    await app.bot_data[BROADCASTER].start()
     resumed = await services.delivery.resume()
     if resumed:
         log.info("resumed %d generation(s)", resumed)
@@ -73,6 +77,9 @@ async def on_stop(app: Application) -> None:
     """Before Application.stop(): it waits for every task, and a generation can take minutes."""
     services: Services = app.bot_data[KEY]
     await services.notifier.stop()
+    broadcaster = app.bot_data.pop(BROADCASTER, None)
+    if broadcaster is not None:
+        await broadcaster.stop()
     await services.delivery.stop()
     await heartbeat.stop(app, services.engine)
 

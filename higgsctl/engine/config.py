@@ -53,6 +53,8 @@ class TelegramSettings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str = ""
+    broadcast_rate: float = 20.0  # broadcast messages a second (Telegram's limit is ~30 for the whole bot)
+    allow_paid_broadcasts: bool = False  # let a broadcast opt in to allow_paid_broadcast (Telegram charges Stars)
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,7 @@ def _check_ranges(s: Settings, path: Path) -> None:
     need(s.limits.max_reference_mb > 0, "[limits] max_reference_mb", "must be positive")
     need(0 < s.limits.max_reference_megapixels <= PILLOW_MEGAPIXELS, "[limits] max_reference_megapixels",
          f"must be between 1 and {PILLOW_MEGAPIXELS}")
+    need(0 < s.telegram.broadcast_rate <= 1000, "[telegram] broadcast_rate", "must be above 0 and at most 1000")
     need(s.telegram.mode in {"polling", "webhook"}, "[telegram] mode", "must be 'polling' or 'webhook'")
     need(s.database_url.split(":", 1)[0] in _DB_SCHEMES, "[database] url", f"has an unknown scheme (use one of {', '.join(sorted(_DB_SCHEMES))})")
 

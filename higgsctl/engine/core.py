@@ -6,6 +6,7 @@ from typing import Callable, TypeVar
 
 from .config import Settings
 from .credits import Credits
+from .broadcasts import Broadcasts
 from .business import Business
 from .db import DatabaseDoor, open_database
 from .generations import Generations
@@ -38,6 +39,7 @@ class Engine:
         self.history = History()
         self.heartbeats = Heartbeats()
         self.business = Business(self.heartbeats)
+        self.broadcasts = Broadcasts(self.store)
         self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport),
                                        self.door.run)
 

@@ -56,6 +56,7 @@ class User(BaseModel):
     default_aspect = CharField(null=True)
     timezone = CharField(null=True)  # an IANA name ("Europe/Moscow"); None: UTC
     confirm_repeats = BooleanField(default=True)  # False: Regenerate and the like spend without asking
+    blocked_bot_at = DateTimeField(null=True)  # Telegram said 403 (the user blocked the bot): skipped by broadcasts
 
     @property
     def display_name(self) -> str:
@@ -150,4 +151,30 @@ class Heartbeat(BaseModel):
     stopped_at = DateTimeField(null=True)  # a clean stop; a crash leaves beat_at to go stale
 
 
-ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat)
+class Broadcast(BaseModel):
+    text = TextField()
+    photo = CharField(null=True)  # stored path (relative to the file store), or None
+    audience = CharField()  # all | active:N | balance | paid | lang:xx
+    status = CharField(default="queued", index=True)  # queued | sending | paused | canceled | done
+    paid = BooleanField(default=False)  # allow_paid_broadcast: faster, charged in Stars by Telegram
+    photo_file_id = CharField(null=True)  # Telegram's id of the photo once sent: reused for the rest
+    created_by = CharField()
+    created_at = DateTimeField(default=utcnow)
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+
+
+class BroadcastRecipient(BaseModel):
+    broadcast = ForeignKeyField(Broadcast, backref="recipients", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    # pending → sending → sent | blocked | failed; "sending" left by a crash becomes "unknown"
+    # (never sent again: nobody gets a broadcast twice)
+    state = CharField(default="pending")
+    error = TextField(null=True)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("broadcast", "user"), True), (("broadcast", "state"), False))
+
+
+ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat, Broadcast, BroadcastRecipient)

@@ -73,6 +73,15 @@ class FileStore:
         shutil.copyfile(source, dest)
         return dest
 
+    def save_broadcast_photo(self, source: Path) -> Path:
+        """Keep a broadcast's photo in the store, so the bot process (maybe on another
+        machine's mount) can send it after the CLI that was given the file has exited."""
+        folder = self.root / "broadcasts"
+        folder.mkdir(parents=True, exist_ok=True)
+        dest = folder / f"{uuid.uuid4().hex[:8]}-{safe_name(source.name, 'photo')}"
+        _atomic_write(dest, source.read_bytes())
+        return dest
+
     def result_path(self, user_id: int, generation_id: int, index: int, extension: str) -> Path:
         ext = extension.lower() if extension.lower() in IMAGE_EXTENSIONS else ".png"
         return self.user_dir(user_id, "results") / f"{int(generation_id)}-{int(index)}{ext}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from peewee import JOIN, IntegrityError, fn
 
@@ -70,6 +71,14 @@ class Users:
         except IntegrityError:  # registered concurrently by another update or process
             return User.get_by_id(user_id), False
         return user, True
+
+    def seen(self, user_id: int) -> None:
+        """The user just used the bot: fresh last-seen time (at most one write a minute) and,
+        if they had blocked the bot, they no longer have."""
+        now = utcnow()
+        (User.update(last_seen_at=now, blocked_bot_at=None)
+         .where((User.id == user_id) & ((User.last_seen_at < now - timedelta(minutes=1))
+                                        | User.blocked_bot_at.is_null(False))).execute())
 
     def operator(self) -> User:
         return self.register(OPERATOR_ID, username="operator", first_name="CLI operator")[0]

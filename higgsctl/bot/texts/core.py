@@ -314,6 +314,8 @@ ADMIN = {
              "Last 7 days: {w.generations} generations, {w.completed} done, {w.failed} failed, {w.nsfw} nsfw, "
              "{w.credits_spent} credits spent",
     "error": "Error: {message}",
+    "broadcast_done": "Broadcast #{id} is done: {sent} of {total} sent, {blocked} blocked the bot, "
+                      "{failed} failed, {unknown} unknown (cut off mid-send).",
 }
 
 COMMANDS = {
