@@ -10,7 +10,7 @@ from telegram.ext import AIORateLimiter, Application
 
 from higgsctl.engine import ConfigError, Engine, Settings
 
-from . import heartbeat
+from . import alerts, heartbeat
 from .broadcaster import Broadcaster
 from .delivery import Delivery
 from .handlers import register_all
@@ -71,11 +71,13 @@ async def on_startup(app: Application) -> None:
     if resumed:
         log.info("resumed %d generation(s)", resumed)
     services.notifier.start()
+    await alerts.start(app, services.engine, resumed)
 
 
 async def on_stop(app: Application) -> None:
     """Before Application.stop(): it waits for every task, and a generation can take minutes."""
     services: Services = app.bot_data[KEY]
+    await alerts.stop(app)
     await services.notifier.stop()
     broadcaster = app.bot_data.pop(BROADCASTER, None)
     if broadcaster is not None:

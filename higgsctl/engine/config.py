@@ -71,6 +71,15 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    enabled: bool = True
+    every_minutes: float = 60.0  # an alert of one kind at most this often
+    failure_rate: float = 0.5  # alert when this share of the last `window` generations failed
+    window: int = 20
+    topup_minutes: float = 30.0  # alert when a top-up request waits longer
+
+
+@dataclass(frozen=True)
 class Settings:
     config_path: Path
     data_dir: Path
@@ -81,6 +90,7 @@ class Settings:
     telegram: TelegramSettings = TelegramSettings()
     credits: CreditSettings = CreditSettings()
     limits: LimitSettings = LimitSettings()
+    alerts: AlertSettings = AlertSettings()
     models: dict[str, ModelSpec] = field(default_factory=default_catalog)
     styles: dict[str, StyleSpec] = field(default_factory=default_styles)
 
@@ -142,6 +152,7 @@ _SECTIONS: dict[str, type] = {
     "telegram": TelegramSettings,
     "credits": CreditSettings,
     "limits": LimitSettings,
+    "alerts": AlertSettings,
 }
 _TOP_LEVEL = {"database", "storage", "logging", "models", "styles", *_SECTIONS}
 
@@ -230,6 +241,10 @@ def _check_ranges(s: Settings, path: Path) -> None:
     need(0 < s.limits.max_reference_megapixels <= PILLOW_MEGAPIXELS, "[limits] max_reference_megapixels",
          f"must be between 1 and {PILLOW_MEGAPIXELS}")
     need(0 < s.telegram.broadcast_rate <= 1000, "[telegram] broadcast_rate", "must be above 0 and at most 1000")
+    need(s.alerts.every_minutes > 0, "[alerts] every_minutes", "must be positive")
+    need(0 < s.alerts.failure_rate <= 1, "[alerts] failure_rate", "must be above 0 and at most 1")
+    need(s.alerts.window >= 1, "[alerts] window", "must be at least 1")
+    need(s.alerts.topup_minutes > 0, "[alerts] topup_minutes", "must be positive")
     need(s.telegram.mode in {"polling", "webhook"}, "[telegram] mode", "must be 'polling' or 'webhook'")
     need(s.database_url.split(":", 1)[0] in _DB_SCHEMES, "[database] url", f"has an unknown scheme (use one of {', '.join(sorted(_DB_SCHEMES))})")
 

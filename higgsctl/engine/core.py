@@ -6,6 +6,7 @@ from typing import Callable, TypeVar
 
 from .config import Settings
 from .credits import Credits
+from .alerts import Alerts
 from .broadcasts import Broadcasts
 from .business import Business
 from .db import DatabaseDoor, open_database
@@ -40,6 +41,7 @@ class Engine:
         self.heartbeats = Heartbeats()
         self.business = Business(self.heartbeats)
         self.broadcasts = Broadcasts(self.store)
+        self.alerts = Alerts(settings.alerts)
         self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport),
                                        self.door.run)
 

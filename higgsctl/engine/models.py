@@ -177,4 +177,9 @@ class BroadcastRecipient(BaseModel):
         indexes = ((("broadcast", "user"), True), (("broadcast", "state"), False))
 
 
-ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat, Broadcast, BroadcastRecipient)
+class AlertSent(BaseModel):
+    kind = CharField(primary_key=True)  # engine/alerts.py: account | failures | topup | restart
+    sent_at = DateTimeField()
+
+
+ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat, Broadcast, BroadcastRecipient, AlertSent)
