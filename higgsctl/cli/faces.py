@@ -27,6 +27,35 @@ def run(
     run_bot(settings, sandbox=sandbox)
 
 
+@bot_app.command("status")
+def status(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Say whether the bot is running (its heartbeat is fresh): exit 0 if it is, 1 if not.
+
+    The container's HEALTHCHECK and a monitoring script can run it on the same database.
+
+    \b
+    Example:
+      higgsctl bot status --json
+    """
+    from . import render
+    from .context import open_engine
+
+    with open_engine() as engine:
+        beat = engine.heartbeats.get("bot")
+    up = beat is not None and beat.up()
+    if json_out:
+        render.print_json({"running": up, **({} if beat is None else {
+            "host": beat.host, "pid": beat.pid, "version": beat.version, "started_at": beat.started_at,
+            "beat_at": beat.beat_at, "stopped_at": beat.stopped_at})})
+    elif beat is None:
+        render.line("The bot has never run on this database.")
+    else:
+        state = "running" if up else ("stopped" if beat.stopped_at else "not answering (no heartbeat)")
+        render.line(f"The bot is {state}: pid {beat.pid} on {beat.host}, version {beat.version}, "
+                    f"started {render.when(beat.started_at)}, last heartbeat {render.when(beat.beat_at)}.")
+    raise typer.Exit(0 if up else 1)
+
+
 def admin() -> None:
     """Open the admin TUI: dashboard, users, generations, top-ups.
 
