@@ -11,6 +11,7 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 from telegram.request import HTTPXRequest
 
+from higgsctl.engine.metrics import TELEGRAM_CALLS, TELEGRAM_RATE_LIMITED
 from higgsctl.engine.redaction import Redactor
 
 SHAPES_ONLY = Redactor()  # masks anything shaped like a bot token, known or not
@@ -49,6 +50,19 @@ class ScrubbedAiohttpTransport(AiohttpTransport):
         self.redact = redactor
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Counted per Bot API method and outcome (engine/metrics.py)."""
+        method = request.url.path.rsplit("/", 1)[-1]
+        try:
+            response = await self._send(request)
+        except Exception as exc:
+            TELEGRAM_CALLS.labels(method, type(exc).__name__).inc()
+            raise
+        TELEGRAM_CALLS.labels(method, str(response.status_code)).inc()
+        if response.status_code == 429:
+            TELEGRAM_RATE_LIMITED.labels(method).inc()
+        return response
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
         if getattr(self.client, "closed", False):
             self.client = None
         timeout = request.extensions.get("timeout", {})

@@ -88,17 +88,32 @@ def _control(broadcast_id: int, status: str, done: str) -> None:
 
 @app.command()
 def pause(broadcast_id: ID) -> None:
-    """Pause a broadcast (within one batch of 50); `resume` carries on."""
+    """Pause a broadcast (within one batch of 50); `resume` carries on.
+
+    \b
+    Example:
+      higgsctl broadcasts pause 3
+    """
     _control(broadcast_id, "paused", "is paused")
 
 
 @app.command()
 def resume(broadcast_id: ID) -> None:
-    """Carry on with a paused broadcast."""
+    """Carry on with a paused broadcast.
+
+    \b
+    Example:
+      higgsctl broadcasts resume 3
+    """
     _control(broadcast_id, "queued", "will carry on")
 
 
 @app.command()
 def cancel(broadcast_id: ID) -> None:
-    """Cancel a broadcast: nobody else gets it."""
+    """Cancel a broadcast: nobody else gets it.
+
+    \b
+    Example:
+      higgsctl broadcasts cancel 3
+    """
     _control(broadcast_id, "canceled", "is canceled")

@@ -80,6 +80,13 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class ObservabilitySettings:
+    metrics_port: int = 0  # serve /metrics, /healthz, /readyz here (0: off); HIGGSCTL_METRICS_PORT overrides
+    metrics_host: str = "127.0.0.1"  # HIGGSCTL_METRICS_HOST overrides
+    json_logs: bool = False  # one JSON object per log line (for log shippers)
+
+
+@dataclass(frozen=True)
 class Settings:
     config_path: Path
     data_dir: Path
@@ -91,6 +98,7 @@ class Settings:
     credits: CreditSettings = CreditSettings()
     limits: LimitSettings = LimitSettings()
     alerts: AlertSettings = AlertSettings()
+    observability: ObservabilitySettings = ObservabilitySettings()
     models: dict[str, ModelSpec] = field(default_factory=default_catalog)
     styles: dict[str, StyleSpec] = field(default_factory=default_styles)
 
@@ -153,6 +161,7 @@ _SECTIONS: dict[str, type] = {
     "credits": CreditSettings,
     "limits": LimitSettings,
     "alerts": AlertSettings,
+    "observability": ObservabilitySettings,
 }
 _TOP_LEVEL = {"database", "storage", "logging", "models", "styles", *_SECTIONS}
 
@@ -180,6 +189,13 @@ def build_settings(raw: dict[str, Any], path: Path) -> Settings:
         raise ConfigError(f"{path}: unknown section [{sorted(unknown)[0]}].", hint=f"Known sections: {', '.join(sorted(_TOP_LEVEL))}.")
     sections = {name: _section(raw, name, cls, path) for name, cls in _SECTIONS.items()}
     sections["higgsfield"] = _higgsfield_env(sections["higgsfield"])
+    port = os.environ.get("HIGGSCTL_METRICS_PORT")
+    if port:
+        if not port.isdigit():
+            raise ConfigError(f"HIGGSCTL_METRICS_PORT must be a port number, not {port!r}.")
+        sections["observability"] = _replace(sections["observability"], metrics_port=int(port))
+    if os.environ.get("HIGGSCTL_METRICS_HOST"):  # 0.0.0.0 in a container, for Prometheus next to it
+        sections["observability"] = _replace(sections["observability"], metrics_host=os.environ["HIGGSCTL_METRICS_HOST"])
     token = os.environ.get("HIGGSCTL_TELEGRAM_TOKEN")
     if token:
         sections["telegram"] = _replace(sections["telegram"], token=token)
@@ -241,6 +257,7 @@ def _check_ranges(s: Settings, path: Path) -> None:
     need(0 < s.limits.max_reference_megapixels <= PILLOW_MEGAPIXELS, "[limits] max_reference_megapixels",
          f"must be between 1 and {PILLOW_MEGAPIXELS}")
     need(0 < s.telegram.broadcast_rate <= 1000, "[telegram] broadcast_rate", "must be above 0 and at most 1000")
+    need(0 <= s.observability.metrics_port <= 65535, "[observability] metrics_port", "must be 0 (off) or a port")
     need(s.alerts.every_minutes > 0, "[alerts] every_minutes", "must be positive")
     need(0 < s.alerts.failure_rate <= 1, "[alerts] failure_rate", "must be above 0 and at most 1")
     need(s.alerts.window >= 1, "[alerts] window", "must be at least 1")

@@ -6,6 +6,7 @@ handler masks every secret in every spelling before anything is written.
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
 from pathlib import Path
@@ -22,7 +23,8 @@ def setup_logging(settings: Settings, *, console: bool = True, to_file: bool = T
             root.removeHandler(handler)
     root.setLevel(level or settings.log_level)
     redactor = Redactor.from_settings(settings)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt = JsonFormatter() if settings.observability.json_logs else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = []
     if console:
         handlers.append(logging.StreamHandler())
@@ -38,6 +40,20 @@ def setup_logging(settings: Settings, *, console: bool = True, to_file: bool = T
     redact_last_resort(settings)
     # httpx/httpcore at INFO log one line per request: useful at DEBUG only.
     logging.getLogger("httpx").setLevel(logging.WARNING if root.level > logging.DEBUG else logging.NOTSET)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line. The handler's redaction has already masked the message and
+    the traceback, before JSON escapes anything."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+                 "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def redact_last_resort(settings: Settings) -> None:

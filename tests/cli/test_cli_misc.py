@@ -41,7 +41,8 @@ def test_every_command_has_help_with_an_example(cli):
                 ("config", "init"), ("config", "path"), ("config", "show"), ("config", "check"), ("db", "migrate"),
                 ("db", "status"), ("sandbox", "serve"), ("bot", "run")}
     assert expected <= set(paths)
-    groups = {("credits",), ("users",), ("config",), ("db",), ("sandbox",), ("bot",)}
+    groups = {path[:-1] for path in paths if len(path) > 1}  # a group's help lists its commands
+    assert {("credits",), ("users",), ("config",), ("db",), ("sandbox",), ("bot",)} <= groups
     for path in set(paths) - groups:
         result = cli(*path, "--help")
         assert result.exit_code == 0, path

@@ -62,6 +62,12 @@ def test_compose_runs_the_images_command_next_to_postgres():
     assert bot["depends_on"]["db"]["condition"] == "service_healthy" and "pg_isready" in db["healthcheck"]["test"][1]
     assert {v.split(":")[0] for v in bot["volumes"] + db["volumes"]} == set(compose["volumes"])
     assert (ROOT / (bot["env_file"] + ".example")).is_file()  # what the operator copies
+    prometheus = compose["services"]["prometheus"]
+    assert prometheus["profiles"] == ["metrics"]
+    scrape = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    [target] = scrape["scrape_configs"][0]["static_configs"][0]["targets"]
+    assert target == f"bot:{bot['environment']['HIGGSCTL_METRICS_PORT']}"
+    assert bot["environment"]["HIGGSCTL_METRICS_HOST"] == "0.0.0.0"
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")

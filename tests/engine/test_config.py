@@ -30,9 +30,12 @@ def test_every_default_key_is_documented_in_the_example():
     text = EXAMPLE.read_text()
     from dataclasses import fields
 
-    from higgsctl.engine.config import AlertSettings, CreditSettings, LimitSettings, TelegramSettings
+    from higgsctl.engine.config import (
+        AlertSettings, CreditSettings, LimitSettings, ObservabilitySettings, TelegramSettings,
+    )
 
-    for cls in (HiggsfieldSettings, TelegramSettings, CreditSettings, LimitSettings, AlertSettings):
+    for cls in (HiggsfieldSettings, TelegramSettings, CreditSettings, LimitSettings, AlertSettings,
+                ObservabilitySettings):
         for f in fields(cls):
             assert f"\n{f.name} =" in text, f"{cls.__name__}.{f.name} is not in config.example.toml"
     for key in ("url", "path", "level"):

@@ -161,3 +161,24 @@ async def test_higgsfield_errors_quoting_the_credentials_are_redacted(settings, 
     message = caught.value.message
     assert not leaked(message, ["Hf$ecret/+.*Value"]), message
     assert "HTTP 401" in message and "Invalid credentials (Authorization: Key%20***)" in message
+
+
+def test_json_log_lines_are_json_and_redacted(settings, tmp_path, leaked):
+    from higgsctl.engine.logs import setup_logging
+
+    secret = 'hf"se\\cret/пароль'
+    configured = replace(settings, higgsfield=replace(settings.higgsfield, api_key="id", api_secret=secret),
+                         observability=replace(settings.observability, json_logs=True), data_dir=tmp_path)
+    setup_logging(configured, console=False, to_file=True)
+    log = logging.getLogger("higgsctl.test.json")
+    log.warning("auth %s rejected", secret)
+    try:
+        raise RuntimeError(f"boom {secret}")
+    except RuntimeError:
+        log.exception("failed with %r", {"key": secret})
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    lines = (tmp_path / "logs" / "higgsctl.log").read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines if "higgsctl.test.json" in line]
+    assert [e["level"] for e in entries] == ["WARNING", "ERROR"] and "exc" in entries[1]
+    assert not leaked("\n".join(lines), [secret])

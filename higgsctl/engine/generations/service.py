@@ -20,6 +20,7 @@ from ..config import Settings
 from ..credits import Credits
 from ..events import ACTIVE, TERMINAL, Charge, EventHandler, JobEvent, Status
 from ..higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
+from ..metrics import StageTimer
 from ..models import Generation
 from ..requests import CheckedRequest, GenerationRequest, check_request
 from ..storage import FileStore
@@ -45,6 +46,8 @@ class Generations:
         self._slots: asyncio.Semaphore | None = None
         self._wakeups: dict[int, asyncio.Event] = {}
         self.cancel_requested: set[int] = set()
+        # Sinks that see every job's events besides the caller's (metrics.StageTimer)
+        self.observers: list[Callable[[JobEvent], None]] = [StageTimer()]
         self.storage_alarm = StorageAlarm(store.root)
         hf = settings.higgsfield
         self.policy = JobPolicy(
@@ -147,7 +150,7 @@ class Generations:
             await self._settle_leftover(generation)
             return generation
         job = Job(generation, rows=self.rows, db=self.run_db, client=lambda: self.client, store=self.store,
-                  policy=self.policy, slots=self.slots, storage=self.storage_alarm, on_event=on_event,
+                  policy=self.policy, slots=self.slots, storage=self.storage_alarm, on_event=self._observed(on_event),
                   cancel_requested=lambda: generation_id in self.cancel_requested,
                   keep_on_interrupt=keep_on_interrupt)
         self._wakeups[generation_id] = job.wakeup
@@ -209,6 +212,14 @@ class Generations:
                 await self.run_db(self.rows.finish, generation_id, Status.CANCELED, "canceled while queued",
                                   error_code="canceled")
         return canceled
+
+    def _observed(self, on_event: EventHandler | None) -> EventHandler:
+        def sink(event: JobEvent):
+            for observe in self.observers:
+                observe(event)
+            return on_event(event) if on_event is not None else None
+
+        return sink
 
     def _wake(self, generation_id: int) -> None:
         event = self._wakeups.get(generation_id)

@@ -25,6 +25,7 @@ from higgsctl.engine.errors import (
 )
 
 from higgsctl.engine.images import whole_image_problem
+from higgsctl.engine.metrics import HIGGSFIELD_ERRORS, timed_higgsfield
 from higgsctl.engine.partfiles import open_part, remove_orphans
 from higgsctl.engine.redaction import Redactor
 
@@ -312,14 +313,27 @@ class HiggsfieldClient:
         target = (_parsed(url) or url) if isinstance(url, str) else url
 
         async def send() -> httpx.Response:
-            return await self._api.request(method, target, json=json, params=params, headers=headers)
+            done = timed_higgsfield(method, str(getattr(target, "path", target)))
+            try:
+                response = await self._api.request(method, target, json=json, params=params, headers=headers)
+            except Exception as exc:
+                done(type(exc).__name__)
+                raise
+            done(str(response.status_code))
+            return response
 
-        response = await self._retrying(send, retry_on, f"{method} {url}", attempts)
+        try:
+            response = await self._retrying(send, retry_on, f"{method} {url}", attempts)
+        except HiggsfieldError as exc:
+            HIGGSFIELD_ERRORS.labels(exc.code).inc()
+            raise
         logger.debug("%s %s -> %s (correlation id %s)", method, response.request.url.path,
                      response.status_code, response.headers.get("x-correlation-id"))
         if response.is_success or response.status_code in accept:
             return response
-        raise error_from_response(response, redact=self._redact)
+        error = error_from_response(response, redact=self._redact)
+        HIGGSFIELD_ERRORS.labels(error.code).inc()
+        raise error
 
     async def _retrying(
         self, send: Callable[[], Awaitable[httpx.Response]], retry_on: Collection[int],
