@@ -321,10 +321,10 @@ ADMIN = {
 COMMANDS = {
     "en": [("start", "Main menu"), ("balance", "Your balance"), ("history", "Your generations"),
            ("topup", "Ask for more credits"), ("cancel", "Cancel the current step or queued job"),
-           ("lang", "Language"), ("help", "How it works")],
+           ("lang", "Language"), ("settings", "Settings: model, aspect, time zone"), ("help", "How it works")],
     "ru": [("start", "Главное меню"), ("balance", "Баланс"), ("history", "Мои генерации"),
            ("topup", "Запросить кредиты"), ("cancel", "Отменить шаг или генерацию в очереди"),
-           ("lang", "Язык"), ("help", "Как это работает")],
+           ("lang", "Язык"), ("settings", "Настройки: модель, формат, часовой пояс"), ("help", "Как это работает")],
 }
 ADMIN_COMMANDS = [("grant", "USER AMOUNT [reason]: add credits"), ("user", "USER: account details"),
                   ("stats", "Business overview"), ("block", "USER: block"), ("unblock", "USER: unblock")]
