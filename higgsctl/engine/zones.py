@@ -16,20 +16,24 @@ from .errors import InvalidInput
 MAX_INPUT = 64  # longer than any IANA name; a longer text is not a zone
 # "+3", "-05", "UTC+3", "gmt -5", "UTC+03:00", "+0530", "UTC−3" (a typographic minus)
 _OFFSET = re.compile(r"(?:utc|gmt)?\s*([+\-\u2212])\s*([0-9]{1,2})(?::?([0-9]{2}))?", re.ASCII | re.IGNORECASE)
-_UTC_NAMES = {"utc", "gmt", "z", "zulu", "etc/utc", "etc/gmt", "universal", "etc/universal", "utc0", "gmt0"}
+# Names of UTC itself (stored as None), and names that are no place's zone: the server's own
+# zone ("localtime" on Debian) and tzdata's "Factory".
+_UTC_NAMES = {"z", "utc0", *(f"{prefix}{name}" for prefix in ("", "etc/") for name in (
+    "utc", "uct", "gmt", "gmt0", "gmt+0", "gmt-0", "universal", "zulu", "greenwich"))}
+_NOT_ZONES = {"localtime", "factory", "posixrules"}
 
 
 @functools.cache
 def _names() -> dict[str, str]:
     """casefolded name → canonical name, for every zone this machine knows."""
-    return {name.casefold(): name for name in available_timezones()}
+    return {name.casefold(): name for name in available_timezones() if name.casefold() not in _NOT_ZONES}
 
 
 @functools.cache
 def _places() -> dict[str, str]:
     """A zone's last part ("moscow", "new york") → its name, where that part names one zone."""
     seen: dict[str, set[str]] = {}
-    for name in available_timezones():
+    for name in _names().values():
         if "/" in name and not name.startswith(("Etc/", "SystemV/")):
             place = name.rsplit("/", 1)[1].replace("_", " ").casefold()
             seen.setdefault(place, set()).add(name)
@@ -48,7 +52,7 @@ def parse_zone(text: str) -> str | None:
     name = _names().get(key.replace(" ", "_")) or _places().get(key.replace("_", " "))
     if name is None or len(cleaned) > MAX_INPUT:
         raise _unknown(cleaned)
-    return None if name in ("UTC", "Etc/UTC") else name
+    return None if name.casefold() in _UTC_NAMES else name
 
 
 def _offset_zone(text: str, sign: str, hours: str, minutes: str | None) -> str | None:
