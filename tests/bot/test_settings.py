@@ -227,3 +227,13 @@ async def test_an_explicit_language_wins_over_telegrams_on_later_visits(bot, emu
         await ivan.send_text("/balance")
         await bot.feed()
         assert last_text(ivan).startswith("Balance:"), code
+
+
+async def test_the_command_menu_offers_settings_in_every_language_we_fall_back_to(bot, emu):
+    from higgsctl.bot.app import set_commands
+
+    await set_commands(bot.app, bot.settings)
+    menus = {key: {c["command"]: c["description"] for c in commands} for key, commands in emu.commands.items()}
+    assert menus["default"]["settings"].startswith("Settings")
+    for code in ("ru", "uk", "be", "kk"):
+        assert menus[f"default|{code}"]["settings"].startswith("Настройки"), code
