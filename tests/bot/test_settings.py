@@ -11,9 +11,9 @@ from datetime import datetime
 import pytest
 
 from higgsctl.engine import GenerationRequest
-from higgsctl.engine.models import Generation
+from higgsctl.engine.models import Generation, User
 
-from .harness import ALICE, Offline, configure, last_text
+from .harness import ADMIN, ALICE, Offline, configure, last_text
 
 IVAN = 7
 EXPIRED_TEXTS = ("This menu has expired, start again with /start.", "Это меню устарело, начните заново с /start.")
@@ -190,6 +190,22 @@ async def test_history_shows_times_in_the_users_zone(bot, emu):
     assert shown == {None: "2026-03-14 23:30 UTC", "Asia/Tashkent": "2026-03-15 04:30 UTC+5",
                      "Europe/Moscow": "2026-03-15 02:30 MSK", "America/New_York": "2026-03-14 19:30 EDT",
                      "Etc/GMT+5": "2026-03-14 18:30 UTC-5"}
+
+
+async def test_an_admin_sees_a_users_times_in_the_admins_zone(bot, emu):
+    boss, alice = emu.user(ADMIN, "Boss"), emu.user(ALICE, "Alice")
+    for user in (boss, alice):
+        await user.send_text("/start")
+    await bot.feed()
+    generation = await bot.engine.generations.create(GenerationRequest(
+        user_id=ALICE, model="nano-banana", prompt="a fox", aspect_ratio="1:1", source="bot", chat_id=ALICE))
+    Generation.update(created_at=datetime(2026, 12, 5, 23, 30)).where(Generation.id == generation.id).execute()
+    User.update(created_at=datetime(2026, 12, 5, 22, 0)).where(User.id == ALICE).execute()
+    bot.engine.preferences.set_timezone(ADMIN, "Asia/Tashkent")
+    await boss.send_text("/user 42")
+    await bot.feed()
+    assert "Joined: 2026-12-06 UTC+5" in last_text(boss)
+    assert f"#{generation.id} nano-banana pending 2026-12-06 04:30 UTC+5: a fox" in last_text(boss)
 
 
 @pytest.mark.parametrize(("code", "expected"), [
