@@ -5,6 +5,8 @@ reply to the message asking for it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import ForceReply, Update
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
@@ -22,11 +24,10 @@ from .guards import guarded
 from .replies import expired, reply
 from .who import Context, Who
 
-# The zones offered as buttons (sorted by their offset when shown); any other can be typed.
-COMMON_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "Europe/Minsk", "Europe/Moscow",
+# The zones offered as buttons (None: UTC; sorted by their offset when shown); any other can be typed.
+COMMON_ZONES = (None, "Europe/London", "Europe/Berlin", "Europe/Kyiv", "Europe/Minsk", "Europe/Moscow",
                 "Asia/Tbilisi", "Asia/Yekaterinburg", "Asia/Tashkent", "Asia/Almaty", "Asia/Novosibirsk",
                 "Asia/Vladivostok", "America/New_York", "America/Los_Angeles")
-MENUS = ("language", "model", "aspect", "zone")
 TYPE_ZONE = "type"
 ASK_ZONE = tuple(table["set_ask_zone"] for table in (EN, RU))
 
@@ -65,40 +66,51 @@ def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
     return [buttons[i:i + width] for i in range(0, len(buttons), width)]
 
 
-def menu_view(who: Who, prefs: UserPreferences, menu: str) -> tuple[str, Markup]:
-    lang, models = prefs.language, who.services.settings.models
-    back = [Button(t(lang, "b_set_back"), callback_data=cb.SETTINGS.data())]
-    if menu == "language":
-        names = {code: t(code, "set_language_name").capitalize() for code in LANGUAGES}
-        rows = [[_choice(name, "l", code, code == lang) for code, name in names.items()]]
-        return t(lang, "set_choose_language"), Markup([*rows, back])
-    last_used = t(lang, "b_set_last_used")
-    if menu == "model":
-        buttons = [_choice(last_used, "m", "", prefs.model is None)]
-        buttons += [_choice(t(lang, "b_model", label=s.label, price=s.price), "m", s.key, s.key == prefs.model)
-                    for s in models.values()]
-        return t(lang, "set_choose_model"), Markup([*_rows(buttons, 1), back])
-    if menu == "aspect":
-        ratios = who.services.engine.preferences.aspects_for(prefs.model)
-        buttons = [_choice(r, "a", r, r == prefs.aspect) for r in ratios]
-        rows = [[_choice(last_used, "a", "", prefs.aspect is None)], *_rows(buttons, 3), back]
-        text = (t(lang, "set_choose_aspect_for", model=models[prefs.model].label) if prefs.model
-                else t(lang, "set_choose_aspect"))
-        return text, Markup(rows)
+def _language_menu(who: Who, prefs: UserPreferences) -> tuple[str, list[list[Button]]]:
+    names = {code: t(code, "set_language_name").capitalize() for code in LANGUAGES}
+    return t(prefs.language, "set_choose_language"), [[_choice(name, "l", code, code == prefs.language)
+                                                        for code, name in names.items()]]
+
+
+def _model_menu(who: Who, prefs: UserPreferences) -> tuple[str, list[list[Button]]]:
+    lang = prefs.language
+    buttons = [_choice(t(lang, "b_set_last_used"), "m", "", prefs.model is None)]
+    buttons += [_choice(t(lang, "b_model", label=s.label, price=s.price), "m", s.key, s.key == prefs.model)
+                for s in who.services.settings.models.values()]
+    return t(lang, "set_choose_model"), _rows(buttons, 1)
+
+
+def _aspect_menu(who: Who, prefs: UserPreferences) -> tuple[str, list[list[Button]]]:
+    lang = prefs.language
+    ratios = who.services.engine.preferences.aspects_for(prefs.model)
+    buttons = [_choice(r, "a", r, r == prefs.aspect) for r in ratios]
+    text = (t(lang, "set_choose_aspect_for", model=who.services.settings.models[prefs.model].label) if prefs.model
+            else t(lang, "set_choose_aspect"))
+    return text, [[_choice(t(lang, "b_set_last_used"), "a", "", prefs.aspect is None)], *_rows(buttons, 3)]
+
+
+def _zone_menu(who: Who, prefs: UserPreferences) -> tuple[str, list[list[Button]]]:
     now = utcnow()
-    zones = sorted((z for z in COMMON_ZONES if z == "UTC" or known_zone(z)),
-                   key=lambda z: local_time(now, z).utcoffset())
-    buttons = [_choice(_zone_button(z, now), "z", "" if z == "UTC" else z, (z if z != "UTC" else None) == prefs.timezone)
-               for z in zones]
-    typed = [Button(t(lang, "b_set_type_zone"), callback_data=cb.SETTINGS_MENU.data(TYPE_ZONE))]
-    return t(lang, "set_choose_zone"), Markup([*_rows(buttons, 2), typed, back])
+    zones = sorted((z for z in COMMON_ZONES if z is None or known_zone(z)), key=lambda z: local_time(now, z).utcoffset())
+    buttons = [_choice(_zone_button(z, now), "z", z or "", z == prefs.timezone) for z in zones]
+    typed = [Button(t(prefs.language, "b_set_type_zone"), callback_data=cb.SETTINGS_MENU.data(TYPE_ZONE))]
+    return t(prefs.language, "set_choose_zone"), [*_rows(buttons, 2), typed]
 
 
-def _zone_button(zone: str, now) -> str:
-    if zone == "UTC":
+def _zone_button(zone: str | None, now: datetime) -> str:
+    if zone is None:
         return "UTC"
     place = zone.rsplit("/", 1)[-1].replace("_", " ")
     return f"{place} · {offset_text(local_time(now, zone).utcoffset())}"
+
+
+MENUS = {"language": _language_menu, "model": _model_menu, "aspect": _aspect_menu, "zone": _zone_menu}
+
+
+def menu_view(who: Who, prefs: UserPreferences, menu: str) -> tuple[str, Markup]:
+    text, rows = MENUS[menu](who, prefs)
+    back = [Button(t(prefs.language, "b_set_back"), callback_data=cb.SETTINGS.data())]
+    return text, Markup([*rows, back])
 
 
 # --- handlers ---------------------------------------------------------------------------------
