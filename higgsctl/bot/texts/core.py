@@ -15,7 +15,7 @@ EN = {
             "4. Choose an aspect ratio and confirm.\n"
             "You get the picture as a photo and as the original file.\n\n"
             "Commands: /start menu, /balance, /history, /topup (ask for {topup} credits), "
-            "/cancel, /lang, /help.",
+            "/cancel, /lang, /settings, /help.",
     "lang_choose": "Choose your language:",
     "lang_set": "Language: English.",
     "blocked": "Your account is blocked. Contact the bot's admin if you think this is a mistake.",
@@ -164,7 +164,7 @@ RU = {
             "4. Выберите соотношение сторон и подтвердите.\n"
             "Результат придёт фото и оригинальным файлом.\n\n"
             "Команды: /start меню, /balance, /history, /topup (запросить {topup} кр.), "
-            "/cancel, /lang, /help.",
+            "/cancel, /lang, /settings, /help.",
     "lang_choose": "Выберите язык:",
     "lang_set": "Язык: русский.",
     "blocked": "Ваш аккаунт заблокирован. Если это ошибка, напишите администратору бота.",
