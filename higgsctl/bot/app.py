@@ -16,7 +16,7 @@ from .delivery import Delivery
 from .handlers import register_all
 from .notifier import Notifier
 from .services import KEY, Services
-from .texts import ADMIN_COMMANDS, COMMANDS
+from .texts import ADMIN_COMMANDS, COMMANDS, FALLBACKS
 from .transport import telegram_request
 
 log = logging.getLogger("higgsctl.bot")
@@ -106,6 +106,8 @@ async def set_commands(app: Application, settings: Settings) -> None:
     try:
         await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["en"]])
         await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["ru"]], language_code="ru")
+        for code, lang in FALLBACKS.items():  # Telegram picks a menu by the user's code: theirs too
+            await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS[lang]], language_code=code)
     except TelegramError as exc:
         log.warning("command menu not set: %s", exc)
     admin_menu = [BotCommand(c, d) for c, d in COMMANDS["en"] + ADMIN_COMMANDS]

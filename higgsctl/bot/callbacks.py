@@ -13,6 +13,9 @@ carry, so it never changes:
     bal / tu / help / h:<page> / hi:<gen>   balance, top-up, help, history page, history item
     tu:a:<id> / tu:r:<id>                   approve / reject a top-up (admins)
     lg:<lang>    switch language
+    st           the settings card      sv:<menu>        one of its menus (language, model, aspect, zone, type)
+    ss:<what>:<value>  set a preference (l language, m model, a aspect, z zone, r ask before repeats;
+                 an empty value: the last used / UTC); the value may itself contain ``:``
 
 A wizard's buttons carry its draft id (``<d>``, see drafts.py) last; the argument before it
 (a model key, a ratio such as ``16:9``) may itself contain ``:``.
@@ -94,3 +97,7 @@ HISTORY_ITEM = Kind("hi", rf"{ROW}$", fields=1)
 TOPUP = Kind("tu")
 DECIDE_TOPUP = Kind("tu", rf"[ar]:{ROW}$", fields=2)
 LANGUAGE = Kind("lg", "", fields=1)
+# /settings
+SETTINGS = Kind("st")
+SETTINGS_MENU = Kind("sv", r"\w+$", fields=1)
+SET = Kind("ss", "[lmazr]:", fields=2)

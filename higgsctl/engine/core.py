@@ -14,6 +14,7 @@ from .generations import Generations
 from .higgsfield import HiggsfieldClient, RetryPolicy
 from .heartbeat import Heartbeats
 from .history import History
+from .preferences import Preferences
 from .promos import Promos
 from .redaction import Redactor
 from .storage import FileStore
@@ -34,6 +35,7 @@ class Engine:
         self.door = DatabaseDoor(self.db)  # every face's and job's database work: ``run_db``
         self.store = FileStore(settings.storage_path)
         self.users = Users(settings.credits.initial)
+        self.preferences = Preferences(settings.models)
         self.credits = Credits()
         self.topups = TopUps(self.credits, settings.credits.topup_amount)
         self.promos = Promos(self.credits)

@@ -17,7 +17,8 @@ OLD_PATTERNS = {
     "CONFIRM": r"^go:[\w-]+$", "LEAVE": r"^x:[\w-]+$", "CANCEL": r"^c:\d+$", "REGENERATE": r"^rg:\d+$",
     "OTHER_ASPECT": r"^oa:\d+$", "RUN_IN_ASPECT": r"^ra:\d+:", "USE_AS_REFERENCE": r"^ur:\d+$",
     "BALANCE": r"^bal$", "HELP": r"^help$", "HISTORY": r"^h:\d+$", "HISTORY_ITEM": r"^hi:\d+$",
-    "TOPUP": r"^tu$", "DECIDE_TOPUP": r"^tu:[ar]:\d+$", "LANGUAGE": r"^lg:",
+    "TOPUP": r"^tu$", "DECIDE_TOPUP": r"^tu:[ar]:\d+$", "LANGUAGE": r"^lg:", "REPROMPT": r"^np:\d+$",
+    "SETTINGS": r"^st$", "SETTINGS_MENU": r"^sv:\w+$", "SET": r"^ss:[lmazr]:",
 }
 DRAFTS = ["k3", "a-b_9", "Z" * 20]
 IDS = [1, 42, MAX_ROW_ID]
@@ -32,6 +33,11 @@ SAMPLES = {
     "RUN_IN_ASPECT": [(i, r) for i in IDS for r in ("1:1", "16:9", "3:4")],
     "DECIDE_TOPUP": [(v, i) for v in "ar" for i in IDS],
     "LANGUAGE": [("en",), ("ru",)],
+    "REPROMPT": [(i,) for i in IDS],
+    "SETTINGS": [()],
+    "SETTINGS_MENU": [(m,) for m in ("language", "model", "aspect", "zone", "type")],
+    "SET": [("l", "ru"), ("m", "seedream-4.5"), ("m", ""), ("a", "16:9"), ("a", ""), ("z", "America/Argentina/Buenos_Aires"),
+            ("z", ""), ("r", 0), ("r", 1)],
 }
 
 

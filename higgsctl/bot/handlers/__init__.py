@@ -1,5 +1,5 @@
 """Bot handlers, one module per feature (account, admin, errors, jobs, photos, promo,
-results, start, topup, wizard); ``register_all`` wires them in order. No feature imports another
+results, settings, start, topup, wizard); ``register_all`` wires them in order. No feature imports another
 (an import-linter contract in pyproject.toml): what several share is in who.py (the user,
 their draft), guards.py, replies.py, ids.py, menus.py and pastes.py, and starting a
 generation is ../launch.py."""
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from . import account, admin, errors, jobs, photos, promo, results, start, topup, wizard
+from . import account, admin, errors, jobs, photos, promo, results, settings, start, topup, wizard
 
 
 def register_all(app: Application, admin_ids: tuple[int, ...]) -> None:
     promo.register(app)  # first: its /start promo-CODE deep link goes before start's menu
     start.register(app)
+    settings.register(app)  # before anything that reads typed text: a reply to its zone question
     admin.register(app, admin_ids)
     jobs.register(app)
     wizard.register(app)

@@ -1,4 +1,5 @@
-"""/balance and /history (paged; each finished item re-sent from local storage)."""
+"""/balance and /history (paged, times in the user's time zone; each finished item re-sent from
+local storage)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from higgsctl.engine import ACTIVE, HistoryFilter
+from higgsctl.engine.zones import format_local
 
 from .. import callbacks as cb
 from .. import keyboards
@@ -49,10 +51,11 @@ async def history_page(who: Who, page: int) -> tuple[str, keyboards.Markup | Non
         prompt = g.prompt if len(g.prompt) <= PROMPT_PREVIEW else g.prompt[: PROMPT_PREVIEW - 1] + "…"
         label = models[g.model].label if g.model in models else g.model
         lines.append(t(who.lang, "history_item", id=g.id, label=label, aspect=g.aspect_ratio, status=t(who.lang, status),
-                       date=g.created_at.strftime("%Y-%m-%d %H:%M"), prompt=prompt))
+                       date=format_local(g.created_at, who.timezone), prompt=prompt))
     finished = [(g.id, g.status == "completed" and bool(g.result_files)) for g in items]
     markup = keyboards.history(who.lang, page, pages, finished)
-    return "\n".join(lines), markup
+    # nothing to re-send and one page: no keyboard (Telegram refuses an empty one)
+    return "\n".join(lines), markup if markup.inline_keyboard else None
 
 
 @guarded

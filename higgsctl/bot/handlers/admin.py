@@ -14,6 +14,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from higgsctl.engine import HiggsctlError, HistoryFilter
 from higgsctl.engine.amounts import AmountError, parse_amount
+from higgsctl.engine.zones import format_local
 
 from ..services import db
 from ..texts import admin, t
@@ -68,10 +69,11 @@ async def user_info(update: Update, context: Context, who: Who) -> None:
     total = await db(engine.history.count, HistoryFilter(user_id=user.id))
     completed = await db(engine.history.count, HistoryFilter(user_id=user.id, status="completed"))
     recent = await db(engine.history.list, HistoryFilter(user_id=user.id, limit=RECENT))
+    joined = format_local(user.created_at, who.timezone, "%Y-%m-%d")  # times in the admin's own zone
     lines = [admin("user", user=user.display_name, id=user.id, balance=user.balance, blocked="yes" if user.blocked else "no",
-                   language=user.language, total=total, completed=completed, joined=user.created_at.strftime("%Y-%m-%d"))]
+                   language=user.language, total=total, completed=completed, joined=joined)]
     for g in recent:
-        lines.append(admin("user_gen", id=g.id, model=g.model, status=g.status, date=g.created_at.strftime("%Y-%m-%d %H:%M"),
+        lines.append(admin("user_gen", id=g.id, model=g.model, status=g.status, date=format_local(g.created_at, who.timezone),
                            prompt=g.prompt[:50]))
     await _say(update, "\n".join(lines))
 

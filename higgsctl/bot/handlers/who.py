@@ -26,6 +26,7 @@ class Who:
     balance: int
     admin: bool
     services: Services
+    timezone: str | None = None  # an IANA name (/settings); None: UTC
 
 
 def current_draft(who: Who) -> Draft | None:
@@ -60,7 +61,7 @@ async def identify(update: Update, context: Context) -> Who | None:
             await context.bot.send_message(update.effective_chat.id, t(user.language, "blocked"))
         return None
     return Who(id=user.id, lang=user.language, name=tg_user.first_name or user.display_name,
-               balance=user.balance, admin=admin, services=s)
+               balance=user.balance, admin=admin, services=s, timezone=user.timezone)
 
 
 def private(update: Update) -> bool:

@@ -9,11 +9,16 @@ its ``EN`` and ``RU`` side by side; a key defined by two areas is an error at im
 
 from __future__ import annotations
 
-from . import core, promo
+import re
+
+from . import core, promo, settings
 from .core import ADMIN, ADMIN_COMMANDS, COMMANDS
 
 LANGUAGES = ("en", "ru")
-AREAS = (core, promo)
+# Telegram language codes we don't ship, read as the language their speakers most likely read
+# among ours; any other code gets English.
+FALLBACKS = {"uk": "ru", "be": "ru", "kk": "ru"}
+AREAS = (core, promo, settings)
 
 
 def _assemble(name: str) -> dict[str, str]:
@@ -33,9 +38,12 @@ _TABLES = {"en": EN, "ru": RU}
 
 
 def language_for(code: str | None) -> str:
-    """The bot language for a Telegram language_code (ru and its neighbours → ru)."""
-    code = (code or "").lower().split("-")[0]
-    return "ru" if code in ("ru", "uk", "be", "kk") else "en"
+    """The bot language for a Telegram language_code (an IETF tag such as "ru", "uk-UA",
+    "pt-br"): ours as is, uk / be / kk → ru, anything else (unknown, junk, none) → en."""
+    base = re.split(r"[-_]", code.strip().casefold(), maxsplit=1)[0] if isinstance(code, str) else ""
+    if base in LANGUAGES:
+        return base
+    return FALLBACKS.get(base, "en")
 
 
 # Why a job is not moving (JobEvent.code) → its status line; other states show st_<status>.

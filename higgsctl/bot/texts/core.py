@@ -15,7 +15,7 @@ EN = {
             "4. Choose an aspect ratio and confirm.\n"
             "You get the picture as a photo and as the original file.\n\n"
             "Commands: /start menu, /balance, /history, /topup (ask for {topup} credits), "
-            "/cancel, /lang, /help.",
+            "/cancel, /lang, /settings, /help.",
     "lang_choose": "Choose your language:",
     "lang_set": "Language: English.",
     "blocked": "Your account is blocked. Contact the bot's admin if you think this is a mistake.",
@@ -164,7 +164,7 @@ RU = {
             "4. Выберите соотношение сторон и подтвердите.\n"
             "Результат придёт фото и оригинальным файлом.\n\n"
             "Команды: /start меню, /balance, /history, /topup (запросить {topup} кр.), "
-            "/cancel, /lang, /help.",
+            "/cancel, /lang, /settings, /help.",
     "lang_choose": "Выберите язык:",
     "lang_set": "Язык: русский.",
     "blocked": "Ваш аккаунт заблокирован. Если это ошибка, напишите администратору бота.",
@@ -321,10 +321,10 @@ ADMIN = {
 COMMANDS = {
     "en": [("start", "Main menu"), ("balance", "Your balance"), ("history", "Your generations"),
            ("topup", "Ask for more credits"), ("cancel", "Cancel the current step or queued job"),
-           ("lang", "Language"), ("help", "How it works")],
+           ("lang", "Language"), ("settings", "Settings: model, aspect, time zone"), ("help", "How it works")],
     "ru": [("start", "Главное меню"), ("balance", "Баланс"), ("history", "Мои генерации"),
            ("topup", "Запросить кредиты"), ("cancel", "Отменить шаг или генерацию в очереди"),
-           ("lang", "Язык"), ("help", "Как это работает")],
+           ("lang", "Язык"), ("settings", "Настройки: модель, формат, часовой пояс"), ("help", "Как это работает")],
 }
 ADMIN_COMMANDS = [("grant", "USER AMOUNT [reason]: add credits"), ("user", "USER: account details"),
                   ("stats", "Business overview"), ("block", "USER: block"), ("unblock", "USER: unblock")]
