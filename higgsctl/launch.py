@@ -33,6 +33,7 @@ def sandbox_options(settings: Settings, **overrides) -> SandboxOptions:
         applications[spec.application] = app
         if spec.edit_application:
             applications[spec.edit_application] = app
+    overrides.setdefault("webhook_secrets", tuple(hf.webhook_secret.split()))
     return SandboxOptions(key_id=key, key_secret=secret, applications=applications, **overrides)
 
 

@@ -23,7 +23,7 @@ log = logging.getLogger("higgsctl.bot")
 
 LONG_POLL = 10  # seconds getUpdates waits on the server; its read timeout adds to this
 BROADCASTER = "higgsctl-broadcaster"
-METRICS = "higgsctl-metrics"
+SERVERS = "higgsctl-servers"  # the HTTP endpoints this process serves (metrics, webhooks)
 POOL_SIZE = 256  # connections for the Bot API calls (the rate limiter decides how many run at once)
 
 
@@ -65,7 +65,7 @@ async def on_startup(app: Application) -> None:
     and top-up decisions made while the bot was down)."""
     services: Services = app.bot_data[KEY]
     await heartbeat.start(app, services.engine)
-    await start_metrics(app, services)
+    await start_servers(app, services)
     await set_commands(app, services.settings)
     app.bot_data[BROADCASTER] = Broadcaster(app, services.engine)
     await app.bot_data[BROADCASTER].start()
@@ -85,20 +85,26 @@ async def on_stop(app: Application) -> None:
     if broadcaster is not None:
         await broadcaster.stop()
     await services.delivery.stop()
-    metrics = app.bot_data.pop(METRICS, None)
-    if metrics is not None:
-        await metrics.stop()
+    for server in app.bot_data.pop(SERVERS, []):
+        await server.stop()
     await heartbeat.stop(app, services.engine)
 
 
-async def start_metrics(app: Application, services: Services) -> None:
-    """/metrics, /healthz and /readyz on [observability] metrics_port, when set."""
-    o = services.settings.observability
+async def start_servers(app: Application, services: Services) -> None:
+    """/metrics, /healthz and /readyz on [observability] metrics_port, and the receiver of
+    Higgsfield's webhooks on [higgsfield] webhook_port, each when configured."""
+    o, hf = services.settings.observability, services.settings.higgsfield
+    servers = app.bot_data.setdefault(SERVERS, [])
     if o.metrics_port:
         from higgsctl.engine.metrics_server import MetricsServer
 
-        app.bot_data[METRICS] = MetricsServer(services.engine, o.metrics_host, o.metrics_port)
-        await app.bot_data[METRICS].start()
+        servers.append(MetricsServer(services.engine, o.metrics_host, o.metrics_port))
+    if hf.webhook_url:
+        from higgsctl.engine.webhooks import webhook_server
+
+        servers.append(webhook_server(services.engine))
+    for server in servers:
+        await server.start()
 
 
 async def set_commands(app: Application, settings: Settings) -> None:

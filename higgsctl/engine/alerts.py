@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from peewee import IntegrityError
+
 from .config import AlertSettings
 from .db import write_transaction
 from .events import TERMINAL, Status
@@ -47,13 +49,17 @@ class Alerts:
         """Record that ``kind`` is being said now, unless it was within the rate limit."""
         now = now or utcnow()
         quiet_since = now - timedelta(minutes=self.settings.every_minutes)
-        with write_transaction(database.obj):
-            row = AlertSent.get_or_none(AlertSent.kind == kind)
-            if row is None:
+        try:
+            with write_transaction(database.obj):
+                if AlertSent.update(sent_at=now).where(
+                        (AlertSent.kind == kind) & (AlertSent.sent_at <= quiet_since)).execute():
+                    return True
+                if AlertSent.get_or_none(AlertSent.kind == kind) is not None:
+                    return False  # said within the period
                 AlertSent.create(kind=kind, sent_at=now)
                 return True
-            return bool(AlertSent.update(sent_at=now).where(
-                (AlertSent.kind == kind) & (AlertSent.sent_at <= quiet_since)).execute())
+        except IntegrityError:  # another process said it first, this very moment
+            return False
 
     def _last_said(self, kind: str) -> datetime | None:
         row = AlertSent.get_or_none(AlertSent.kind == kind)

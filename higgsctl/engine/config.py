@@ -37,6 +37,15 @@ class HiggsfieldSettings:
     max_retry_after: float = 60.0
     max_download_mb: int = 64
     result_deadline_hours: float = 48.0
+    # Push instead of poll: Higgsfield POSTs to webhook_url when a request ends (hf_webhook),
+    # signed the Standard Webhooks way with webhook_secret ("whsec_..."; two, space-separated,
+    # while a rotation is under way). The receiver listens on webhook_listen:webhook_port
+    # (behind your HTTPS proxy); jobs then poll only every webhook_poll seconds, as a safety net.
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8081
+    webhook_poll: float = 30.0
 
     @property
     def has_credentials(self) -> bool:
@@ -249,6 +258,11 @@ def _check_ranges(s: Settings, path: Path) -> None:
     need(s.higgsfield.poll_factor >= 1, "[higgsfield] poll_factor", "must be at least 1")
     need(s.higgsfield.max_retry_after >= 0, "[higgsfield] max_retry_after", "must not be negative")
     need(s.higgsfield.result_deadline_hours > 0, "[higgsfield] result_deadline_hours", "must be positive")
+    need(not s.higgsfield.webhook_url or s.higgsfield.webhook_url.startswith(("http://", "https://")),
+         "[higgsfield] webhook_url", "must start with https:// (Higgsfield calls it from the internet)")
+    need(not s.higgsfield.webhook_url or bool(s.higgsfield.webhook_secret.split()), "[higgsfield] webhook_secret",
+         "must be set when webhook_url is (the whsec_... secret from Higgsfield's console): unsigned webhooks are refused")
+    need(s.higgsfield.webhook_poll > 0, "[higgsfield] webhook_poll", "must be positive")
     need(s.higgsfield.max_download_mb >= 1, "[higgsfield] max_download_mb", "must be at least 1")
     need(s.credits.initial >= 0, "[credits] initial", "must not be negative")
     need(s.credits.topup_amount > 0, "[credits] topup_amount", "must be positive")

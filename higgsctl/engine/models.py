@@ -182,4 +182,14 @@ class AlertSent(BaseModel):
     sent_at = DateTimeField()
 
 
-ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat, Broadcast, BroadcastRecipient, AlertSent)
+class WebhookDelivery(BaseModel):
+    """A Higgsfield webhook received (engine/webhooks.py): written before answering 2xx, unique
+    on webhook-id, so a redelivery is recognised and acted on once."""
+
+    webhook_id = CharField(primary_key=True)
+    request_id = CharField(null=True, index=True)
+    status = CharField(null=True)
+    received_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat, Broadcast, BroadcastRecipient, AlertSent, WebhookDelivery)

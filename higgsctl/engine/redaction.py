@@ -116,7 +116,8 @@ def protect(handler: logging.Handler, redactor: Redactor) -> None:
 
 def secrets_of(settings: Settings) -> list[str]:
     hf, tg = settings.higgsfield, settings.telegram
-    found = [hf.api_secret, tg.token, tg.webhook_secret, *database_secrets(settings.database_url)]
+    found = [hf.api_secret, tg.token, tg.webhook_secret, *hf.webhook_secret.split(),
+             *database_secrets(settings.database_url)]
     credentials = f"{hf.api_key}:{hf.api_secret}" if hf.api_secret else hf.api_key
     for secret in (credentials, tg.token):
         if ":" in secret:  # id:secret: the whole, and the secret part alone

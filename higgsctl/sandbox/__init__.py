@@ -12,6 +12,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 import aiohttp
@@ -46,6 +47,9 @@ class SandboxOptions:
     image_long_side: int = 1024
     applications: dict[str, AppSpec] | None = None
     webhook_timeout: float = 10.0
+    # Sign webhooks the Standard Webhooks way, as Higgsfield does, with each of these
+    # "whsec_..." secrets (two during a rotation); none: unsigned, as in Higgsfield's older docs.
+    webhook_secrets: tuple[str, ...] = ()
     # Each result file first answers 503 this many times, then drops the connection halfway
     # through the body this many times, then answers 200 with an HTML error page, then 200
     # with half the image and a clean end, before it is served (tests set them at runtime).
@@ -174,11 +178,13 @@ class Sandbox:
     async def _deliver(self, record: RequestRecord, payload: dict[str, Any]) -> None:
         """POST the status object; retry network errors and 5xx a few times, never 4xx."""
         assert self._session is not None and record.webhook is not None
-        body = json.dumps(payload)
-        headers = {"Content-Type": "application/json", "webhook-id": str(uuid.uuid4())}
+        body = json.dumps(payload).encode()
+        webhook_id = f"msg_{uuid.uuid4().hex}"  # the same on every redelivery
         timeout = aiohttp.ClientTimeout(total=self.options.webhook_timeout)
         for attempt in range(WEBHOOK_ATTEMPTS):
             self.stats.webhook_attempts += 1
+            headers = {"Content-Type": "application/json", "webhook-id": webhook_id,
+                       **self._signature(webhook_id, body)}
             try:
                 async with self._session.post(record.webhook, data=body, headers=headers,
                                               timeout=timeout) as response:
@@ -192,6 +198,16 @@ class Sandbox:
                 pass
             if attempt + 1 < WEBHOOK_ATTEMPTS:
                 await asyncio.sleep(WEBHOOK_BACKOFF * 2 ** attempt)
+
+
+    def _signature(self, webhook_id: str, body: bytes) -> dict[str, str]:
+        if not self.options.webhook_secrets:
+            return {}
+        from standardwebhooks.webhooks import Webhook
+
+        now = datetime.now(timezone.utc)
+        signatures = " ".join(Webhook(secret).sign(webhook_id, now, body) for secret in self.options.webhook_secrets)
+        return {"webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signatures}
 
 
 def serve(options: SandboxOptions, host: str = "127.0.0.1", port: int = 8787, *,

@@ -43,6 +43,7 @@ class JobPolicy:
     generation_timeout: float  # seconds from the submit to a result
     result_deadline_hours: float  # how long a finished image is retried before giving up
     max_download_bytes: int
+    webhook_url: str | None  # sent with every submit (hf_webhook) when set
     poll: PollPolicy
     retry: RetryPolicy  # the one backoff of the job's retry loops (submit, download)
 
@@ -157,7 +158,8 @@ class Job:
         while True:
             try:
                 self.maybe_created = True
-                status = await self.client().submit(application, arguments, idempotency_key=self.g.idempotency_key)
+                status = await self.client().submit(application, arguments, idempotency_key=self.g.idempotency_key,
+                                                    webhook_url=self.policy.webhook_url)
                 break
             except HiggsfieldError as exc:
                 if isinstance(exc, ConcurrencyLimitError):

@@ -50,11 +50,14 @@ class Generations:
         self.observers: list[Callable[[JobEvent], None]] = [StageTimer()]
         self.storage_alarm = StorageAlarm(store.root)
         hf = settings.higgsfield
+        # With webhooks a finished request wakes its job; polling is the slow safety net.
+        poll_initial, poll_max = (hf.webhook_poll, hf.webhook_poll) if hf.webhook_url else (hf.poll_initial, hf.poll_max)
         self.policy = JobPolicy(
             model=settings.model, generation_timeout=hf.generation_timeout,
             result_deadline_hours=hf.result_deadline_hours, max_download_bytes=hf.max_download_mb * 1024 * 1024,
-            poll=PollPolicy(initial=hf.poll_initial, factor=hf.poll_factor, maximum=hf.poll_max,
-                            jitter=0.0 if hf.poll_initial == hf.poll_max else 0.5, timeout=hf.generation_timeout),
+            webhook_url=hf.webhook_url or None,
+            poll=PollPolicy(initial=poll_initial, factor=hf.poll_factor, maximum=poll_max,
+                            jitter=0.0 if poll_initial == poll_max else 0.5, timeout=hf.generation_timeout),
             # As fast as polling, at most as slow as its longest wait. The HTTP client keeps its
             # own short policy per request.
             retry=RetryPolicy(base_delay=hf.poll_initial, max_delay=hf.poll_max),
@@ -212,6 +215,11 @@ class Generations:
                 await self.run_db(self.rows.finish, generation_id, Status.CANCELED, "canceled while queued",
                                   error_code="canceled")
         return canceled
+
+    def nudge(self, generation_id: int) -> None:
+        """Something says the job's request moved (a webhook): if this process follows the
+        job, it asks for the status now instead of at its next poll."""
+        self._wake(generation_id)
 
     def _observed(self, on_event: EventHandler | None) -> EventHandler:
         def sink(event: JobEvent):

@@ -1,0 +1,121 @@
+"""Higgsfield's webhooks: the sandbox signs them the Standard Webhooks way, the receiver checks
+the signature (two secrets during a rotation, a ±5 minute window), writes the delivery down
+before answering, acts on a redelivery once, and wakes the job, which then finishes long
+before its next (slow) poll."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import socket
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from higgsctl.engine import GenerationRequest
+from higgsctl.engine.models import WebhookDelivery
+from higgsctl.engine.webhooks import WebhookInbox, webhook_server
+from higgsctl.launch import open_engine, sandbox_options, settings_for_sandbox
+from higgsctl.sandbox import Sandbox
+
+
+def secret() -> str:
+    return "whsec_" + base64.b64encode(os.urandom(24)).decode()
+
+
+OLD, NEW = secret(), secret()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def signed(body: bytes, *secrets: str, webhook_id: str = "msg_1", at: datetime | None = None) -> dict[str, str]:
+    at = at or datetime.now(timezone.utc)
+    return {"webhook-id": webhook_id, "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": " ".join(Webhook(s).sign(webhook_id, at, body) for s in secrets)}
+
+
+@pytest.fixture
+async def pushed(settings):
+    """An engine that polls every 30 s, a sandbox that signs with NEW, a receiver that accepts OLD and NEW."""
+    port = free_port()
+    hooked = replace(settings, higgsfield=replace(settings.higgsfield, webhook_url=f"http://127.0.0.1:{port}/hf/hook",
+                                                  webhook_secret=f"{OLD} {NEW}", webhook_port=port, webhook_poll=30.0))
+    async with Sandbox(sandbox_options(hooked, service_time=0.4, webhook_secrets=(NEW,))) as sandbox:
+        async with open_engine(settings_for_sandbox(hooked, sandbox)) as engine:
+            server = webhook_server(engine)
+            await server.start()
+            engine.users.register(1)
+            try:
+                yield engine, sandbox
+            finally:
+                await server.stop()
+
+
+async def test_a_webhook_finishes_the_job_long_before_its_next_poll(pushed):
+    engine, sandbox = pushed
+    started = time.monotonic()
+    generation = await asyncio.wait_for(engine.generations.run(GenerationRequest(
+        user_id=1, model="nano-banana", prompt="pushed", aspect_ratio="1:1")), timeout=20)
+    assert generation.status == "completed" and time.monotonic() - started < 10  # not 30 s
+    record = sandbox.requests[generation.request_id]
+    assert record.webhook == engine.settings.higgsfield.webhook_url and record.webhook_delivered
+    assert record.status_calls <= 3  # one right after the submit, one when woken (+ the download's)
+    [delivery] = WebhookDelivery.select()
+    assert (delivery.request_id, delivery.status) == (generation.request_id, "completed")
+
+
+@pytest.fixture
+def inbox(pushed):
+    engine, _ = pushed
+    woken: list[int] = []
+    engine.generations.nudge = woken.append
+    return WebhookInbox(engine), engine, woken
+
+
+async def test_signatures_rotation_window_and_redelivery(inbox):
+    box, engine, woken = inbox
+    g = engine.generations.rows.hold(1, 1, model="nano-banana", prompt="p", aspect_ratio="1:1")
+    engine.generations.update(g.id, request_id="req-1")
+    body = json.dumps({"request_id": "req-1", "status": "completed"}).encode()
+    assert (await box.receive(body, signed(body, OLD)))[0] == 204  # the old secret, during a rotation
+    assert (await box.receive(body, signed(body, OLD)))[0] == 204  # a redelivery: answered, not acted on
+    assert woken == [g.id] and WebhookDelivery.select().count() == 1
+    assert (await box.receive(body, signed(body, NEW, webhook_id="msg_2")))[0] == 204
+    assert woken == [g.id, g.id]
+    bad = {
+        "wrong secret": signed(body, secret(), webhook_id="m3"),
+        "too old": signed(body, NEW, webhook_id="m4", at=datetime.now(timezone.utc) - timedelta(minutes=6)),
+        "from the future": signed(body, NEW, webhook_id="m5", at=datetime.now(timezone.utc) + timedelta(minutes=6)),
+        "no signature": {"webhook-id": "m6", "webhook-timestamp": str(int(time.time()))},
+        "body changed": signed(body + b" ", NEW, webhook_id="m7") | {"x": "y"},
+    }
+    for what, headers in bad.items():
+        answer = await box.receive(body if what != "body changed" else body.replace(b"req-1", b"req-2"), headers)
+        assert answer[0] == 401, what
+    not_json = b"not json"
+    assert (await box.receive(not_json, signed(not_json, NEW, webhook_id="m8")))[0] == 401
+    unknown = json.dumps({"request_id": "someone-else", "status": "failed"}).encode()
+    assert (await box.receive(unknown, signed(unknown, NEW, webhook_id="m9")))[0] == 204
+    assert woken == [g.id, g.id] and WebhookDelivery.select().count() == 3
+
+
+async def test_the_receiver_over_http_refuses_what_it_should(pushed):
+    engine, _ = pushed
+    url = engine.settings.higgsfield.webhook_url
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(url)).status_code == 405
+        assert (await client.post(url.replace("/hf/hook", "/other"), content=b"{}")).status_code == 404
+        assert (await client.post(url, content=b"x" * (300 * 1024))).status_code == 413
+        unsigned = await client.post(url, json={"request_id": "r", "status": "completed"})
+        assert unsigned.status_code == 401
+    assert WebhookDelivery.select().count() == 0  # nothing refused was written down
