@@ -20,12 +20,12 @@ def migrate() -> None:
     Example:
       higgsctl db migrate
     """
-    from higgsctl.engine.db import migration_runner, open_database
+    from higgsctl.engine.db import migrate_exclusively, open_database
 
     settings = load_settings()
     db = open_database(settings.database_url, migrate=False)
     try:
-        applied = migration_runner(db).up()
+        applied = migrate_exclusively(db)
     finally:
         db.close()
     for name in applied:

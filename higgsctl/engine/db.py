@@ -43,7 +43,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     database.initialize(db)
     if migrate:
         try:
-            applied = migration_runner(db).up()
+            applied = migrate_exclusively(db)
         except OperationalError as exc:
             raise ConfigError(f"Cannot open the database: {exc}.",
                               hint="Check [database] url, and that the file and its folder are writable.") from None
@@ -109,6 +109,31 @@ def _writable(path: Path) -> bool:
 
 def migration_runner(db: Database) -> Runner:
     return Runner(db, str(MIGRATIONS))
+
+
+MIGRATION_LOCK = 0x686967677363746C  # "higgsctl": the PostgreSQL advisory lock of migrations
+MIGRATION_WAIT = 120.0  # seconds a process waits for another one's migrations
+
+
+def migrate_exclusively(db: Database) -> list[str]:
+    """Apply pending migrations exactly once when several processes start together: under an
+    advisory lock on PostgreSQL, in one immediate (write-locked) transaction on SQLite, while
+    the others wait; each then finds nothing left to do and goes on."""
+    runner = migration_runner(db)
+    if not is_sqlite(db):
+        db.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        try:
+            return runner.up()
+        finally:
+            db.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+    deadline = time.monotonic() + MIGRATION_WAIT
+    while True:
+        try:
+            with db.atomic("IMMEDIATE"):
+                return runner.up()
+        except OperationalError as exc:  # busy past busy_timeout: another process is migrating
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
 
 
 def is_sqlite(db: Database) -> bool:
