@@ -12,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
+import time
 from urllib.parse import urlparse
 
-from telegram.error import BadRequest, InvalidToken, NetworkError
+from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from higgsctl.engine import ConfigError, Engine, Settings
+from higgsctl.engine import ConfigError, Engine, HiggsctlError, Settings
 from higgsctl.engine.logs import setup_logging
 from higgsctl.launch import open_engine
 
@@ -77,14 +80,61 @@ async def start_bot(settings: Settings, engine: Engine, *, notifier_interval: fl
             raise ConfigError("Telegram rejected the bot token.",
                               hint="Check [telegram] token or HIGGSCTL_TELEGRAM_TOKEN (from @BotFather).") from None
         raise
+    if webhook is None:
+        await _refuse_a_second_poller(app, engine)
     await app.start()  # before post_init, so resumed jobs are tasks of a running application
     await app.post_init(app)
     if webhook is not None:
         await app.updater.start_webhook(**webhook, allowed_updates=ALLOWED_UPDATES)
     else:
-        await app.updater.start_polling(timeout=LONG_POLL, allowed_updates=ALLOWED_UPDATES)
+        await app.updater.start_polling(timeout=LONG_POLL, allowed_updates=ALLOWED_UPDATES,
+                                        error_callback=_polling_error)
     log.info("bot @%s is running (%s)", app.bot.username, settings.telegram.mode)
     return app
+
+
+async def _refuse_a_second_poller(app: Application, engine: Engine) -> None:
+    """Two processes polling one token take each other's updates away (Telegram answers the
+    older getUpdates 409 Conflict, forever): a second `bot run` in polling mode on the same
+    database is refused while the first one's heartbeat is fresh. A heartbeat left by a
+    crashed process on this machine is recognised at once (its pid is gone); one from another
+    machine goes stale within 90 s, and the refusal exits 1 so a supervisor simply retries."""
+    beat = await engine.run_db(engine.heartbeats.get, "bot")
+    if beat is None or not beat.up():
+        return
+    ours = beat.host == socket.gethostname()
+    if ours and (beat.pid == os.getpid() or not _alive(beat.pid)):
+        return
+    await app.shutdown()
+    raise HiggsctlError(
+        f"Another `higgsctl bot run` is already polling Telegram on this database (pid {beat.pid} on {beat.host}).",
+        hint="Stop it first. To run several bot processes, use webhook mode ([telegram] mode = \"webhook\").")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+_conflict_said = 0.0
+
+
+def _polling_error(exc: TelegramError) -> None:
+    """getUpdates failed; PTB retries. A 409 Conflict means another process polls this token
+    (on another database, or not higgsctl): say that plainly, once a minute, not a traceback per poll."""
+    global _conflict_said
+    if isinstance(exc, Conflict):
+        if time.monotonic() - _conflict_said > 60:
+            _conflict_said = time.monotonic()
+            log.error("another process is polling Telegram with this bot token (409 Conflict): each takes the "
+                      "other's updates. Stop the other one, or use webhook mode for several processes.")
+        return
+    log.warning("getUpdates failed: %s", exc)
 
 
 async def _initialize(app: Application, where: str, stopped: asyncio.Event | None) -> bool:

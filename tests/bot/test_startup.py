@@ -89,3 +89,38 @@ async def test_a_rejected_token_exits_3_at_once(home):
         out, err = await asyncio.to_thread(proc.communicate, timeout=60)
     assert proc.returncode == 3, err
     assert "Telegram rejected the bot token." in err and "cannot reach" not in err and "wrong-token" not in err
+
+
+async def test_a_second_polling_bot_on_the_same_database_is_refused(home):
+    """A second `higgsctl bot run` (a real process) on the database of a running bot exits 1
+    with a clear message, leaving the first one alone; after the first stops, it starts."""
+    async with TelegramEmulator(token=TOKEN) as emu:
+        port = int(emu.url.rsplit(":", 1)[1])
+        first = _bot_run(home, port)
+        seen: list[str] = []
+        try:
+            await _line_with(first, "is running", seen)
+            second = _bot_run(home, port)
+            _, err = await asyncio.to_thread(second.communicate, timeout=60)
+            assert second.returncode == 1, err
+            assert "already polling Telegram on this database" in err and "webhook mode" in err
+            assert first.poll() is None
+        finally:
+            assert await _stop(first, seen) == 0
+        third = _bot_run(home, port)
+        try:
+            await _line_with(third, "is running", seen)
+        finally:
+            await _stop(third, seen)
+
+
+def test_a_conflict_while_polling_is_said_plainly_once(caplog):
+    from telegram.error import Conflict
+
+    from higgsctl.bot import runner
+
+    runner._conflict_said = 0.0
+    for _ in range(5):
+        runner._polling_error(Conflict("Conflict: terminated by other getUpdates request"))
+    said = [r for r in caplog.records if "another process is polling Telegram" in r.getMessage()]
+    assert len(said) == 1 and said[0].levelname == "ERROR"
