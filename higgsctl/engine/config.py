@@ -101,6 +101,7 @@ class Settings:
     data_dir: Path
     database_url: str
     storage_path: Path
+    storage_url: str = ""  # s3://bucket/prefix: results and references shared through a bucket
     log_level: str = "INFO"
     higgsfield: HiggsfieldSettings = HiggsfieldSettings()
     telegram: TelegramSettings = TelegramSettings()
@@ -214,10 +215,13 @@ def build_settings(raw: dict[str, Any], path: Path) -> Settings:
     storage = _table(raw, "storage", path)
     logging_ = _table(raw, "logging", path)
     _only_keys(database, {"url"}, "database", path)
-    _only_keys(storage, {"path"}, "storage", path)
+    _only_keys(storage, {"path", "url"}, "storage", path)
     _only_keys(logging_, {"level"}, "logging", path)
     db_url = os.environ.get("HIGGSCTL_DATABASE_URL") or _typed(database, "url", str, "database", path, sqlite_url(ddir / "higgsctl.db"))
     storage_path = Path(_typed(storage, "path", str, "storage", path, str(ddir / "storage"))).expanduser()
+    storage_url = os.environ.get("HIGGSCTL_STORAGE_URL") or _typed(storage, "url", str, "storage", path, "")
+    if storage_url and not storage_url.startswith("s3://"):
+        raise ConfigError(f"{path}: [storage] url must be s3://bucket/prefix, not {storage_url!r}.")
     level = _typed(logging_, "level", str, "logging", path, "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"{path}: [logging] level must be DEBUG, INFO, WARNING or ERROR, not {level!r}.")
@@ -225,7 +229,7 @@ def build_settings(raw: dict[str, Any], path: Path) -> Settings:
     models = parse_catalog(raw.get("models"), path) if "models" in raw else default_catalog()
     styles = parse_styles(raw["styles"], path, models) if "styles" in raw else default_styles()
     settings = Settings(
-        config_path=path, data_dir=ddir, database_url=db_url, storage_path=storage_path,
+        config_path=path, data_dir=ddir, database_url=db_url, storage_path=storage_path, storage_url=storage_url,
         log_level=level, models=models, styles=styles, **sections,
     )
     _check_ranges(settings, path)

@@ -16,6 +16,7 @@ from .heartbeat import Heartbeats
 from .history import History
 from .preferences import Preferences
 from .promos import Promos
+from .object_store import ObjectStore
 from .redaction import Redactor
 from .storage import FileStore
 from .topups import TopUps
@@ -33,7 +34,7 @@ class Engine:
         self.redactor = Redactor.from_settings(settings)  # for every error text a face shows
         self.db = open_database(settings.database_url)
         self.door = DatabaseDoor(self.db)  # every face's and job's database work: ``run_db``
-        self.store = FileStore(settings.storage_path)
+        self.store = FileStore(settings.storage_path, ObjectStore(settings.storage_url) if settings.storage_url else None)
         self.users = Users(settings.credits.initial)
         self.preferences = Preferences(settings.models)
         self.credits = Credits()

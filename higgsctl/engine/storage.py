@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 from .errors import InvalidInput
+from .object_store import ObjectStore
 
 KINDS = ("last_uploads", "results", "used")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -28,8 +29,16 @@ def safe_name(name: str, default: str = "file") -> str:
 
 
 class FileStore:
-    def __init__(self, root: Path) -> None:
+    """``objects``: an S3 bucket under the local directory (object_store.py), or None."""
+
+    def __init__(self, root: Path, objects: ObjectStore | None = None) -> None:
         self.root = root.expanduser().resolve()
+        self.objects = objects
+
+    def publish(self, path: Path) -> None:
+        """Share a file the store now keeps with the other machines (a no-op without a bucket)."""
+        if self.objects is not None:
+            self.objects.put(self.relative(path), self.inside(path))
 
     def user_dir(self, user_id: int, kind: str) -> Path:
         if kind not in KINDS:
@@ -49,12 +58,18 @@ class FileStore:
 
     def locate(self, relative: str | Path) -> Path:
         """A stored file by its recorded path; an upload recorded just before it was moved
-        to ``used`` is found there."""
+        to ``used`` is found there; with a bucket, a file written on another machine is
+        fetched from it first. Blocking: run it on a worker thread."""
         path = self.inside(Path(relative))
-        if not path.exists() and path.parent.name == "last_uploads":
-            moved = path.parent.with_name("used") / path.name
-            if moved.exists():
-                return moved
+        if path.exists():
+            return path
+        candidates = [path]
+        swap = {"last_uploads": "used", "used": "last_uploads"}.get(path.parent.name)
+        if swap is not None:  # an upload is moved to `used` once paid for
+            candidates.append(path.parent.with_name(swap) / path.name)
+        for candidate in candidates:
+            if candidate.exists() or (self.objects is not None and self.objects.fetch(self.relative(candidate), candidate)):
+                return candidate
         return path
 
     def relative(self, path: Path) -> str:
@@ -65,12 +80,14 @@ class FileStore:
         stem = safe_name(name, "upload")
         path = self.user_dir(user_id, "last_uploads") / f"{uuid.uuid4().hex[:8]}-{stem}"
         _atomic_write(path, data)
+        self.publish(path)
         return path
 
     def adopt_reference(self, user_id: int, source: Path) -> Path:
         """Copy a reference file given on the command line into the user's uploads."""
         dest = self.user_dir(user_id, "last_uploads") / f"{uuid.uuid4().hex[:8]}-{safe_name(source.name, 'ref')}"
         shutil.copyfile(source, dest)
+        self.publish(dest)
         return dest
 
     def save_broadcast_photo(self, source: Path) -> Path:
@@ -80,6 +97,7 @@ class FileStore:
         folder.mkdir(parents=True, exist_ok=True)
         dest = folder / f"{uuid.uuid4().hex[:8]}-{safe_name(source.name, 'photo')}"
         _atomic_write(dest, source.read_bytes())
+        self.publish(dest)
         return dest
 
     def result_path(self, user_id: int, generation_id: int, index: int, extension: str) -> Path:
@@ -96,7 +114,7 @@ class FileStore:
                 moved.append(source)
                 continue
             dest = used / source.name
-            os.replace(source, dest)
+            os.replace(source, dest)  # the bucket keeps it under its upload key: locate looks there too
             moved.append(dest)
         return moved
 

@@ -315,6 +315,7 @@ class Job:
             ext = Path(urlparse(url).path).suffix or ".png"
             dest = await asyncio.to_thread(self.store.result_path, self.g.user_id, self.g.id, index, ext)
             await self.client().download(url, dest, max_bytes=max_bytes, attempts=1)
+            await asyncio.to_thread(self.store.publish, dest)  # to the bucket, if any: an OSError is retried
             files.append(self.store.relative(dest))
         return files
 
