@@ -96,6 +96,11 @@ class Generation(BaseModel):
     delivered_at = DateTimeField(null=True)
     # how many parts of the outcome (photo, file per result file, in that order) reached the user
     delivered_parts = IntegerField(default=0)
+    # Several processes (engine/leases.py, engine/account_slots.py): who drives the job, until
+    # when unless renewed; and whether its request counts against the account's limit.
+    lease_owner = CharField(null=True)
+    lease_until = DateTimeField(null=True)
+    slot_held = BooleanField(default=False)
 
 
 class TopUpRequest(BaseModel):

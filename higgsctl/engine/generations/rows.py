@@ -96,7 +96,8 @@ class GenerationRows:
         hold in one transaction. Only the first caller for a job changes anything; returns
         whether this call did."""
         with write_transaction(database.obj):
-            changes = {"status": status, "error": error, "error_code": error_code, "finished_at": utcnow()}
+            changes = {"status": status, "error": error, "error_code": error_code, "finished_at": utcnow(),
+                       "slot_held": False}  # an ended job's request no longer counts against the account
             if files is not None:
                 changes["result_files"] = files
             done = fastsql.update(Generation, generation_id, STILL_ACTIVE, ACTIVE, **changes)

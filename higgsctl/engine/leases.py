@@ -1,0 +1,73 @@
+"""Leases: which process drives which job, when several share one database.
+
+A process claims a job's lease before it runs it and renews its leases every ``ttl / 3``
+seconds; a lease not renewed for ``ttl`` seconds (the process died, or is wedged) can be taken
+by any other process, which resumes the job from its row: from its request id if it was
+submitted (never submitted twice: the submit itself is claimed in the row), charging once
+(the settle is conditional) and delivering once (delivery is claimed too). A process that
+stops cleanly hands its leases back, so another one takes over at once.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from datetime import timedelta
+
+from .events import ACTIVE
+from .models import Generation, utcnow
+
+TTL = 20.0  # seconds; the takeover time is at most this (plus one look for orphans)
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Leases:
+    def __init__(self, owner: str | None = None, ttl: float = TTL) -> None:
+        self.owner = owner or process_name()
+        self.ttl = ttl
+
+    def claim(self, generation_id: int) -> bool:
+        """Take the job's lease if it is free, expired or already ours."""
+        now = utcnow()
+        return bool(Generation.update(lease_owner=self.owner, lease_until=now + timedelta(seconds=self.ttl)).where(
+            (Generation.id == generation_id) & Generation.status.in_(ACTIVE)
+            & (Generation.lease_owner.is_null() | (Generation.lease_owner == self.owner)
+               | (Generation.lease_until < now))).execute())
+
+    def renew(self) -> int:
+        """Extend every lease this process holds on a running job; how many."""
+        return Generation.update(lease_until=utcnow() + timedelta(seconds=self.ttl)).where(
+            (Generation.lease_owner == self.owner) & Generation.status.in_(ACTIVE)).execute()
+
+    def give_back(self, generation_id: int | None = None) -> int:
+        """Hand a lease (or all of ours) back for another process to take at once."""
+        query = (Generation.lease_owner == self.owner)
+        if generation_id is not None:
+            query &= (Generation.id == generation_id)
+        return Generation.update(lease_owner=None, lease_until=None).where(query).execute()
+
+    def lease(self) -> dict:
+        """The lease columns of a job this process creates (it drives it from birth)."""
+        return {"lease_owner": self.owner, "lease_until": utcnow() + timedelta(seconds=self.ttl)}
+
+    def orphans(self, source: str | None = None, limit: int = 100) -> list[int]:
+        """Running jobs nobody drives, oldest first: their lease expired (the process died)
+        or was handed back (it stopped cleanly), or they never had one (rows from before
+        leases existed). A job is leased from its creation, so a job still waiting in its
+        creator's queue is never taken from it."""
+        now = utcnow()
+        query = Generation.select(Generation.id).where(
+            Generation.status.in_(ACTIVE)
+            & (Generation.lease_owner.is_null()
+               | ((Generation.lease_until < now) & (Generation.lease_owner != self.owner))))
+        if source is not None:
+            query = query.where(Generation.source == source)
+        return [gid for (gid,) in query.order_by(Generation.id).limit(limit).tuples()]
+
+    def mine(self) -> list[int]:
+        return [gid for (gid,) in Generation.select(Generation.id).where(
+            (Generation.lease_owner == self.owner) & Generation.status.in_(ACTIVE)).tuples()]
