@@ -323,6 +323,8 @@ async def get_file(self: TelegramEmulator, p: dict) -> dict:
     return stored.file_json()
 
 
+from . import emulator_webhook as _webhook  # noqa: E402  (webhook mode: it replaces getUpdates and deleteWebhook)
+
 # Bot API method name -> attribute name on TelegramEmulator
 METHODS = {
     "getMe": "api_get_me", "getUpdates": "api_get_updates", "deleteWebhook": "api_delete_webhook",
@@ -333,6 +335,7 @@ METHODS = {
     "editMessageText": "api_edit_message_text", "editMessageCaption": "api_edit_message_caption",
     "editMessageReplyMarkup": "api_edit_message_reply_markup", "deleteMessage": "api_delete_message",
     "answerCallbackQuery": "api_answer_callback_query", "getFile": "api_get_file",
+    **_webhook.METHODS,
 }
 IMPLEMENTATIONS = {
     "api_get_me": get_me, "api_get_updates": get_updates, "api_delete_webhook": delete_webhook,
@@ -344,4 +347,5 @@ IMPLEMENTATIONS = {
     "api_edit_message_text": edit_message_text, "api_edit_message_caption": edit_message_caption,
     "api_edit_message_reply_markup": edit_message_reply_markup, "api_delete_message": delete_message,
     "api_answer_callback_query": answer_callback_query, "api_get_file": get_file,
+    **_webhook.IMPLEMENTATIONS,
 }

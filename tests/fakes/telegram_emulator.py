@@ -144,6 +144,9 @@ class TelegramEmulator:
     async def stop(self) -> None:
         self._closing = True
         self._wake_pollers()
+        hook = getattr(self, "_webhook", None)
+        if hook is not None and hook.task is not None:  # webhook mode's delivery (emulator_webhook.py)
+            hook.task.cancel()
         if self._session:
             await self._session.close()
             self._session = None
