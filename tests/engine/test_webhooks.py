@@ -119,3 +119,15 @@ async def test_the_receiver_over_http_refuses_what_it_should(pushed):
         unsigned = await client.post(url, json={"request_id": "r", "status": "completed"})
         assert unsigned.status_code == 401
     assert WebhookDelivery.select().count() == 0  # nothing refused was written down
+
+
+async def test_a_lost_webhook_is_recovered_by_the_slow_poll(settings):
+    """The webhook never arrives (nobody listens where it is sent): the safety poll finishes the job."""
+    lost = replace(settings, higgsfield=replace(settings.higgsfield, webhook_url=f"http://127.0.0.1:{free_port()}/gone",
+                                                webhook_secret=NEW, webhook_poll=0.5))
+    async with Sandbox(sandbox_options(lost, service_time=0.2, webhook_secrets=(NEW,))) as sandbox:
+        async with open_engine(settings_for_sandbox(lost, sandbox)) as engine:
+            engine.users.register(1)
+            generation = await asyncio.wait_for(engine.generations.run(GenerationRequest(
+                user_id=1, model="nano-banana", prompt="lost", aspect_ratio="1:1")), timeout=20)
+    assert generation.status == "completed" and not sandbox.requests[generation.request_id].webhook_delivered

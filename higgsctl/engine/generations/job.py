@@ -212,6 +212,10 @@ class Job:
         delays = policy.delays()
         last = self.g.status
         unreachable = False
+        if self.policy.webhook_url and last == Status.QUEUED:
+            # Just submitted, and Higgsfield will call us when it ends: no status call until
+            # the webhook wakes us (or the slow safety poll comes round).
+            await self.sleep(min(next(delays), max(0.0, self.deadline - time.monotonic())))
         while True:
             try:
                 status = await self.client().status(self.g.request_id, self.g.status_url)
