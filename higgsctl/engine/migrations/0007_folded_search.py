@@ -1,17 +1,14 @@
 """Folded copies of the searched text (see engine/folding.py): user names and prompts, so a
 search is case-insensitive in every script on both backends."""
-from peewee import TextField
-
 from higgsctl.engine.folding import fold, user_names
+from higgsctl.engine.migrations import add_not_null_column
 
 BATCH = 400  # 800 parameters: under SQLite's oldest limit of 999
 
 
 def up(migrator, db):
-    migrator.migrate(
-        migrator.add_column("user", "name_folded", TextField(default="")),
-        migrator.add_column("generation", "prompt_folded", TextField(default="")),
-    )
+    add_not_null_column(db, "user", "name_folded", "TEXT", "''")
+    add_not_null_column(db, "generation", "prompt_folded", "TEXT", "''")
     users = db.execute_sql('SELECT id, username, first_name, last_name FROM "user"').fetchall()
     _fill(db, "user", "name_folded", [(uid, user_names(*names)) for uid, *names in users])
     prompts = db.execute_sql("SELECT id, prompt FROM generation").fetchall()
