@@ -7,7 +7,10 @@ draws it. That task edits the status message at most once every ``EDIT_EVERY`` s
 (intermediate states coalesce; the newest is always drawn) and keeps the upload_photo chat
 action alive (one per chat every ``ACTION_EVERY`` seconds, skipped while the bot's own calls
 queue up: it is decoration, the status message says the same). The outcome is not drawn
-here: delivery (delivery.py) ends the job's task, sends the result, then edits the message.
+here: delivery (delivery.py) ends the job's task, then turns the message into the result.
+
+The generations of one batch share their status message: one drawing, on the batch's first
+generation (its lead), shows the least advanced image and how many are ready ("2 of 3").
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from higgsctl.engine import JobEvent
+from higgsctl.engine import ACTIVE, JobEvent, Status
 
 from . import keyboards
 from .texts import progress_key, t
@@ -40,6 +43,9 @@ class Drawing:
 
     status: str
     code: str | None
+    shown_id: int = 0  # the generation whose state the text shows (a batch's least advanced)
+    states: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # a batch: each image's state
+    batch: tuple[int, ...] = ()
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task | None = None
     chat_id: int | None = None
@@ -65,17 +71,21 @@ class Progress:
 
     def on_event(self, event: JobEvent) -> None:
         """The engine calls this between a job's steps: record the state, never wait on Telegram."""
-        gid = event.generation_id
+        gid = self.tracker.lead_of(event.generation_id)
         record = self.tracker.records.get(gid)
         drawing = record.drawing if record is not None else None
-        if event.terminal:  # delivery renders the outcome, after the result
+        batch = record.batch if record is not None else ()
+        if event.terminal and not batch:  # delivery renders the outcome, after the result
             if drawing is not None:
                 drawing.end()  # delivery waits for it to end
             return
         if self.tracker.stopping:
             return
         if drawing is None:
-            drawing = self.tracker.record(gid).drawing = Drawing(event.status, event.code)
+            drawing = self.tracker.record(gid).drawing = Drawing(event.status, event.code, gid, batch=batch)
+        if batch:
+            drawing.states[event.generation_id] = (event.status, event.code)
+            _least_advanced(drawing)
         else:
             drawing.status, drawing.code = event.status, event.code
         if drawing.task is None or drawing.task.done():
@@ -96,12 +106,12 @@ class Progress:
         loop = asyncio.get_running_loop()
         while not drawing.ended:
             now = loop.time()
-            text = t(target.lang, progress_key(drawing.status, drawing.code), id=generation_id)
+            text = _text(target.lang, drawing)
             changed = target.message_id is not None and text != drawing.drawn
             if changed and now >= drawing.edited_at + EDIT_EVERY:
                 drawing.drawn = text
                 await self.tracker.show(generation_id, target, text,
-                                        keyboards.job_status(target.lang, generation_id, drawing.status))
+                                        keyboards.job_status(target.lang, drawing.shown_id, drawing.status))
                 drawing.edited_at = loop.time()
                 continue
             action_due = self._action_due.get(target.chat_id, -math.inf)
@@ -148,3 +158,25 @@ class Progress:
         for record in self.tracker.records.values():
             if record.drawing is not None:
                 record.drawing.end()
+
+
+def _text(lang: str, drawing: Drawing) -> str:
+    """The status line of the drawn generation; a batch adds how many of its images are ready."""
+    if not drawing.batch:
+        return t(lang, progress_key(drawing.status, drawing.code), id=drawing.shown_id)
+    ready = sum(1 for status, _ in drawing.states.values() if status == Status.COMPLETED)
+    head = t(lang, "batch_progress", count=len(drawing.batch), first=drawing.batch[0], last=drawing.batch[-1],
+             ready=ready)
+    if drawing.status not in _ORDER:  # every image has ended
+        return head
+    return f"{head}\n{t(lang, progress_key(drawing.status, drawing.code), id=drawing.shown_id)}"
+
+
+_ORDER = {status: rank for rank, status in enumerate(ACTIVE)}
+
+
+def _least_advanced(drawing: Drawing) -> None:
+    """A batch shows the image furthest from done (a finished one only once all are)."""
+    active = [(_ORDER[status], gid, status, code) for gid, (status, code) in drawing.states.items() if status in _ORDER]
+    if active:  # else all are done: delivery ends the drawing
+        _, drawing.shown_id, drawing.status, drawing.code = min(active)

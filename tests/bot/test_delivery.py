@@ -54,10 +54,10 @@ async def test_a_slow_telegram_does_not_hold_the_job_up(bot, emu, sandbox):
     assert ("editMessageText", 429) in [(method, code) for method, code, _ in emu.errors]
     assert (generation.submitted_at - generation.created_at).total_seconds() < 1.0  # not after the 2 s
     status = next(m for m in alice.messages() if m.message_id == generation.status_message_id)
-    assert status.text == "✅ Generation #1 is done."
+    assert status.kind == "photo"  # the status message became the result
 
 
-async def test_a_short_job_edits_twice_and_sends_the_result_before_saying_done(bot, emu):
+async def test_a_short_job_edits_once_then_its_status_message_becomes_the_photo(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await to_confirm(alice)
     start = len(emu.calls)
@@ -68,13 +68,13 @@ async def test_a_short_job_edits_twice_and_sends_the_result_before_saying_done(b
     calls = calls_since(emu, start)
     names = [name for name, _ in calls]
     edits = [params["text"] for name, params in calls if name == "editMessageText"]
-    # pending → queued → in_progress → downloading within 0.5 s: one progress edit, then the outcome
-    assert edits == ["⏳ Generation #1 is starting…", "✅ Generation #1 is done."]
+    # pending → queued → in_progress → downloading within 0.5 s: one progress edit, then the
+    # status message becomes the photo (no "done" edit, no photo of its own) and the file follows
+    assert edits == ["⏳ Generation #1 is starting…"]
     assert not [error for error in emu.errors if error[0] == "editMessageText"]  # no "message is not modified"
-    photo, document = names.index("sendPhoto"), names.index("sendDocument")
-    done = len(names) - 1 - names[::-1].index("editMessageText")
-    assert photo < document < done
-    assert names.count("sendPhoto") == 1 and names.count("sendDocument") == 1
+    photo, document = names.index("editMessageMedia"), names.index("sendDocument")
+    assert names.index("editMessageText") < photo < document
+    assert "sendPhoto" not in names and names.count("editMessageMedia") == 1 and names.count("sendDocument") == 1
     assert "sendChatAction" in names[:photo] and "sendChatAction" not in names[photo:]
 
 
@@ -91,9 +91,8 @@ async def test_states_in_between_coalesce_and_the_action_repeats_per_chat(bot, e
     names = [name for name, _ in calls]
     edits = [params["text"] for name, params in calls if name == "editMessageText"]
     # "queued" is replaced before the next edit may go: never drawn
-    assert edits == ["⏳ Generation #1 is starting…", "🎨 Generation #1 is being generated…",
-                     "✅ Generation #1 is done."]
-    actions = names[:names.index("sendPhoto")].count("sendChatAction")
+    assert edits == ["⏳ Generation #1 is starting…", "🎨 Generation #1 is being generated…"]
+    actions = names[:names.index("editMessageMedia")].count("sendChatAction")
     assert 1 <= actions <= 2 and names.count("sendChatAction") == actions  # every 5 s, none after the photo
 
 
@@ -121,7 +120,7 @@ async def test_a_restart_while_a_progress_edit_waits_loses_nothing(settings, emu
         await alice.wait_for(lambda m: m.kind == "document", timeout=20, since_last_action=False)
         await eventually(lambda: second.engine.generations.get(1).delivered_at is not None)
         status = next(m for m in alice.messages() if m.message_id == generation.status_message_id)
-        assert status.text == "✅ Generation #1 is done."
+        assert status.kind == "photo"
     finally:
         await second.stop()
     assert [m.kind for m in alice.messages()].count("photo") == 1

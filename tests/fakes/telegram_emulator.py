@@ -97,6 +97,7 @@ class TelegramEmulator:
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.long_poll_cap = long_poll_cap  # server-side cap on getUpdates' wait, seconds
+        self.text_to_media = True  # editMessageMedia may add media to a text message (Bot API 10.0)
         self.url = ""
         # inspection
         self.calls: list[tuple[str, dict]] = []
