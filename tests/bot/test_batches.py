@@ -123,3 +123,25 @@ async def test_one_image_of_a_batch_becomes_the_status_message(settings, emu):
     kinds = [(m.message_id, m.kind) for m in alice.messages()]
     assert kinds[0] == (status.message_id, "photo") and [k for _, k in kinds] == ["photo", "document", "text"]
     assert "could not be made" in alice.messages()[-1].text
+
+
+async def test_cancel_on_a_batch_cancels_every_image_not_started(settings, emu, sandbox):
+    sandbox.options.service_time = SLOW
+    bot = await Running(configure(settings, emu, sandbox)).start()
+    try:
+        alice = emu.user(ALICE, "Alice")
+        generations = await start_jobs(bot, alice, "three slow foxes", count=3)
+        status_id = generations[0].status_message_id
+        status = await alice.wait_for(lambda m: m.message_id == status_id and "is queued" in (m.text or ""),
+                                      timeout=20, since_last_action=False)
+        await alice.press(status.buttons()[0]["callback_data"], message_id=status_id)
+        ids = [g.id for g in generations]
+        await eventually(lambda: all(bot.engine.generations.get(i).delivered_at for i in ids), timeout=20)
+        assert {bot.engine.generations.get(i).status for i in ids} == {"canceled"}
+        assert bot.engine.credits.balance(ALICE) == 10000
+        notice = alice.messages()[-1]
+        assert notice.text.startswith("3 of 3 images could not be made") and "150 credits are back" in notice.text
+        assert next(m for m in alice.messages() if m.message_id == status_id).text == t(
+            "en", "batch_none", first=ids[0], last=ids[2], ready=0, count=3)
+    finally:
+        await bot.stop()
