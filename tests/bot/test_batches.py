@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from higgsctl.bot.texts import t
 
 from .harness import ALICE, Offline, Running, configure, eventually, image
 from .test_e2e import SLOW
 from .test_outcomes import start_jobs
+
+
+@pytest.fixture
+async def slow_bot(settings, emu, sandbox):
+    """The bot as it runs, on a sandbox that keeps every request queued until told."""
+    sandbox.options.service_time = SLOW
+    bot = await Running(configure(settings, emu, sandbox)).start()
+    yield bot
+    await bot.stop()
 
 
 def albums(user, kind: str) -> list[list]:
@@ -39,37 +50,33 @@ def finished_batch(engine, statuses: list[str], status_message_id: int | None) -
     return [row.id for row in rows]
 
 
-async def test_three_images_arrive_as_two_albums_charged_three_times_the_price(settings, emu, sandbox):
-    sandbox.options.service_time = SLOW
-    bot = await Running(configure(settings, emu, sandbox)).start()
-    try:
-        alice = emu.user(ALICE, "Alice")
-        generations = await start_jobs(bot, alice, "three foxes in the snow", count=3)
-        ids = [g.id for g in generations]
-        assert bot.engine.credits.balance(ALICE) == 10000 - 3 * 50  # held at once
-        await eventually(lambda: all(bot.engine.generations.get(i).request_id for i in ids), timeout=20)
-        for gid in ids[:2]:  # two finish long before the third
-            sandbox.complete_now(bot.engine.generations.get(gid).request_id)
-        status_id = generations[0].status_message_id
-        await alice.wait_for(lambda m: m.message_id == status_id and "2 of 3 ready" in (m.text or ""),
-                             timeout=20, since_last_action=False)
-        assert not [m for m in alice.messages() if m.kind in ("photo", "document")]  # nothing until all end
-        sandbox.complete_now(bot.engine.generations.get(ids[2]).request_id)
-        await eventually(lambda: all(bot.engine.generations.get(i).delivered_at for i in ids), timeout=20)
-        [photos], [files] = albums(alice, "photo"), albums(alice, "document")
-        assert len(photos) == 3 and len(files) == 3 and photos[0].media_group_id != files[0].media_group_id
-        assert photos[0].caption.startswith("three foxes in the snow\n\n")
-        assert "#1, #2, #3" in photos[0].caption and "Cost: 150 credits · Balance: 9850" in photos[0].caption
-        assert [m.caption for m in photos[1:]] == [None, None]
-        assert sorted(m.file_name for m in files) == [f"higgsfield-{i}-1.png" for i in ids]
-        status = next(m for m in alice.messages() if m.message_id == status_id)
-        assert status.text == t("en", "batch_done", first=1, last=3, ready=3, count=3)
-        assert [b["callback_data"] for b in status.buttons()] == ["rg:1", "oa:1", "ur:1"]
-        assert bot.engine.credits.balance(ALICE) == 9850 and bot.engine.credits.discrepancies() == []
-        await bot.services.notifier.tick()  # nothing is sent twice
-        assert Counter(m.kind for m in alice.messages()) == {"photo": 3, "document": 3, "text": 1}
-    finally:
-        await bot.stop()
+async def test_three_images_arrive_as_two_albums_charged_three_times_the_price(slow_bot, emu, sandbox):
+    bot = slow_bot
+    alice = emu.user(ALICE, "Alice")
+    generations = await start_jobs(bot, alice, "three foxes in the snow", count=3)
+    ids = [g.id for g in generations]
+    assert bot.engine.credits.balance(ALICE) == 10000 - 3 * 50  # held at once
+    await eventually(lambda: all(bot.engine.generations.get(i).request_id for i in ids), timeout=20)
+    for gid in ids[:2]:  # two finish long before the third
+        sandbox.complete_now(bot.engine.generations.get(gid).request_id)
+    status_id = generations[0].status_message_id
+    await alice.wait_for(lambda m: m.message_id == status_id and "2 of 3 ready" in (m.text or ""),
+                         timeout=20, since_last_action=False)
+    assert not [m for m in alice.messages() if m.kind in ("photo", "document")]  # nothing until all end
+    sandbox.complete_now(bot.engine.generations.get(ids[2]).request_id)
+    await eventually(lambda: all(bot.engine.generations.get(i).delivered_at for i in ids), timeout=20)
+    [photos], [files] = albums(alice, "photo"), albums(alice, "document")
+    assert len(photos) == 3 and len(files) == 3 and photos[0].media_group_id != files[0].media_group_id
+    assert photos[0].caption.startswith("three foxes in the snow\n\n")
+    assert "#1, #2, #3" in photos[0].caption and "Cost: 150 credits · Balance: 9850" in photos[0].caption
+    assert [m.caption for m in photos[1:]] == [None, None]
+    assert sorted(m.file_name for m in files) == [f"higgsfield-{i}-1.png" for i in ids]
+    status = next(m for m in alice.messages() if m.message_id == status_id)
+    assert status.text == t("en", "batch_done", first=1, last=3, ready=3, count=3)
+    assert [b["callback_data"] for b in status.buttons()] == ["rg:1", "oa:1", "ur:1"]
+    assert bot.engine.credits.balance(ALICE) == 9850 and bot.engine.credits.discrepancies() == []
+    await bot.services.notifier.tick()  # nothing is sent twice
+    assert Counter(m.kind for m in alice.messages()) == {"photo": 3, "document": 3, "text": 1}
 
 
 async def test_a_restart_between_the_albums_sends_only_the_files(settings, emu):
@@ -125,23 +132,19 @@ async def test_one_image_of_a_batch_becomes_the_status_message(settings, emu):
     assert "could not be made" in alice.messages()[-1].text
 
 
-async def test_cancel_on_a_batch_cancels_every_image_not_started(settings, emu, sandbox):
-    sandbox.options.service_time = SLOW
-    bot = await Running(configure(settings, emu, sandbox)).start()
-    try:
-        alice = emu.user(ALICE, "Alice")
-        generations = await start_jobs(bot, alice, "three slow foxes", count=3)
-        status_id = generations[0].status_message_id
-        status = await alice.wait_for(lambda m: m.message_id == status_id and "is queued" in (m.text or ""),
-                                      timeout=20, since_last_action=False)
-        await alice.press(status.buttons()[0]["callback_data"], message_id=status_id)
-        ids = [g.id for g in generations]
-        await eventually(lambda: all(bot.engine.generations.get(i).delivered_at for i in ids), timeout=20)
-        assert {bot.engine.generations.get(i).status for i in ids} == {"canceled"}
-        assert bot.engine.credits.balance(ALICE) == 10000
-        notice = alice.messages()[-1]
-        assert notice.text.startswith("3 of 3 images could not be made") and "150 credits are back" in notice.text
-        assert next(m for m in alice.messages() if m.message_id == status_id).text == t(
-            "en", "batch_none", first=ids[0], last=ids[2], ready=0, count=3)
-    finally:
-        await bot.stop()
+async def test_cancel_on_a_batch_cancels_every_image_not_started(slow_bot, emu, sandbox):
+    bot = slow_bot
+    alice = emu.user(ALICE, "Alice")
+    generations = await start_jobs(bot, alice, "three slow foxes", count=3)
+    status_id = generations[0].status_message_id
+    status = await alice.wait_for(lambda m: m.message_id == status_id and "is queued" in (m.text or ""),
+                                  timeout=20, since_last_action=False)
+    await alice.press(status.buttons()[0]["callback_data"], message_id=status_id)
+    ids = [g.id for g in generations]
+    await eventually(lambda: all(bot.engine.generations.get(i).delivered_at for i in ids), timeout=20)
+    assert {bot.engine.generations.get(i).status for i in ids} == {"canceled"}
+    assert bot.engine.credits.balance(ALICE) == 10000
+    notice = alice.messages()[-1]
+    assert notice.text.startswith("3 of 3 images could not be made") and "150 credits are back" in notice.text
+    assert next(m for m in alice.messages() if m.message_id == status_id).text == t(
+        "en", "batch_none", first=ids[0], last=ids[2], ready=0, count=3)
