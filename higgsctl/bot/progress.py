@@ -4,9 +4,10 @@ The engine awaits ``on_event`` between its own steps (submit, poll, download), a
 API call with a chat_id waits its turn in AIORateLimiter's queue (~30 calls/s for the whole
 bot): ``on_event`` only records the job's newest state, and one background task per job
 draws it. That task edits the status message at most once every ``EDIT_EVERY`` seconds
-(intermediate states coalesce; the newest is always drawn) and keeps the upload_photo chat
-action alive (one per chat every ``ACTION_EVERY`` seconds, skipped while the bot's own calls
-queue up: it is decoration, the status message says the same). The outcome is not drawn
+(intermediate states coalesce; the newest is always drawn). Only a job without a status
+message keeps the upload_photo chat action alive (one per chat every ``ACTION_EVERY``
+seconds, skipped while the bot's own calls queue up): where the status message says the
+same, the action would be a fourth paced call per image for decoration. The outcome is not drawn
 here: delivery (delivery.py) ends the job's task, then turns the message into the result.
 
 The generations of one batch share their status message: one drawing, on the batch's first
@@ -115,7 +116,9 @@ class Progress:
                 drawing.edited_at = loop.time()
                 continue
             action_due = self._action_due.get(target.chat_id, -math.inf)
-            if now >= action_due:
+            if target.message_id is not None:  # the status message shows it: no paced call for decoration
+                action_due = math.inf
+            elif now >= action_due:
                 self._action_due[target.chat_id] = now + ACTION_EVERY
                 if self.tracker.busy < ACTION_BUSY:  # else Telegram is the bottleneck: it would only delay results
                     await self._send_action(target.chat_id)
@@ -123,7 +126,7 @@ class Progress:
             wake_at = min(action_due, drawing.edited_at + EDIT_EVERY) if changed else action_due
             drawing.wake.clear()
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(wake_at - now):  # a new state wakes us early
+                async with asyncio.timeout(None if wake_at == math.inf else wake_at - now):  # a new state wakes us early
                     await drawing.wake.wait()
 
     async def _send_action(self, chat_id: int) -> None:
