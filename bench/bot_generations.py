@@ -11,7 +11,8 @@ All users drive the wizard concurrently up to the price/confirm screen; then, wi
 idle, all press Confirm in the same instant (t0). Measured on CLOCK_MONOTONIC, which all
 three processes share (Linux): wall = t0 → the last photo reaching the emulator; delay = a
 job's completion at the sandbox (created + service_time) → its photo reaching the emulator
-(the sendPhoto request fully received).
+(the sendPhoto or editMessageMedia request fully received). It also counts the Bot API calls
+per generation after Confirm, by method, and those paced by the rate limiter (with a chat_id).
 
     .venv/bin/python -m bench.bot_generations --users 200 --service-time 3   (from the repository root)
 Targets (issue): wall/service < 1.5 and median delay < 0.5 s (200 users, 3 s).
@@ -38,6 +39,8 @@ from bench.generations import free_port, wait_until_up
 TOKEN = "123456:BENCH-token-abcdefghijklmnopqrstuvwxyz"
 FIRST_USER = 10_000
 TELEGRAM_RATE = 30  # AIORateLimiter's default overall limit, requests with a chat_id per second
+# Which calls put a result's photo / file in the chat (the status message may become the photo)
+ARRIVALS = {"sendPhoto": "photo", "editMessageMedia": "photo", "sendDocument": "document"}
 
 # The sandbox, instrumented from outside: when a status poll first saw "completed" and when
 # the result was first downloaded. On SIGTERM it dumps every request to a JSON file.
@@ -178,8 +181,8 @@ class Observer:
         self.index: dict[int, dict[int, object]] = defaultdict(dict)
         self.events: dict[int, asyncio.Event] = {}
         self.log: list[tuple[str, int | None, float, bool, str]] = []  # (method, chat, t, ok, text)
-        self.arrivals: dict[str, dict[int, list[float]]] = {"sendPhoto": defaultdict(list),
-                                                              "sendDocument": defaultdict(list)}
+        self.arrivals: dict[str, dict[int, list[float]]] = {"photo": defaultdict(list),
+                                                              "document": defaultdict(list)}
         self.expected = 0
         self.all_arrived = asyncio.Event()
         touch = emu._touch
@@ -216,8 +219,8 @@ class Observer:
                 self.log.append((name, chat, arrived, False, ""))
                 raise
             self.log.append((name, chat, arrived, True, str(params.get("text") or "")))
-            if name in self.arrivals:
-                self.arrivals[name][chat].append(arrived)
+            if name in ARRIVALS:
+                self.arrivals[ARRIVALS[name]][chat].append(arrived)
                 if self.expected and all(len(self.arrivals[m]) >= self.expected for m in self.arrivals):
                     self.all_arrived.set()
             return result
@@ -336,8 +339,8 @@ def jobs_from_db(home: Path) -> list:
 
 def report(args, out: dict, sandbox: dict, jobs: list, sandbox_cpu: float, bot_log: Path) -> None:
     t0, users, service = out["t0"], args.users, args.service_time
-    photos = out["arrivals"]["sendPhoto"]
-    documents = out["arrivals"]["sendDocument"]
+    photos = out["arrivals"]["photo"]
+    documents = out["arrivals"]["document"]
     by_chat = {g.chat_id: g for g in jobs if g.chat_id is not None}
     delays, parts = [], defaultdict(list)
     for chat, g in by_chat.items():
@@ -362,7 +365,8 @@ def report(args, out: dict, sandbox: dict, jobs: list, sandbox_cpu: float, bot_l
     methods = Counter(name for name, *_ in calls)
     limited = sum(1 for name, chat, *_ in calls if chat is not None)
     errors = Counter((name) for name, _, _, ok, _ in calls if not ok)
-    sends = sum(methods[m] for m in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText"))
+    sends = sum(methods[m] for m in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText",
+                                     "editMessageMedia", "sendMediaGroup"))
     span = (max(t for _, _, t, *_ in calls) - t0) if calls else 0.0
     exact = sum(1 for kinds in out["kinds"].values() if kinds["photo"] == 1 and kinds["document"] == 1)
     completed = sum(1 for g in jobs if g.status == "completed")
@@ -384,6 +388,10 @@ def report(args, out: dict, sandbox: dict, jobs: list, sandbox_cpu: float, bot_l
           f"over {span:.1f} s = {limited / span if span else 0:.1f}/s; {len(out['all_calls'])} in the whole run")
     print("  by method          " + ", ".join(f"{m} {n}" for m, n in methods.most_common() if m != "getUpdates"))
     print(f"messages sent        {sends} after Confirm (sends + edits), {sends / users:.1f} per user")
+    print(f"calls per generation {limited / users:.2f} paced (with a chat_id) after Confirm (target <= 3), "
+          f"{len(calls) / users:.2f} in all")
+    paced = Counter(name for name, chat, *_ in calls if chat is not None)
+    print("  paced, by method   " + ", ".join(f"{m} {n / users:.2f}" for m, n in paced.most_common()))
     if errors:
         print("  errors             " + ", ".join(f"{m} {n}" for m, n in errors.items()))
     if not args.no_rate_limiter:

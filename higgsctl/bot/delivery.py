@@ -1,4 +1,5 @@
-"""Jobs → one status message edited as they move → the result as a photo and as a file.
+"""Jobs → one status message edited as they move → the result (that message turned into the
+photo, and the file) or the outcome as a new message; a batch's images as two albums.
 
 Exactly-once delivery. The order is *send, then claim*: ``mark_delivered`` is a conditional
 UPDATE (``WHERE delivered_at IS NULL``) that only one caller wins, and it runs after the
@@ -12,17 +13,19 @@ the job's own task and the notifier's sweep from sending the same result twice, 
 already claimed in the database is never sent again.
 
 Progress on the status message while the job runs is drawn by progress.py; what this
-process keeps about each job it follows is one record (tracking.py). The result goes first:
-``deliver`` stops the job's progress task, sends the photo and the file, and only then edits
-the status message to its final text.
+process keeps about each job it follows is one record (tracking.py). ``deliver`` stops the
+job's progress task, then sends the outcome: the result (result_sender.py) or a notice
+(outcome_notice.py). The generations of one batch are delivered together, once every one of
+them has ended, through the batch's first generation (its lead): its row records the parts
+(photos 0, files 1, the notice of the images that could not be made 2), its record in this
+process keeps two deliveries of the batch from running at once, and the lead is claimed
+first, then its siblings.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
-from pathlib import Path
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
@@ -31,11 +34,13 @@ from higgsctl.engine import TERMINAL, Engine, Generation
 from higgsctl.engine.backoff import Backoff
 
 from . import keyboards
-from .media import document_limit, photo_bytes, too_large
+from .media import document_limit
+from .outcome_notice import OutcomeNotice
 from .progress import Progress
+from .result_sender import Parts, ResultSender
 from .services import db
-from .texts import outcome_key, t
-from .tracking import Target, Tracker
+from .texts import t
+from .tracking import Tracker
 
 log = logging.getLogger("higgsctl.bot.delivery")
 
@@ -48,9 +53,18 @@ class Delivery:
         self.app = app
         self.engine = engine
         self.retry_base = RETRY_BASE  # also the first wait before a failed job task is followed again
-        self.document_max_bytes = document_limit(engine.settings.telegram.api_base_url)
         self.tracker = Tracker(app, engine)
         self.progress = Progress(self.tracker)
+        self.results = ResultSender(app, engine, self.tracker, document_limit(engine.settings.telegram.api_base_url))
+        self.notice = OutcomeNotice(app, engine, self.tracker)
+
+    @property
+    def document_max_bytes(self) -> int:
+        return self.results.document_max_bytes
+
+    @document_max_bytes.setter
+    def document_max_bytes(self, value: int) -> None:
+        self.results.document_max_bytes = value
 
     @property
     def stopping(self) -> bool:
@@ -88,6 +102,7 @@ class Delivery:
         failures = 0
         while True:
             try:
+                await self.tracker.learn_batch(generation_id)
                 await self.engine.generations.execute(generation_id, self.progress.on_event, keep_on_interrupt=True)
                 break
             except Exception as exc:
@@ -117,43 +132,78 @@ class Delivery:
     # --- delivering ------------------------------------------------------------------
 
     def due(self, generation_id: int) -> bool:
-        """Whether a sweep may retry this delivery now (failed sends back off)."""
-        record = self.tracker.records.get(generation_id)
+        """Whether a sweep may retry this delivery now (failed sends back off; a batch's
+        retries are timed on its lead)."""
+        record = self.tracker.records.get(self.tracker.lead_of(generation_id))
         return record is None or record.retry_at <= asyncio.get_running_loop().time()
 
     async def deliver(self, generation_id: int) -> None:
-        """Tell the user how the job ended (result or plain-words failure), then claim it."""
+        """Tell the user how the job ended (result or plain-words failure), then claim it; a
+        batch's generation: once all of its batch have ended, all of them together."""
         record = self.tracker.record(generation_id)
         if record.delivering:
+            record.recheck = True
             return
         record.delivering = True
         try:
             generation = await db(self.engine.generations.get, generation_id)
-            if generation.status not in TERMINAL:
+            if generation.batch is None:
+                await self._deliver([generation])
                 return
-            await self.progress.end(generation_id)  # no progress edit or chat action after the outcome
-            if generation.delivered_at is not None:
-                self.tracker.forget(generation_id)
+            rows = await db(self.engine.generations.batch, generation.batch)
+            if rows[0].id == generation_id:
+                await self._deliver_batch(rows, record)
                 return
-            if generation.chat_id is not None:
-                try:
-                    await self._send_outcome(generation)
-                except (Forbidden, BadRequest) as exc:  # the chat refuses it: retrying can't help
-                    log.warning("generation %s: result not deliverable: %s", generation_id, exc.message)
-                except TelegramError as exc:  # network, timeouts, 5xx: stays unclaimed, retried later
-                    delay = self._retry_later(generation_id)
-                    log.warning("generation %s: delivery failed (%s); will retry in %.1f s", generation_id, exc, delay)
-                    return
-                except Exception as exc:  # a bug, an unreadable file, the disk: logged, retried later
-                    delay = self._retry_later(generation_id)
-                    log.error("generation %s: delivery failed; will retry in %.1f s\n%s", generation_id, delay,
-                              self.engine.redactor.exception(exc))
-                    return
-            if not await db(self.engine.generations.mark_delivered, generation_id):
-                log.warning("generation %s: another process delivered it too", generation_id)
-            self.tracker.forget(generation_id)
+            lead = self.tracker.record(rows[0].id)
+            if lead.delivering:  # the batch's delivery under way looks again before it stops
+                lead.recheck = True
+                return
+            lead.delivering = True
+            try:
+                await self._deliver_batch(await db(self.engine.generations.batch, generation.batch), lead)
+            finally:
+                lead.delivering = False
         finally:
             record.delivering = False
+
+    async def _deliver_batch(self, rows: list[Generation], lead) -> None:
+        """Deliver a batch whose lead's flag this call holds; a sibling that ended meanwhile
+        (and found the flag taken) makes it read the rows again."""
+        while True:
+            lead.recheck = False
+            if await self._deliver(rows) or not lead.recheck:
+                return
+            rows = await db(self.engine.generations.batch, rows[0].batch)
+
+    async def _deliver(self, rows: list[Generation]) -> bool:
+        """Deliver one generation, or a batch once every one of its generations has ended
+        (False while some have not: the last to end delivers them all)."""
+        lead = rows[0]
+        if any(g.status not in TERMINAL for g in rows):
+            return False
+        for generation in rows:
+            await self.progress.end(generation.id)  # no progress edit or chat action after the outcome
+        if lead.delivered_at is None and lead.chat_id is not None:
+            try:
+                await self._send_outcome(rows)
+            except (Forbidden, BadRequest) as exc:  # the chat refuses it: retrying can't help
+                log.warning("generation %s: result not deliverable: %s", lead.id, exc.message)
+            except TelegramError as exc:  # network, timeouts, 5xx: stays unclaimed, retried later
+                delay = self._retry_later(lead.id)
+                log.warning("generation %s: delivery failed (%s); will retry in %.1f s", lead.id, exc, delay)
+                return True
+            except Exception as exc:  # a bug, an unreadable file, the disk: logged, retried later
+                delay = self._retry_later(lead.id)
+                log.error("generation %s: delivery failed; will retry in %.1f s\n%s", lead.id, delay,
+                          self.engine.redactor.exception(exc))
+                return True
+        if lead.delivered_at is None and not await db(self.engine.generations.mark_delivered, lead.id):
+            log.warning("generation %s: another process delivered it too", lead.id)
+        for sibling in rows[1:]:
+            await db(self.engine.generations.mark_delivered, sibling.id)
+        for generation in rows:
+            self.tracker.forget(generation.id)
+        return True
 
     def _retry_later(self, generation_id: int) -> float:
         """Schedule the sweep's next try of a failed delivery (backing off); returns the delay."""
@@ -163,91 +213,35 @@ class Delivery:
         record.retry_at = asyncio.get_running_loop().time() + delay
         return delay
 
-    async def _send_outcome(self, generation: Generation) -> None:
-        gid = generation.id
-        target = await self.tracker.target(gid)
-        balance = await db(self.engine.credits.balance, generation.user_id)
-        if generation.status == "completed":  # the result first, then the status message says done
-            await self.send_result(generation, target.lang, balance, record=True)
-            await self.tracker.show(gid, target, t(target.lang, "st_completed", id=gid))
+    async def _send_outcome(self, rows: list[Generation]) -> None:
+        lead = rows[0]
+        target = await self.tracker.target(lead.id)
+        balance = await db(self.engine.credits.balance, lead.user_id)
+        parts = Parts(self.engine, lead.id, lead.delivered_parts)
+        made = [g for g in rows if g.status == "completed"]
+        failed = [g for g in rows if g.status != "completed"]
+        if len(rows) == 1 and failed:
+            await self.notice.single(lead, target, balance, parts)
             return
-        text = t(target.lang, outcome_key(generation.status, generation.error_code), id=gid, cost=generation.cost,
-                 balance=balance)
-        if not await self.tracker.show(gid, target, text) and generation.delivered_parts < 1:
-            with self.tracker.calling():
-                await self.app.bot.send_message(generation.chat_id, text)
-            await db(self.engine.generations.mark_part_delivered, gid, 0)
-
-    async def send_result(self, generation: Generation, lang: str, balance: int, chat_id: int | None = None, *,
-                          record: bool = False) -> None:
-        """The result as a photo (with buttons) and as the original file, from local storage.
-        ``record``: the job's own delivery: skip the parts the database says already arrived
-        and record each part as it arrives (photo ``2i``, file ``2i + 1`` of result file i)."""
-        done = generation.delivered_parts if record else 0
-        chat_id = chat_id or generation.chat_id
-        spec = self.engine.settings.models.get(generation.model)
-        caption = t(lang, "result_caption", label=spec.label if spec else generation.model,
-                    aspect=generation.aspect_ratio, id=generation.id, cost=generation.cost, balance=balance)
-        paths = [self.engine.store.inside(Path(p)) for p in generation.result_files]
-        if not paths or not all(p.is_file() for p in paths):
-            with self.tracker.calling():
-                await self.app.bot.send_message(chat_id, t(lang, "file_gone", id=generation.id))
-            return
-        for index, path in enumerate(paths):
-            first = index == 0  # the caption and the buttons go under the first photo
-            headline = first  # ...or, when that photo can't be shown, under the first file
-            if 2 * index >= done:
-                try:
-                    photo = await asyncio.to_thread(photo_bytes, path)
-                except Exception as exc:  # Pillow can't read it: the file below still carries the result
-                    log.warning("generation %s: no photo preview of %s (%s: %s); sending the file only",
-                                generation.id, path.name, type(exc).__name__, exc)
-                    photo = None
-                if photo is not None:
-                    try:
-                        with self.tracker.calling():
-                            await self.app.bot.send_photo(chat_id, photo, caption=caption if first else None,
-                                                          reply_markup=keyboards.result(lang, generation.id) if first else None)
-                        headline = False
-                    except BadRequest as exc:  # the preview is refused: the file below still carries the result
-                        log.warning("generation %s: photo refused (%s); sending the file only", generation.id, exc.message)
-                    except TelegramError as exc:
-                        if not too_large(exc):
-                            raise
-                        log.warning("generation %s: photo refused (%s); sending the file only", generation.id, exc)
-                if record:
-                    await db(self.engine.generations.mark_part_delivered, generation.id, 2 * index)
-            else:
-                headline = False  # the photo (and its buttons) arrived before a restart
-            if 2 * index + 1 >= done:
-                await self._send_file(generation, path, index, lang, chat_id,
-                                      headline=caption if headline else None)
-                if record:
-                    await db(self.engine.generations.mark_part_delivered, generation.id, 2 * index + 1)
-
-    async def _send_file(self, generation: Generation, path: Path, index: int, lang: str, chat_id: int,
-                         headline: str | None = None) -> None:
-        """The original file; one over the Bot API's upload limit (or refused as too large)
-        is replaced by a short note: it stays in the store, and retrying can't help.
-        ``headline``: the result's caption, whose buttons then go under the file (or the note)
-        because no photo could carry them."""
-        markup = keyboards.result(lang, generation.id) if headline else None
-        size = (await asyncio.to_thread(path.stat)).st_size
-        if size <= self.document_max_bytes:
-            data = await asyncio.to_thread(path.read_bytes)
-            name = f"higgsfield-{generation.id}-{index + 1}{path.suffix}"
-            try:
-                with self.tracker.calling():
-                    await self.app.bot.send_document(chat_id, data, filename=name, reply_markup=markup,
-                                                     caption=headline or t(lang, "original_caption", id=generation.id))
-                return
-            except TelegramError as exc:
-                if not too_large(exc):
-                    raise
-                log.warning("generation %s: file %s refused as too large (%s)", generation.id, name, exc)
+        if len(rows) == 1 or (len(made) == 1 and len(made[0].result_files) <= 1):  # one: the status becomes it
+            became = await self.results.send_result(made[0], target.lang, balance, parts=parts,
+                                                    status_id=target.message_id)
+        elif made:
+            await self.results.send_albums(made, target.lang, balance, target.chat_id, parts)
+            became = False
         else:
-            log.warning("generation %s: file %s (%d bytes) is over the upload limit (%d bytes)",
-                        generation.id, path.name, size, self.document_max_bytes)
-        with self.tracker.calling():
-            note = t(lang, "file_too_large", id=generation.id, size=max(1, math.ceil(size / (1024 * 1024))))
-            await self.app.bot.send_message(chat_id, f"{headline}\n\n{note}" if headline else note, reply_markup=markup)
+            became = False
+        await self.notice.batch(failed, len(rows), target, balance, parts, part=2)
+        if became:
+            return
+        if len(rows) == 1:
+            await self.tracker.show(lead.id, target, t(target.lang, "st_completed", id=lead.id))
+        else:
+            key = "batch_done" if made else "batch_none"
+            markup = keyboards.result(target.lang, made[0].id) if made else None
+            await self.tracker.show(lead.id, target, t(target.lang, key, first=rows[0].id, last=rows[-1].id,
+                                                       ready=len(made), count=len(rows)), markup)
+
+    async def send_result(self, generation: Generation, lang: str, balance: int, chat_id: int | None = None) -> None:
+        """A result sent again (from /history): photo and file as new messages, nothing recorded."""
+        await self.results.send_result(generation, lang, balance, chat_id)

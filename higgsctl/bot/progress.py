@@ -4,10 +4,14 @@ The engine awaits ``on_event`` between its own steps (submit, poll, download), a
 API call with a chat_id waits its turn in AIORateLimiter's queue (~30 calls/s for the whole
 bot): ``on_event`` only records the job's newest state, and one background task per job
 draws it. That task edits the status message at most once every ``EDIT_EVERY`` seconds
-(intermediate states coalesce; the newest is always drawn) and keeps the upload_photo chat
-action alive (one per chat every ``ACTION_EVERY`` seconds, skipped while the bot's own calls
-queue up: it is decoration, the status message says the same). The outcome is not drawn
-here: delivery (delivery.py) ends the job's task, sends the result, then edits the message.
+(intermediate states coalesce; the newest is always drawn). Only a job without a status
+message keeps the upload_photo chat action alive (one per chat every ``ACTION_EVERY``
+seconds, skipped while the bot's own calls queue up): where the status message says the
+same, the action would be a fourth paced call per image for decoration. The outcome is not drawn
+here: delivery (delivery.py) ends the job's task, then turns the message into the result.
+
+The generations of one batch share their status message: one drawing, on the batch's first
+generation (its lead), shows the least advanced image and how many are ready ("2 of 3").
 
 A job waiting in the fair queue (JobEvent code IN_LINE) shows its place sparsely: the line
 changes only when the position crosses a step of ``LINE_STEPS`` ("3rd in line"; "no further
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from higgsctl.engine import JobEvent
+from higgsctl.engine import ACTIVE, JobEvent, Status
 from higgsctl.engine.events import IN_LINE
 from higgsctl.engine.generations.queue import rounded_duration
 
@@ -51,6 +55,9 @@ class Drawing:
 
     status: str
     code: str | None
+    shown_id: int = 0  # the generation whose state the text shows (a batch's least advanced)
+    states: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # a batch: each image's state
+    batch: tuple[int, ...] = ()
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task | None = None
     chat_id: int | None = None
@@ -79,17 +86,21 @@ class Progress:
 
     def on_event(self, event: JobEvent) -> None:
         """The engine calls this between a job's steps: record the state, never wait on Telegram."""
-        gid = event.generation_id
+        gid = self.tracker.lead_of(event.generation_id)
         record = self.tracker.records.get(gid)
         drawing = record.drawing if record is not None else None
-        if event.terminal:  # delivery renders the outcome, after the result
+        batch = record.batch if record is not None else ()
+        if event.terminal and not batch:  # delivery renders the outcome, after the result
             if drawing is not None:
                 drawing.end()  # delivery waits for it to end
             return
         if self.tracker.stopping:
             return
         if drawing is None:
-            drawing = self.tracker.record(gid).drawing = Drawing(event.status, event.code)
+            drawing = self.tracker.record(gid).drawing = Drawing(event.status, event.code, gid, batch=batch)
+        if batch:
+            drawing.states[event.generation_id] = (event.status, event.code)
+            _least_advanced(drawing)
         else:
             drawing.status, drawing.code = event.status, event.code
         set_line(drawing, event)
@@ -111,18 +122,18 @@ class Progress:
         loop = asyncio.get_running_loop()
         while not drawing.ended:
             now = loop.time()
-            text = status_text(target.lang, generation_id, drawing)
+            text = _text(target.lang, drawing)
             changed = target.message_id is not None and text != drawing.drawn
             in_line = drawing.line is not None
             edit_every = LINE_EDIT_EVERY if in_line or drawing.line_drawn else EDIT_EVERY
             if changed and now >= drawing.edited_at + edit_every:
                 drawing.drawn, drawing.line_drawn = text, in_line
                 await self.tracker.show(generation_id, target, text,
-                                        keyboards.job_status(target.lang, generation_id, drawing.status))
+                                        keyboards.job_status(target.lang, drawing.shown_id, drawing.status))
                 drawing.edited_at = loop.time()
                 continue
             action_due = self._action_due.get(target.chat_id, -math.inf)
-            if in_line:  # nothing is being made yet: no "sending a photo" action
+            if target.message_id is not None or in_line:  # shown on the status message, or nothing made yet
                 action_due = math.inf
             elif now >= action_due:
                 self._action_due[target.chat_id] = now + ACTION_EVERY
@@ -203,3 +214,27 @@ def status_text(lang: str, generation_id: int, drawing: Drawing) -> str:
         amount, unit = rounded_duration(drawing.line_eta)
         eta = t(lang, f"q_eta_{unit}", n=amount)
     return t(lang, f"q_{kind}", id=generation_id, place=place(lang, n), eta=eta)
+
+
+# --- a batch sharing one status message -------------------------------------------------------
+
+def _text(lang: str, drawing: Drawing) -> str:
+    """The status line of the drawn generation; a batch adds how many of its images are ready."""
+    if not drawing.batch:
+        return status_text(lang, drawing.shown_id, drawing)
+    ready = sum(1 for status, _ in drawing.states.values() if status == Status.COMPLETED)
+    head = t(lang, "batch_progress", count=len(drawing.batch), first=drawing.batch[0], last=drawing.batch[-1],
+             ready=ready)
+    if drawing.status not in _ORDER:  # every image has ended
+        return head
+    return f"{head}\n{status_text(lang, drawing.shown_id, drawing)}"
+
+
+_ORDER = {status: rank for rank, status in enumerate(ACTIVE)}
+
+
+def _least_advanced(drawing: Drawing) -> None:
+    """A batch shows the image furthest from done (a finished one only once all are)."""
+    active = [(_ORDER[status], gid, status, code) for gid, (status, code) in drawing.states.items() if status in _ORDER]
+    if active:  # else all are done: delivery ends the drawing
+        _, drawing.shown_id, drawing.status, drawing.code = min(active)

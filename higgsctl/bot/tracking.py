@@ -43,6 +43,9 @@ class Tracked:
     shown: str | None = None  # the status message's text as last edited
     drawing: Drawing | None = None  # its progress task, while it runs
     delivering: bool = False  # a delivery of it is under way in this process
+    recheck: bool = False  # a delivery found it busy: the one under way looks again before it stops
+    lead: int | None = None  # the first generation of its batch (None: a single image)
+    batch: tuple[int, ...] = ()  # on a batch's lead: every generation of the batch
     failures: int = 0  # failed deliveries so far
     retry_at: float = -math.inf  # loop time from which the sweep may retry its delivery
 
@@ -96,6 +99,24 @@ class Tracker:
             user = await db(self.engine.users.get, generation.user_id)
             record.target = Target(generation.chat_id, generation.status_message_id, user.language)
         return record.target
+
+    async def learn_batch(self, generation_id: int) -> None:
+        """Note which batch a generation belongs to (its progress and delivery go through the
+        batch's first generation); a single image reads nothing more."""
+        record = self.record(generation_id)
+        if record.lead is not None:
+            return
+        generation = await db(self.engine.generations.get, generation_id)
+        if generation.batch is None:
+            return
+        ids = tuple(g.id for g in await db(self.engine.generations.batch, generation.batch))
+        for gid in ids:
+            self.record(gid).lead = ids[0]
+        self.record(ids[0]).batch = ids
+
+    def lead_of(self, generation_id: int) -> int:
+        record = self.records.get(generation_id)
+        return record.lead if record is not None and record.lead is not None else generation_id
 
     async def show(self, generation_id: int, target: Target, text: str, markup=None) -> bool:
         """Edit the job's status message; False if there is none or it can't be edited."""

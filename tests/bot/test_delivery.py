@@ -18,6 +18,7 @@ from telegram.error import NetworkError, TimedOut
 from higgsctl.bot.app import build_application
 from higgsctl.bot.progress import EDIT_EVERY
 from higgsctl.bot.transport import ScrubbedAiohttpTransport, telegram_request
+from higgsctl.engine import GenerationRequest
 
 from .harness import ALICE, TOKEN, Offline, Running, configure, eventually, image
 
@@ -54,10 +55,10 @@ async def test_a_slow_telegram_does_not_hold_the_job_up(bot, emu, sandbox):
     assert ("editMessageText", 429) in [(method, code) for method, code, _ in emu.errors]
     assert (generation.submitted_at - generation.created_at).total_seconds() < 1.0  # not after the 2 s
     status = next(m for m in alice.messages() if m.message_id == generation.status_message_id)
-    assert status.text == "✅ Generation #1 is done."
+    assert status.kind == "photo"  # the status message became the result
 
 
-async def test_a_short_job_edits_twice_and_sends_the_result_before_saying_done(bot, emu):
+async def test_a_short_job_edits_once_then_its_status_message_becomes_the_photo(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await to_confirm(alice)
     start = len(emu.calls)
@@ -68,17 +69,15 @@ async def test_a_short_job_edits_twice_and_sends_the_result_before_saying_done(b
     calls = calls_since(emu, start)
     names = [name for name, _ in calls]
     edits = [params["text"] for name, params in calls if name == "editMessageText"]
-    # pending → queued → in_progress → downloading within 0.5 s: one progress edit, then the outcome
-    assert edits == ["⏳ Generation #1 is starting…", "✅ Generation #1 is done."]
+    # pending → queued → in_progress → downloading within 0.5 s: one progress edit, then the
+    # status message becomes the photo (no "done" edit, no photo of its own) and the file follows
+    assert edits == ["⏳ Generation #1 is starting…"]
     assert not [error for error in emu.errors if error[0] == "editMessageText"]  # no "message is not modified"
-    photo, document = names.index("sendPhoto"), names.index("sendDocument")
-    done = len(names) - 1 - names[::-1].index("editMessageText")
-    assert photo < document < done
-    assert names.count("sendPhoto") == 1 and names.count("sendDocument") == 1
-    assert "sendChatAction" in names[:photo] and "sendChatAction" not in names[photo:]
+    # three paced calls for the image, and no chat action beside a status message that says the same
+    assert names == ["editMessageText", "editMessageMedia", "sendDocument"]
 
 
-async def test_states_in_between_coalesce_and_the_action_repeats_per_chat(bot, emu, sandbox):
+async def test_states_in_between_coalesce(bot, emu, sandbox):
     sandbox.options.service_time = 6.0  # queued until 1.8 s, then in progress until 6 s
     alice = emu.user(ALICE, "Alice")
     await to_confirm(alice)
@@ -91,8 +90,22 @@ async def test_states_in_between_coalesce_and_the_action_repeats_per_chat(bot, e
     names = [name for name, _ in calls]
     edits = [params["text"] for name, params in calls if name == "editMessageText"]
     # "queued" is replaced before the next edit may go: never drawn
-    assert edits == ["⏳ Generation #1 is starting…", "🎨 Generation #1 is being generated…",
-                     "✅ Generation #1 is done."]
+    assert edits == ["⏳ Generation #1 is starting…", "🎨 Generation #1 is being generated…"]
+    assert "sendChatAction" not in names
+
+
+async def test_a_job_without_a_status_message_keeps_the_chat_action_alive(bot, emu, sandbox):
+    """Its only sign of life: upload_photo every 5 s per chat, none after the photo."""
+    sandbox.options.service_time = 6.0
+    alice = emu.user(ALICE, "Alice")
+    await bot.engine.run_db(bot.engine.users.register, ALICE, first_name="Alice")
+    generation = await bot.engine.generations.create(GenerationRequest(
+        user_id=ALICE, model="nano-banana", prompt="a fox", aspect_ratio="1:1", source="bot", chat_id=ALICE))
+    start = len(emu.calls)
+    bot.services.delivery.launch(generation.id)
+    await alice.wait_for(lambda m: m.kind == "document", timeout=30)
+    await eventually(lambda: bot.engine.generations.get(generation.id).delivered_at is not None)
+    names = [name for name, _ in calls_since(emu, start)]
     actions = names[:names.index("sendPhoto")].count("sendChatAction")
     assert 1 <= actions <= 2 and names.count("sendChatAction") == actions  # every 5 s, none after the photo
 
@@ -121,7 +134,7 @@ async def test_a_restart_while_a_progress_edit_waits_loses_nothing(settings, emu
         await alice.wait_for(lambda m: m.kind == "document", timeout=20, since_last_action=False)
         await eventually(lambda: second.engine.generations.get(1).delivered_at is not None)
         status = next(m for m in alice.messages() if m.message_id == generation.status_message_id)
-        assert status.text == "✅ Generation #1 is done."
+        assert status.kind == "photo"
     finally:
         await second.stop()
     assert [m.kind for m in alice.messages()].count("photo") == 1

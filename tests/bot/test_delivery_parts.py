@@ -93,8 +93,8 @@ async def test_a_bot_killed_between_photo_and_file_sends_only_the_file_after_res
         assert engine.credits.balance(ALICE) == 9950
     finally:
         engine.close()
-    status = next(m for m in alice.messages() if m.text and "Generation #1" in m.text)
-    assert status.text == "✅ Generation #1 is done."
+    status = next(m for m in alice.messages() if m.message_id == left.status_message_id)
+    assert status.kind == "photo"  # the status message became the photo before the kill
 
 
 async def test_a_new_process_resumes_a_failed_delivery_from_the_database(settings, emu):

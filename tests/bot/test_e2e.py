@@ -74,9 +74,10 @@ async def test_wizard_with_album_delivers_photo_and_file_and_admin_tops_up(bot, 
     assert len(generation.references) == 2  # the album became one set
     request = sandbox.requests[generation.request_id]
     assert len(request.body["input_images"]) == 2
-    status = next(m for m in alice.messages() if m.message_id == generation.status_message_id)
-    assert status.text == f"✅ Generation #{generation.id} is done." and status.edits >= 2
-    assert (ALICE, "upload_photo") in emu.chat_actions
+    # the status message became the photo (its caption starts with the prompt)
+    assert photo.message_id == generation.status_message_id and photo.edits >= 2
+    assert photo.caption.startswith("a red fox in the snow\n\n")
+    assert (ALICE, "upload_photo") not in emu.chat_actions  # the status message shows the progress
 
     await alice.send_text("/topup")
     request_copy = await boss.wait_for_text("Top-up request #1: @alice")
@@ -122,9 +123,13 @@ async def test_failures_are_told_in_plain_words_and_nothing_is_charged(settings,
         alice = emu.user(ALICE, "Alice")
         await generate(alice, f"[sandbox:{fault}] a fox")
         message = await alice.wait_for_text(words, timeout=20)
-        assert message.buttons() == []  # no Cancel button left on a finished job
+        # a new message (a notification) with Try again / Change prompt
+        assert [b["callback_data"] for b in message.buttons()] == ["rg:1", "np:1"]
         assert bot.engine.credits.balance(ALICE) == 10000 and not photos(alice)
         await eventually(lambda: bot.engine.generations.get(1).delivered_at is not None)
+        status = next(m for m in alice.messages() if m.message_id == bot.engine.generations.get(1).status_message_id)
+        assert status.message_id < message.message_id and "details below" in status.text
+        assert status.buttons() == []  # no Cancel button left on a finished job
     finally:
         await bot.stop()
 
@@ -174,7 +179,7 @@ async def test_restart_mid_generation_delivers_exactly_once(settings, emu, sandb
         await alice.wait_for(lambda m: m.kind == "document", timeout=20, since_last_action=False)
         await eventually(lambda: second.engine.generations.get(generation.id).delivered_at is not None)
         status = next(m for m in alice.messages() if m.message_id == generation.status_message_id)
-        assert status.text == f"✅ Generation #{generation.id} is done."  # the resumed job edits the old message
+        assert status.kind == "photo"  # the resumed job turns the old status message into the photo
         await second.app.bot_data["higgsctl"].notifier.tick()  # a sweep finds nothing left to send
     finally:
         await second.stop()
@@ -189,11 +194,11 @@ async def test_restart_mid_generation_delivers_exactly_once(settings, emu, sandb
 
 async def test_429_on_send_photo_is_retried(bot, emu):
     alice = emu.user(ALICE, "Alice")
-    emu.fail_next("sendPhoto", retry_after=1)
+    emu.fail_next("editMessageMedia", retry_after=1)  # the status message becoming the photo
     await generate(alice, "a patient fox")
     photo = await alice.wait_for(lambda m: m.kind == "photo", timeout=20)
     assert is_image(photo.file_bytes)
-    assert any(method == "sendPhoto" and code == 429 for method, code, _ in emu.errors)
+    assert any(method == "editMessageMedia" and code == 429 for method, code, _ in emu.errors)
     assert len(photos(alice)) == 1
 
 

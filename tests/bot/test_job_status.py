@@ -104,5 +104,7 @@ async def test_an_empty_service_account_is_named_in_the_failure_text(bot, emu, s
     await eventually(lambda: bot.engine.generations.get(1).delivered_at is not None)
     generation = bot.engine.generations.get(1)
     assert (generation.status, generation.charge, generation.error_code) == ("failed", "released", "service_credits")
-    assert status_text(bot, ivan) == t("ru", "st_failed_service_credits", id=1, cost=50, balance=10000)
-    assert "закончились кредиты" in status_text(bot, ivan)
+    notice = ivan.messages()[-1]  # a new message; the status message says where to look
+    assert notice.text == t("ru", "st_failed_service_credits", id=1, cost=50, balance=10000)
+    assert "закончились кредиты" in notice.text
+    assert status_text(bot, ivan) == t("ru", "tidy_failed", id=1)

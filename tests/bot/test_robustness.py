@@ -53,10 +53,10 @@ async def test_one_failing_delivery_does_not_stop_the_sweep(settings, emu, monke
         delivery = bot.app.bot_data["higgsctl"].delivery
         real = delivery._send_outcome
 
-        async def broken(generation):
-            if generation.id == ids[0]:
+        async def broken(rows):
+            if rows[0].id == ids[0]:
                 raise OSError("disk on fire")
-            await real(generation)
+            await real(rows)
 
         monkeypatch.setattr(delivery, "_send_outcome", broken)
         await bot.app.bot_data["higgsctl"].notifier.tick()

@@ -97,6 +97,7 @@ class TelegramEmulator:
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.long_poll_cap = long_poll_cap  # server-side cap on getUpdates' wait, seconds
+        self.text_to_media = True  # editMessageMedia may add media to a text message (Bot API 10.0)
         self.url = ""
         # inspection
         self.calls: list[tuple[str, dict]] = []
@@ -175,8 +176,9 @@ class TelegramEmulator:
                       key=lambda m: m.message_id)
 
     def fail_next(self, method: str, *, retry_after: int | None = None, error_code: int = 429,
-                  description: str | None = None, times: int = 1) -> None:
-        """Make the next ``times`` calls of ``method`` fail with this error (before running it).
+                  description: str | None = None, times: int = 1, after: int = 0) -> None:
+        """Make the next ``times`` calls of ``method`` fail with this error (before running it),
+        once ``after`` calls of it went through.
 
         429 errors always carry ``parameters.retry_after`` (default 1), as Telegram's do.
         """
@@ -189,6 +191,8 @@ class TelegramEmulator:
                 403: "Forbidden: injected error",
             }.get(error_code, "Injected error")
         params = {"retry_after": retry_after} if retry_after is not None else None
+        for _ in range(after):
+            self._injected[method.lower()].append(None)  # a call that goes through
         for _ in range(times):
             self._injected[method.lower()].append(ApiError(error_code, description, params))
 
@@ -309,8 +313,8 @@ class TelegramEmulator:
             params = await self._read_params(request)
             self.calls.append((name, {k: v.describe() if isinstance(v, Upload) else v
                                       for k, v in params.items()}))
-            if self._injected[name.lower()]:
-                raise self._injected[name.lower()].popleft()
+            if self._injected[name.lower()] and (error := self._injected[name.lower()].popleft()) is not None:
+                raise error
             if self._held[name.lower()]:
                 held = self._held[name.lower()].popleft()
                 held.reached.set()

@@ -348,3 +348,48 @@ async def test_urls_captions_reply_keyboards_and_wait_cursor(emu: TelegramEmulat
     assert captioned.edits == 1 and captioned.history == ["v1"]
     with pytest.raises(TimeoutError, match="no matching bot message"):
         await erin.wait_for_text("never", timeout=0.05)
+
+
+async def test_edit_message_media_as_the_bot_api_documents_it(emu: TelegramEmulator) -> None:
+    """Bot API 10.0: a photo or document message gets new media, a text message gets media
+    added; the keyboard is what the edit sends; an album keeps its kind; a server before it
+    (``text_to_media = False``) refuses a text message."""
+    user = emu.user(5, "Eve")
+    async with make_bot(emu) as bot:
+        status = await bot.send_message(5, "⏳ working…", reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Cancel", callback_data="c:1")]]))
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Again", callback_data="rg:1")]])
+        edited = await bot.edit_message_media(InputMediaPhoto(png(color="blue"), caption="done 🦊"), chat_id=5,
+                                              message_id=status.message_id, reply_markup=keyboard)
+        assert edited.message_id == status.message_id and edited.photo and edited.caption == "done 🦊"
+        [message] = user.messages()
+        assert message.kind == "photo" and message.history == ["⏳ working…"]
+        assert message.file_bytes == png(color="blue") and message.button_texts() == ["Again"]
+        await bot.edit_message_media(InputMediaDocument(b"raw", filename="a.bin"), chat_id=5,
+                                     message_id=status.message_id)
+        assert user.messages()[0].kind == "document" and user.messages()[0].buttons() == []
+
+        album = await bot.send_media_group(5, [InputMediaPhoto(png()), InputMediaPhoto(png(color="green"))])
+        with pytest.raises(BadRequest, match="(?i)type of media in an album"):
+            await bot.edit_message_media(InputMediaDocument(b"x", filename="x.bin"), chat_id=5,
+                                         message_id=album[0].message_id)
+        with pytest.raises(BadRequest, match="(?i)message caption is too long"):
+            await bot.edit_message_media(InputMediaPhoto(png(), caption="𠀀" * 513), chat_id=5,
+                                         message_id=album[0].message_id)
+        with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+            await bot.edit_message_media(InputMediaPhoto(png()), chat_id=5, message_id=999)
+        emu.text_to_media = False
+        text = await bot.send_message(5, "plain")
+        with pytest.raises(BadRequest, match="(?i)no media in the message"):
+            await bot.edit_message_media(InputMediaPhoto(png()), chat_id=5, message_id=text.message_id)
+
+
+async def test_an_injected_error_can_wait_for_calls_that_go_through(emu: TelegramEmulator) -> None:
+    emu.user(5, "Eve")
+    emu.fail_next("sendMessage", error_code=500, description="Internal Server Error", after=2)
+    async with make_bot(emu) as bot:
+        await bot.send_message(5, "one")
+        await bot.send_message(5, "two")
+        with pytest.raises(Exception, match="Internal Server Error"):
+            await bot.send_message(5, "three")
+        await bot.send_message(5, "four")

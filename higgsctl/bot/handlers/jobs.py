@@ -19,14 +19,23 @@ from .who import Context, Who
 
 @guarded
 async def cancel_job(update: Update, context: Context, who: Who) -> None:
+    """The Cancel button of a status message: its job, or every job of its batch (several
+    images of one request share the message) that has not started generating."""
     generation = await owned_generation(update, who)
     if generation is None:
         return
-    await _cancel(update, who, generation.id, edit_status=True)
+    if generation.batch is None:
+        await _cancel(update, who, generation.id, edit_status=True)
+        return
+    generations = who.services.engine.generations
+    siblings = await db(generations.batch, generation.batch)
+    canceled = [g.id for g in siblings if g.status in keyboards.CANCELABLE and await generations.cancel(g.id)]
+    await _cancel(update, who, generation.id, edit_status=True, canceled=bool(canceled))
 
 
-async def _cancel(update: Update, who: Who, generation_id: int, *, edit_status: bool) -> str:
-    if await who.services.engine.generations.cancel(generation_id):
+async def _cancel(update: Update, who: Who, generation_id: int, *, edit_status: bool,
+                  canceled: bool | None = None) -> str:
+    if canceled if canceled is not None else await who.services.engine.generations.cancel(generation_id):
         text = t(who.lang, "job_canceling", id=generation_id)
         if edit_status:
             await reply(update, text)

@@ -59,6 +59,10 @@ class GenerationRows:
             raise NotFound(f"No generation #{generation_id}.")
         return generation
 
+    def batch(self, key: str) -> list[Generation]:
+        """The generations of one request for several images, in id order."""
+        return list(Generation.select().where(Generation.batch == key).order_by(Generation.id))
+
     def unfinished(self, source: str | None = None) -> list[Generation]:
         query = Generation.select().where(Generation.status.in_(ACTIVE))
         if source:

@@ -274,6 +274,9 @@ class Generations:
     def unfinished(self, source: str | None = None) -> list[Generation]:
         return self.rows.unfinished(source)
 
+    def batch(self, key: str) -> list[Generation]:
+        return self.rows.batch(key)
+
     def undelivered(self, source: str = "bot") -> list[Generation]:
         return self.rows.undelivered(source)
 
