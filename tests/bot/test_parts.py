@@ -11,7 +11,7 @@ from PIL import Image
 
 from higgsctl.bot import callbacks, keyboards
 from higgsctl.bot.app import build_application
-from higgsctl.bot.drafts import Drafts
+from higgsctl.bot.drafts import new_id
 from higgsctl.bot.media import photo_bytes
 from higgsctl.bot.runner import _webhook_args
 from higgsctl.bot.texts import EN, RU, language_for, t
@@ -43,7 +43,7 @@ def all_data(markup) -> list[str]:
 
 def test_callback_data_is_short_and_names_what_it_acts_on(settings):
     specs = list(settings.models.values())
-    draft = Drafts().start(ALICE_ID).id
+    draft = new_id()
     wizard = [keyboards.models("en", specs, draft), keyboards.cancel_only("en", draft),
               keyboards.refs("en", draft, True), keyboards.refs("en", draft, False),
               keyboards.aspects("en", specs[0].aspect_ratios, draft), keyboards.confirm("en", 50, draft)]
