@@ -127,7 +127,8 @@ async def _buffered(update: Update, context: Context, who: Who, item: Incoming, 
         buffer = s.albums[key] = AlbumBuffer(message.chat_id)
     buffer.items.append((message.message_id, item))
     buffer.caption = buffer.caption or caption
-    buffer.wanted = buffer.wanted or wanted or caption is not None
+    # a caption makes the album wanted, unless the balance already says no (checked at the flush)
+    buffer.wanted = buffer.wanted or wanted or (caption is not None and who.balance >= cards.cheapest(who))
     if buffer.wanted:
         _start_downloads(context, who, buffer)
     buffer.last = asyncio.get_running_loop().time()
