@@ -8,7 +8,7 @@ carry, so it never changes:
     a:<ratio>:<d>  choose an aspect ratio   go:<d>           confirm (spends)
     x:<d>        leave the wizard
     e:<what>:<d>   on the confirm card: open the menu for model, aspect, refs, style or opt.<name>
-    n:<count>:<d>  set the number of images   st:<style>:<d>   set the style (``-``: none)
+    n:<count>:<d>  set the number of images   sy:<style>:<d>   set the style (``-``: none)
     o:<name>=<value>:<d>  set a model option  bk:<d>           back to the card
     c:<gen>      cancel a queued job        rg:<gen>         regenerate (same parameters)
     oa:<gen>     other aspect for <gen>     ra:<gen>:<ratio> run <gen>'s prompt in <ratio>
@@ -88,7 +88,7 @@ LEAVE = WizardKind("x", rf"{DRAFT}$", fields=1)
 # the confirm card (a draft at its confirm step)
 EDIT = WizardKind("e", rf".+:{DRAFT}$", fields=2)
 COUNT = WizardKind("n", rf"\d:{DRAFT}$", fields=2)
-STYLE = WizardKind("st", rf".+:{DRAFT}$", fields=2)
+STYLE = WizardKind("sy", rf".+:{DRAFT}$", fields=2)
 OPTION = WizardKind("o", rf".+=.*:{DRAFT}$", fields=2)
 BACK = WizardKind("bk", rf"{DRAFT}$", fields=1)
 # a job and its result

@@ -133,7 +133,7 @@ async def test_card_buttons_change_count_style_and_options_and_generate_sends_th
     await alice.send_text("a harbour")
     await bot.feed()
     card = card_of(alice)
-    for press in ("e:style", "st:anime", "e:opt.output_format", "o:output_format=jpeg", "n:3"):
+    for press in ("e:style", "sy:anime", "e:opt.output_format", "o:output_format=jpeg", "n:3"):
         await alice.press(press, message_id=card)
         await bot.feed()
     text = last_text(alice)

@@ -53,11 +53,8 @@ def _settings_of(who: Who, generation: Generation, aspect: str) -> dict:
 async def _ask_first(update: Update, who: Who, generation: Generation, aspect: str, *, edit: bool) -> bool:
     """A card for repeating ``generation`` in ``aspect`` when the user wants to be asked
     (True: the card, or why not, was shown; False: spend right away)."""
-    if not who.confirm_repeats:
-        return False
-    if generation.model not in who.services.settings.models:
-        await expired(update, who)
-        return True
+    if not who.confirm_repeats or generation.model not in who.services.settings.models:
+        return False  # (a model gone from the catalog: the engine's refusal says so, nothing is held)
     fields = _settings_of(who, generation, aspect)
     spec = who.services.settings.models[generation.model]
     bot, chat_id = update.get_bot(), update.effective_chat.id
