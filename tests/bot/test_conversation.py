@@ -300,3 +300,25 @@ async def test_regenerate_asks_with_the_price_unless_the_user_turned_that_off(bo
     User.update(confirm_repeats=False).where(User.id == ALICE).execute()
     await press(f"rg:{first}", on=-1)  # another message: a tap on the first within seconds is a double tap
     assert [g.prompt for g in generations(bot)] == ["a fox", "a fox"]  # spent without asking
+
+
+async def test_generate_beyond_the_balance_keeps_the_card_to_change(settings, emu):
+    poor = replace(settings, credits=replace(settings.credits, initial=120))
+    async with Offline(configure(poor, emu), emu) as bot:
+        alice = emu.user(ALICE, "Alice")
+        await alice.send_text("a pricey fox")
+        await bot.feed()
+        card = card_of(alice)
+        await alice.press("n:3", message_id=card)
+        await bot.feed()
+        assert "Price: 150 credits (3 × 50). Balance: 120." in last_text(alice) and "too low" in last_text(alice)
+        await alice.press("go", message_id=card)
+        await bot.feed()
+        assert last_text(alice).startswith("Not enough credits: this costs 150, your balance is 120.")
+        assert generations(bot) == [] and bot.engine.credits.balance(ALICE) == 120
+        await alice.press("n:2", message_id=card)  # the card still works
+        await bot.feed()
+        bot.app.user_data[ALICE].pop("presses")  # seconds later: not a double tap of the first Generate
+        await alice.press("go", message_id=card)
+        await bot.feed()
+        assert len(generations(bot)) == 2 and bot.engine.credits.balance(ALICE) == 20

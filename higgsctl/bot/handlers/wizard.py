@@ -133,6 +133,13 @@ async def aspect_chosen(update: Update, context: Context, who: Who) -> None:
 async def confirmed(update: Update, context: Context, who: Who) -> None:
     query = update.callback_query
     _, draft_id = cb.draft_of(query.data)
+    shown = await who.services.drafts.get(who.id, draft_id)
+    spec = who.services.settings.models.get(shown.model) if shown is not None and shown.step == "confirm" else None
+    if spec is not None and who.balance < spec.price * shown.count:  # the card stays, to change or top up
+        await update.get_bot().send_message(
+            update.effective_chat.id, t(who.lang, "not_enough", needed=spec.price * shown.count, balance=who.balance),
+            reply_markup=keyboards.low_balance(who.lang))
+        return
     draft = await who.services.drafts.take(who.id, draft_id, query.message.message_id)
     if draft is None:
         known = await who.services.drafts.get(who.id, draft_id)
