@@ -322,3 +322,35 @@ async def test_generate_beyond_the_balance_keeps_the_card_to_change(settings, em
         await alice.press("go", message_id=card)
         await bot.feed()
         assert len(generations(bot)) == 2 and bot.engine.credits.balance(ALICE) == 20
+
+
+async def test_three_images_from_one_card_are_held_at_once_and_all_delivered(live, emu):
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("three foxes")
+    await alice.wait_for_text("Prompt: three foxes")
+    await alice.press("n:3")
+    await alice.wait_for_text("Price: 150 credits (3 × 50). Balance: 10000.")
+    await alice.press("go")
+    await eventually(lambda: len(generations(live)) == 3)
+    made = generations(live)
+    assert len({g.batch for g in made}) == 1 and made[0].batch is not None
+    await eventually(lambda: all(g.delivered_at is not None for g in generations(live)), timeout=30)
+    assert live.engine.credits.balance(ALICE) == 10000 - 150
+    assert all(g.status == "completed" and g.charge == "captured" for g in generations(live))
+    delivered = [m for m in alice.messages() if m.kind == "photo"]
+    assert len(delivered) == 3 and all(m.file_bytes for m in delivered)
+
+
+async def test_the_same_generate_update_delivered_twice_starts_one_generation(bot, emu):
+    """A webhook retried, or a restart before the offset was confirmed: the same update again."""
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("once only")
+    await bot.feed()
+    await alice.press("go")
+    raw = emu.pending_updates()
+    await bot.app.bot.get_updates(offset=raw[-1]["update_id"] + 1, timeout=0)
+    update = raw[-1]
+    await asyncio.gather(*(bot.app.process_update(Update.de_json(update, bot.app.bot)) for _ in range(2)))
+    bot.app.user_data[ALICE].pop("presses")  # and once more, long after: the draft itself says no
+    await bot.app.process_update(Update.de_json(update, bot.app.bot))
+    assert [g.prompt for g in generations(bot)] == ["once only"] and bot.engine.credits.balance(ALICE) == 9950
