@@ -24,7 +24,7 @@ __all__ = ["Draft", "Drafts", "KEEP", "STEPS", "new_id"]
 class Drafts:
     def __init__(self, engine: Engine) -> None:
         self._rows = engine.drafts
-        self._db = engine.run_db  # the engine's door
+        self._db, self._read = engine.run_db, engine.read_db  # the engine's door: writes, and its read lane
 
     def paths(self, draft: Draft) -> list[Path]:
         return self._rows.paths(draft)
@@ -33,10 +33,10 @@ class Drafts:
         return await self._db(self._rows.start, user_id, refs=list(refs), step=step, **fields)
 
     async def get(self, user_id: int, draft_id: str) -> Draft | None:
-        return await self._db(self._rows.get, user_id, draft_id)
+        return await self._read(self._rows.get, user_id, draft_id)
 
     async def current(self, user_id: int) -> Draft | None:
-        return await self._db(self._rows.current, user_id)
+        return await self._read(self._rows.current, user_id)
 
     async def change(self, user_id: int, draft: Draft | str, steps: tuple[str, ...] | str, *, touch: bool = True,
                      **fields) -> Draft | None:

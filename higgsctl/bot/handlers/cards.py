@@ -19,7 +19,7 @@ from higgsctl.engine.drafts import OPEN
 from higgsctl.engine.requests import MAX_COUNT
 
 from .. import keyboards
-from ..services import db
+from ..services import db, db_read
 from ..texts import t
 from .ids import row_id
 from .replies import reply
@@ -60,7 +60,7 @@ async def starting_point(who: Who, model: str | None = None, aspect: str | None 
     models = who.services.settings.models
     if with_refs and any(spec.max_references for spec in models.values()):
         models = {key: spec for key, spec in models.items() if spec.max_references}
-    last_model, last_aspect = await db(who.services.engine.drafts.last_used, who.id)
+    last_model, last_aspect = await db_read(who.services.engine.drafts.last_used, who.id)
     key = next((k for k in (model, who.default_model, last_model) if k in models), next(iter(models)))
     spec = models[key]
     ratio = next((r for r in (aspect, who.default_aspect, last_aspect, "1:1") if r in spec.aspect_ratios),
@@ -114,7 +114,7 @@ async def show(who: Who, draft: Draft, *, update: Update | None = None, bot=None
     """Draw the card (editing the pressed message when ``update`` is a button press, else a
     new message in ``chat_id``) and make it the draft's card: the draft is at its confirm
     step from now on. None when the draft moved on meanwhile (confirmed by another tap)."""
-    balance = await db(who.services.engine.credits.balance, who.id)
+    balance = await db_read(who.services.engine.credits.balance, who.id)
     body, keys = text(who, draft, balance), markup(who, draft)
     if update is not None:
         card = await reply(update, body, keys)
