@@ -354,3 +354,23 @@ async def test_the_same_generate_update_delivered_twice_starts_one_generation(bo
     bot.app.user_data[ALICE].pop("presses")  # and once more, long after: the draft itself says no
     await bot.app.process_update(Update.de_json(update, bot.app.bot))
     assert [g.prompt for g in generations(bot)] == ["once only"] and bot.engine.credits.balance(ALICE) == 9950
+
+
+async def test_a_card_whose_model_left_the_catalog_after_a_restart_picks_another(settings, emu):
+    configured = configure(settings, emu)
+    alice = emu.user(ALICE, "Alice")
+    async with Offline(configured, emu) as bot:
+        await alice.send_text("a seedream fox")
+        await bot.feed()
+        for press in ("e:model", "m:seedream-4.5"):
+            await alice.press(press)
+            await bot.feed()
+        card = card_of(alice)
+    smaller = replace(configured, models={"nano-banana": configured.models["nano-banana"]})
+    async with Offline(smaller, emu) as bot:
+        await alice.press("n:2", message_id=card)
+        await bot.feed()
+        assert "Model: Nano Banana" in last_text(alice) and "Images: 2" in last_text(alice)
+        await alice.press("go", message_id=card)
+        await bot.feed()
+        assert [(g.model, g.prompt) for g in generations(bot)] == [("nano-banana", "a seedream fox")] * 2

@@ -114,6 +114,11 @@ async def show(who: Who, draft: Draft, *, update: Update | None = None, bot=None
     """Draw the card (editing the pressed message when ``update`` is a button press, else a
     new message in ``chat_id``) and make it the draft's card: the draft is at its confirm
     step from now on. None when the draft moved on meanwhile (confirmed by another tap)."""
+    if draft.model not in who.services.settings.models:  # the catalog changed since it was made
+        spec, aspect = await starting_point(who, aspect=draft.aspect, with_refs=bool(draft.references))
+        draft = await who.services.drafts.change(who.id, draft, OPEN, model=spec.key, aspect=aspect)
+        if draft is None:
+            return None
     balance = await db_read(who.services.engine.credits.balance, who.id)
     body, keys = text(who, draft, balance), markup(who, draft)
     if update is not None:
@@ -124,8 +129,8 @@ async def show(who: Who, draft: Draft, *, update: Update | None = None, bot=None
 
 
 def request_options(who: Who, draft: Draft) -> tuple[tuple[str, str], ...]:
-    spec = who.services.settings.models[draft.model]
-    return tuple(sorted(valid_options(spec, draft).items()))
+    spec = who.services.settings.models.get(draft.model)  # gone: the engine refuses the model itself
+    return tuple(sorted(valid_options(spec, draft).items())) if spec is not None else ()
 
 
 RESULT_BUTTONS = ("rg", "oa", "ur")  # a result's buttons carry its generation id (callbacks.py)

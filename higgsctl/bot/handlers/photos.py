@@ -210,11 +210,11 @@ async def _accept(context: Context, who: Who, chat_id: int, caption: str | None,
     if not paths:
         return
     state = await current_draft(who)
-    if state is None or state.step != "refs":  # the user moved on while they came
+    spec = who.services.settings.models.get(state.model) if state is not None else None
+    if spec is None or state.step != "refs":  # the user moved on while they came
         await _discard(paths)
         await bot.send_message(chat_id, t(who.lang, "refs_late", added=len(paths)))
         return
-    spec = who.services.settings.models[state.model]
     added, total = await who.services.drafts.add_refs(who.id, state.id, paths, spec.max_references)
     if added is None:
         await _discard(paths)

@@ -79,8 +79,8 @@ async def text_received(update: Update, context: Context, who: Who) -> None:
 async def prompt_received(message: Message, who: Who, draft: Draft, prompt: str) -> None:
     """The prompt of a draft waiting for one: on to its references, its aspect, or (when
     those are known already: /imagine, Change prompt) its card."""
-    spec = who.services.settings.models[draft.model]
-    if draft.aspect is not None:
+    spec = who.services.settings.models.get(draft.model)
+    if draft.aspect is not None or spec is None:  # (a model gone from the catalog: the card picks another)
         draft = await who.services.drafts.change(who.id, draft, "prompt", prompt=prompt, step="confirm")
         if draft is not None:
             await cards.show(who, draft, bot=message.get_bot(), chat_id=message.chat_id)
@@ -107,8 +107,8 @@ async def refs_done(update: Update, context: Context, who: Who) -> None:
     if draft is None:
         await expired(update, who)
         return
-    if draft.aspect is not None:  # references changed from a card: back to it
-        await cards.show(who, draft, update=update)
+    if draft.aspect is not None or draft.model not in who.services.settings.models:
+        await cards.show(who, draft, update=update)  # references changed from a card (or a gone model): the card
         return
     draft = await who.services.drafts.change(who.id, draft, "refs", step="aspect")
     if draft is None:
