@@ -37,6 +37,17 @@ def generations(bot) -> list:
     return list(reversed(bot.engine.history.list(HistoryFilter(user_id=ALICE))))
 
 
+async def typed_card(bot, user, prompt: str, *presses: str) -> int:
+    """Type ``prompt``, press ``presses`` on its card; the card's message id."""
+    await user.send_text(prompt)
+    await bot.feed()
+    card = card_of(user)
+    for data in presses:
+        await user.press(data, message_id=card)
+        await bot.feed()
+    return card
+
+
 def card_of(user) -> int:
     """The newest confirm card (a message with a Generate button)."""
     return next(m.message_id for m in reversed(user.messages()) if any(
@@ -130,12 +141,8 @@ async def test_the_card_starts_from_the_users_defaults_then_the_last_used(bot, e
 
 async def test_card_buttons_change_count_style_and_options_and_generate_sends_them(bot, emu):
     alice = emu.user(ALICE, "Alice")
-    await alice.send_text("a harbour")
-    await bot.feed()
-    card = card_of(alice)
-    for press in ("e:style", "sy:anime", "e:opt.output_format", "o:output_format=jpeg", "n:3"):
-        await alice.press(press, message_id=card)
-        await bot.feed()
+    card = await typed_card(bot, alice, "a harbour", "e:style", "sy:anime", "e:opt.output_format",
+                            "o:output_format=jpeg", "n:3")
     text = last_text(alice)
     assert "Images: 3" in text and "Style: 🌸 Anime" in text and "output_format: jpeg" in text
     assert "Price: 150 credits (3 × 50). Balance: 10000." in text
@@ -202,9 +209,7 @@ async def test_a_low_balance_is_caught_at_the_start_and_nothing_is_downloaded(se
 
 async def test_double_tapped_generate_on_a_typed_card_charges_once(bot, emu):
     alice = emu.user(ALICE, "Alice")
-    await alice.send_text("twice")
-    await bot.feed()
-    card = card_of(alice)
+    card = await typed_card(bot, alice, "twice")
     for _ in range(3):
         await alice.press("go", message_id=card)
     await bot.feed(concurrently=True)
@@ -216,9 +221,7 @@ async def test_a_typed_card_survives_a_restart_and_confirms_once_across_two_proc
     configured = configure(settings, emu)
     alice = emu.user(ALICE, "Alice")
     async with Offline(configured, emu) as bot:
-        await alice.send_text("before the restart")
-        await bot.feed()
-        card = card_of(alice)
+        card = await typed_card(bot, alice, "before the restart")
     async with Offline(configured, emu) as first, Offline(configured, emu) as second:
         await alice.press("go", message_id=card)  # the same card pressed twice, each press
         await alice.press("go", message_id=card)  # handled by another process on one database
@@ -306,11 +309,7 @@ async def test_generate_beyond_the_balance_keeps_the_card_to_change(settings, em
     poor = replace(settings, credits=replace(settings.credits, initial=120))
     async with Offline(configure(poor, emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
-        await alice.send_text("a pricey fox")
-        await bot.feed()
-        card = card_of(alice)
-        await alice.press("n:3", message_id=card)
-        await bot.feed()
+        card = await typed_card(bot, alice, "a pricey fox", "n:3")
         assert "Price: 150 credits (3 × 50). Balance: 120." in last_text(alice) and "too low" in last_text(alice)
         await alice.press("go", message_id=card)
         await bot.feed()
@@ -360,12 +359,7 @@ async def test_a_card_whose_model_left_the_catalog_after_a_restart_picks_another
     configured = configure(settings, emu)
     alice = emu.user(ALICE, "Alice")
     async with Offline(configured, emu) as bot:
-        await alice.send_text("a seedream fox")
-        await bot.feed()
-        for press in ("e:model", "m:seedream-4.5"):
-            await alice.press(press)
-            await bot.feed()
-        card = card_of(alice)
+        card = await typed_card(bot, alice, "a seedream fox", "e:model", "m:seedream-4.5")
     smaller = replace(configured, models={"nano-banana": configured.models["nano-banana"]})
     async with Offline(smaller, emu) as bot:
         await alice.press("n:2", message_id=card)
