@@ -15,7 +15,7 @@ import secrets
 from pathlib import Path
 
 from .db import write_transaction
-from .models import Draft, Generation, database, utcnow
+from .models import Draft, database, utcnow
 from .storage import FileStore
 
 KEEP = 5
@@ -46,12 +46,6 @@ class Drafts:
             kept = Draft.select(Draft.id).where(Draft.user == user_id).order_by(Draft.created_at.desc(), Draft.id)
             Draft.delete().where(Draft.user == user_id, Draft.id.not_in(kept.limit(self.keep))).execute()
         return draft
-
-    def last_used(self, user_id: int) -> tuple[str | None, str | None]:
-        """(model, aspect) of the user's newest generation, or (None, None)."""
-        newest = (Generation.select(Generation.model, Generation.aspect_ratio).where(Generation.user == user_id)
-                  .order_by(Generation.id.desc()).first())
-        return (newest.model, newest.aspect_ratio) if newest is not None else (None, None)
 
     def get(self, user_id: int, draft_id: str) -> Draft | None:
         return Draft.get_or_none(Draft.id == draft_id, Draft.user == user_id)

@@ -54,18 +54,15 @@ async def affordable(who: Who, bot, chat_id: int, price: int) -> bool:
 
 async def starting_point(who: Who, model: str | None = None, aspect: str | None = None, *,
                          with_refs: bool = False) -> tuple[ModelSpec, str]:
-    """The model and aspect a new draft starts with: those given, else the user's defaults
-    (/settings), else the last used, else the catalog's first and 1:1. ``with_refs``: a
-    model that takes reference photos, where the catalog has one."""
+    """The model and aspect a new draft starts with: those given, else the user's usual ones
+    (engine.preferences: the /settings defaults, else the last used, else the catalog's
+    first). ``with_refs``: a model that takes reference photos, where the catalog has one."""
     models = who.services.settings.models
+    usual_model, usual_aspect = await db_read(who.services.engine.preferences.starting_point, who.id)
     if with_refs and any(spec.max_references for spec in models.values()):
         models = {key: spec for key, spec in models.items() if spec.max_references}
-    last_model, last_aspect = await db_read(who.services.engine.drafts.last_used, who.id)
-    key = next((k for k in (model, who.default_model, last_model) if k in models), next(iter(models)))
-    spec = models[key]
-    ratio = next((r for r in (aspect, who.default_aspect, last_aspect, "1:1") if r in spec.aspect_ratios),
-                 spec.aspect_ratios[0])
-    return spec, ratio
+    spec = models[next((k for k in (model, usual_model) if k in models), next(iter(models)))]
+    return spec, next((r for r in (aspect, usual_aspect) if r in spec.aspect_ratios), fitting_aspect(spec))
 
 
 async def open_card(who: Who, bot, chat_id: int, prompt: str, *, refs: list[Path] = (), model: str | None = None,

@@ -27,8 +27,6 @@ class Who:
     admin: bool
     services: Services
     timezone: str | None = None  # an IANA name (/settings); None: UTC
-    default_model: str | None = None  # /settings: what a typed prompt starts with
-    default_aspect: str | None = None
     confirm_repeats: bool = True  # False: Regenerate and the like spend without asking first
 
 
@@ -65,7 +63,6 @@ async def identify(update: Update, context: Context) -> Who | None:
         return None
     return Who(id=user.id, lang=user.language, name=tg_user.first_name or user.display_name,
                balance=user.balance, admin=admin, services=s, timezone=user.timezone,
-               default_model=user.default_model, default_aspect=user.default_aspect,
                confirm_repeats=user.confirm_repeats)
 
 
