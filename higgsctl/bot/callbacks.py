@@ -7,6 +7,9 @@ carry, so it never changes:
     m:<model>:<d>  choose a model           sk:<d>           skip / continue (refs)
     a:<ratio>:<d>  choose an aspect ratio   go:<d>           confirm (spends)
     x:<d>        leave the wizard
+    e:<what>:<d>   on the confirm card: open the menu for model, aspect, refs, style or opt.<name>
+    n:<count>:<d>  set the number of images   sy:<style>:<d>   set the style (``-``: none)
+    o:<name>=<value>:<d>  set a model option  bk:<d>           back to the card
     c:<gen>      cancel a queued job        rg:<gen>         regenerate (same parameters)
     oa:<gen>     other aspect for <gen>     ra:<gen>:<ratio> run <gen>'s prompt in <ratio>
     ur:<gen>     use the result as a reference  np:<gen>         a new prompt with <gen>'s settings
@@ -82,6 +85,12 @@ SKIP = WizardKind("sk", rf"{DRAFT}$", fields=1)
 ASPECT = WizardKind("a", rf".+:{DRAFT}$", fields=2)
 CONFIRM = WizardKind("go", rf"{DRAFT}$", fields=1)
 LEAVE = WizardKind("x", rf"{DRAFT}$", fields=1)
+# the confirm card (a draft at its confirm step)
+EDIT = WizardKind("e", rf".+:{DRAFT}$", fields=2)
+COUNT = WizardKind("n", rf"\d:{DRAFT}$", fields=2)
+STYLE = WizardKind("sy", rf".+:{DRAFT}$", fields=2)
+OPTION = WizardKind("o", rf".+=.*:{DRAFT}$", fields=2)
+BACK = WizardKind("bk", rf"{DRAFT}$", fields=1)
 # a job and its result
 CANCEL = Kind("c", rf"{ROW}$", fields=1)
 REGENERATE = Kind("rg", rf"{ROW}$", fields=1)

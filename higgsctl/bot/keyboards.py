@@ -21,15 +21,20 @@ def main_menu(lang: str) -> Markup:
     ])
 
 
-def models(lang: str, specs: list[ModelSpec], draft: str) -> Markup:
+def models(lang: str, specs: list[ModelSpec], draft: str, *, back: bool = False) -> Markup:
+    """The model menu of a wizard (its last button leaves it) or of a card (``back`` to it)."""
     rows = [[Button(t(lang, "b_model", label=s.label, price=s.price), callback_data=cb.MODEL.data(s.key, draft))]
             for s in specs]
-    rows.append([_leave(lang, draft)])
+    rows.append([_back(lang, draft) if back else _leave(lang, draft)])
     return Markup(rows)
 
 
 def _leave(lang: str, draft: str) -> Button:
     return Button(t(lang, "b_cancel"), callback_data=cb.LEAVE.data(draft))
+
+
+def _back(lang: str, draft: str) -> Button:
+    return Button(t(lang, "b_back"), callback_data=cb.BACK.data(draft))
 
 
 def cancel_only(lang: str, draft: str) -> Markup:
@@ -45,19 +50,52 @@ def _rows(buttons: list[Button], width: int) -> list[list[Button]]:
     return [buttons[i:i + width] for i in range(0, len(buttons), width)]
 
 
-def aspects(lang: str, ratios: tuple[str, ...], draft: str) -> Markup:
-    rows = _rows([Button(r, callback_data=cb.ASPECT.data(r, draft)) for r in ratios], 3)
-    rows.append([_leave(lang, draft)])
+def aspects(lang: str, ratios: tuple[str, ...], draft: str, *, current: str | None = None) -> Markup:
+    """The aspect menu of a wizard, or of a card (``current``: the card's ratio, and a way back)."""
+    rows = _rows([Button(_marked(r, r == current), callback_data=cb.ASPECT.data(r, draft)) for r in ratios], 3)
+    rows.append([_back(lang, draft) if current else _leave(lang, draft)])
     return Markup(rows)
 
 
+def _marked(label: str, chosen: bool) -> str:
+    return f"• {label} •" if chosen else label
+
+
 def other_aspects(generation_id: int, ratios: tuple[str, ...], current: str) -> Markup:
-    buttons = [Button(f"• {r} •" if r == current else r, callback_data=cb.RUN_IN_ASPECT.data(generation_id, r)) for r in ratios]
+    buttons = [Button(_marked(r, r == current), callback_data=cb.RUN_IN_ASPECT.data(generation_id, r)) for r in ratios]
     return Markup(_rows(buttons, 3))
 
 
 def confirm(lang: str, price: int, draft: str) -> Markup:
     return Markup([[Button(t(lang, "b_confirm", price=price), callback_data=cb.CONFIRM.data(draft))], [_leave(lang, draft)]])
+
+
+def card(lang: str, draft: str, *, total: int, count: int, spec: ModelSpec, options: dict[str, str],
+         styles: bool, max_count: int) -> Markup:
+    """The confirm card: Generate for the total price, then what can still change."""
+    edits = [Button(t(lang, "b_card_model"), callback_data=cb.EDIT.data("model", draft)),
+             Button(t(lang, "b_card_aspect"), callback_data=cb.EDIT.data("aspect", draft))]
+    if spec.max_references:
+        edits.append(Button(t(lang, "b_card_refs"), callback_data=cb.EDIT.data("refs", draft)))
+    counts = [Button(_marked(str(n), n == count), callback_data=cb.COUNT.data(n, draft)) for n in range(1, max_count + 1)]
+    extras = [Button(t(lang, "b_card_style"), callback_data=cb.EDIT.data("style", draft))] if styles else []
+    extras += [Button(t(lang, "b_card_option", name=name, value=value), callback_data=cb.EDIT.data(f"opt.{name}", draft))
+               for name, value in options.items()]
+    rows = [[Button(t(lang, "b_confirm", price=total), callback_data=cb.CONFIRM.data(draft))], edits, counts,
+            *_rows(extras, 2), [_leave(lang, draft)]]
+    return Markup(rows)
+
+
+def styles(lang: str, choices: list[tuple[str, str]], current: str | None, draft: str) -> Markup:
+    """``choices``: (name, label) of each style preset."""
+    buttons = [Button(_marked(label, name == current), callback_data=cb.STYLE.data(name, draft)) for name, label in choices]
+    buttons.append(Button(_marked(t(lang, "b_no_style"), current is None), callback_data=cb.STYLE.data("-", draft)))
+    return Markup([*_rows(buttons, 2), [_back(lang, draft)]])
+
+
+def option_values(lang: str, name: str, values: tuple[str, ...], current: str, draft: str) -> Markup:
+    buttons = [Button(_marked(v, v == current), callback_data=cb.OPTION.data(f"{name}={v}", draft)) for v in values]
+    return Markup([*_rows(buttons, 3), [_back(lang, draft)]])
 
 
 def job_status(lang: str, generation_id: int, status: str) -> Markup | None:
@@ -95,6 +133,10 @@ def topup_decision(lang: str, request_id: int) -> Markup:
 
 def balance(lang: str) -> Markup:
     return Markup([[Button(t(lang, "b_topup"), callback_data=cb.TOPUP.data()), Button(t(lang, "b_generate"), callback_data=cb.GENERATE.data())]])
+
+
+def low_balance(lang: str) -> Markup:
+    return Markup([[Button(t(lang, "b_topup"), callback_data=cb.TOPUP.data())]])
 
 
 def languages() -> Markup:

@@ -1,5 +1,6 @@
-"""Launching a generation from any face of the bot (the wizard's Confirm, Regenerate, a ratio
-of Other aspect): hold the credits, then hand the job to delivery to run in the background."""
+"""Launching a generation from any face of the bot (a card's Generate, Regenerate, a ratio
+of Other aspect): hold the credits (count × price for a request of several images, all at
+once or none), then hand each job to delivery to run in the background."""
 
 from __future__ import annotations
 
@@ -22,12 +23,13 @@ log = logging.getLogger("higgsctl.bot")
 
 
 async def start_generation(update: Update, who: Who, request: GenerationRequest) -> bool:
-    """Hold the credits and run the job in the background; the status message
-    (``request.status_message_id``) shows the outcome of the hold either way."""
+    """Hold the credits and run the job(s) in the background; the status message
+    (``request.status_message_id``) shows the outcome of the hold either way. The jobs of
+    one request share it (delivery sends a batch together when all are done)."""
     s, bot = who.services, update.get_bot()
     chat_id, message_id = request.chat_id, request.status_message_id
     try:
-        generation = await s.engine.generations.create(request)
+        batch = await s.engine.generations.create_batch(request)
     except InsufficientCredits as exc:
         await edit(bot, chat_id, message_id, t(who.lang, "not_enough", needed=exc.needed, balance=exc.balance),
                    keyboards.balance(who.lang))
@@ -46,9 +48,10 @@ async def start_generation(update: Update, who: Who, request: GenerationRequest)
     # the status message ("starting", with Cancel) from its own task; editing it here too would
     # only repeat that edit (a wasted "message is not modified") behind Telegram's pacing.
     target = Target(chat_id, message_id, who.lang) if chat_id is not None else None
-    if not s.delivery.launch(generation.id, target):
-        # stopping: the job stays pending and the next start resumes it
-        await edit(bot, chat_id, message_id, t(who.lang, "st_pending", id=generation.id))
+    launched = [s.delivery.launch(generation.id, target) for generation in batch]
+    if not all(launched):
+        # stopping: the jobs stay pending and the next start resumes them
+        await edit(bot, chat_id, message_id, t(who.lang, "st_pending", id=batch[0].id))
     return True
 
 

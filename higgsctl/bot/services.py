@@ -37,10 +37,11 @@ class Services:
     albums: dict[tuple[int, str], Any] = field(default_factory=dict)
     # (user id, chat id) -> Paste: text messages arriving together, see handlers/pastes.py
     pastes: dict[tuple[int, int], Any] = field(default_factory=dict)
-    # every user's wizard drafts, see drafts.py
-    drafts: Drafts = field(default_factory=Drafts)
+    # every user's drafts (in the database), see drafts.py
+    drafts: Drafts = field(init=False)
 
     def __post_init__(self) -> None:
+        self.drafts = Drafts(self.engine)
         global _run_db, _read_db
         _run_db, _read_db = self.engine.run_db, self.engine.read_db  # the bot's engine: ``db()`` uses its door
 

@@ -18,7 +18,7 @@ _EXPORTS = {
     "TopUpAlreadyDecided": "errors", "TopUpPending": "errors", "UserBlocked": "errors",
     "ACTIVE": "events", "TERMINAL": "events", "JobEvent": "events", "Status": "events", "Charge": "events",
     "HistoryFilter": "history", "Overview": "history",
-    "OPERATOR_ID": "models", "Generation": "models", "LedgerEntry": "models",
+    "OPERATOR_ID": "models", "Draft": "models", "Generation": "models", "LedgerEntry": "models",
     "TopUpRequest": "models", "User": "models", "PromoCode": "models", "PromoRefused": "promos",
     "GenerationRequest": "requests", "check_reference": "requests", "CONTENT_TYPES": "requests",
 }
@@ -44,6 +44,6 @@ if TYPE_CHECKING:
     )
     from .events import ACTIVE, TERMINAL, Charge, JobEvent, Status
     from .history import HistoryFilter, Overview
-    from .models import OPERATOR_ID, Generation, LedgerEntry, PromoCode, TopUpRequest, User
+    from .models import OPERATOR_ID, Draft, Generation, LedgerEntry, PromoCode, TopUpRequest, User
     from .promos import PromoRefused
     from .requests import CONTENT_TYPES, GenerationRequest, check_reference

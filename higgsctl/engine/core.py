@@ -10,6 +10,7 @@ from .alerts import Alerts
 from .broadcasts import Broadcasts
 from .business import Business
 from .db import DatabaseDoor, open_database
+from .drafts import Drafts
 from .generations import Generations
 from .higgsfield import HiggsfieldClient, RetryPolicy
 from .heartbeat import Heartbeats
@@ -45,6 +46,7 @@ class Engine:
         self.business = Business(self.heartbeats)
         self.broadcasts = Broadcasts(self.store)
         self.alerts = Alerts(settings.alerts)
+        self.drafts = Drafts(self.store)
         self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport),
                                        self.door.run)
 

@@ -197,4 +197,25 @@ class WebhookDelivery(BaseModel):
     received_at = DateTimeField(default=utcnow)
 
 
-ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat, Broadcast, BroadcastRecipient, AlertSent, WebhookDelivery)
+class Draft(BaseModel):
+    """What a user is setting up in the bot (a wizard, a typed prompt's confirm card): every
+    button of it names this id, and any process with the database can continue it."""
+
+    id = CharField(primary_key=True)  # random: a button from before a restart names no newer draft
+    user = ForeignKeyField(User, backref="drafts", on_delete="CASCADE")
+    step = CharField(default="model")  # model | prompt | refs | aspect | confirm | confirmed
+    model = CharField(null=True)
+    prompt = TextField(null=True)
+    aspect = CharField(null=True)
+    references = JSONField(default=list)  # stored paths relative to the file store root
+    style = CharField(null=True)
+    options = JSONField(default=dict)  # the model's per-request options chosen so far
+    count = IntegerField(default=1)
+    card = BigIntegerField(null=True)  # the message showing its price and its Generate button
+    current = BooleanField(default=False)  # the draft the user's text and photos go to
+    created_at = DateTimeField(default=utcnow, index=True)
+    updated_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat, Broadcast, BroadcastRecipient, AlertSent, WebhookDelivery,
+              Draft)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from higgsctl.bot.drafts import KEEP
-from higgsctl.engine import GenerationRequest, HistoryFilter
+from higgsctl.engine import GenerationRequest, HistoryFilter, User
 
 from .harness import ADMIN, ALICE, Offline, configure, image, last_text
 
@@ -123,24 +123,27 @@ async def test_cards_beyond_the_kept_drafts_expire_and_move_nothing(bot, emu):
     assert generations(bot) == [("prompt 1", "1:1")]
 
 
-async def test_after_a_restart_every_old_wizard_button_expires_even_pressed_twice(settings, emu):
+async def test_after_a_restart_old_wizards_go_on_and_a_card_confirms_once_pressed_twice(settings, emu):
+    """Drafts live in the database: a new process on the same database continues them."""
     configured = configure(settings, emu)
     alice = emu.user(ALICE, "Alice")
     async with Offline(configured, emu) as bot:
-        old = [(button, await wizard_to(bot, alice, step, "prompt A", "1:1")) for button, step, _ in OLDER_BUTTONS]
+        card_a = await wizard_to(bot, alice, "confirm", "prompt A", "1:1")
+        at_refs = await wizard_to(bot, alice, "refs", "prompt B", "1:1")
     async with Offline(configured, emu) as bot:  # a new process on the same database
-        card_b = await wizard_to(bot, alice, "confirm", "prompt B", "9:16")
-        for button, message_id in old:
-            first = await alice.press(button, message_id=message_id)
-            second = await alice.press(button, message_id=message_id)
-            await bot.feed(concurrently=True)
-            assert alice.callback_answer(first) is not None and alice.callback_answer(second) is not None
-            assert text_of(alice, message_id) == EXPIRED, button
-        assert generations(bot) == [] and bot.engine.credits.balance(ALICE) == 10000
-        assert "Prompt: prompt B" in text_of(alice, card_b) and "Aspect: 9:16" in text_of(alice, card_b)
-        await alice.press("go", message_id=card_b)
+        await alice.press("sk", message_id=at_refs)
         await bot.feed()
-        assert generations(bot) == [("prompt B", "9:16")]
+        assert "Choose the aspect ratio" in text_of(alice, at_refs)
+        first = await alice.press("go", message_id=card_a)
+        second = await alice.press("go", message_id=card_a)
+        await bot.feed(concurrently=True)
+        assert alice.callback_answer(first) is not None and alice.callback_answer(second) is not None
+        assert generations(bot) == [("prompt A", "1:1")]
+        assert bot.engine.credits.balance(ALICE) == 10000 - 50
+    async with Offline(configured, emu) as bot:  # and once more: that card is spent
+        await alice.press("go", message_id=card_a)
+        await bot.feed()
+        assert generations(bot) == [("prompt A", "1:1")] and bot.engine.credits.balance(ALICE) == 10000 - 50
 
 
 async def finished(bot, prompt: str, aspect: str, color: tuple[int, int, int]) -> int:
@@ -197,11 +200,16 @@ async def test_result_buttons_act_on_their_own_generation_however_old(settings, 
     async with Offline(configured, emu) as bot:  # after a restart: Regenerate the older result
         await alice.press("rg", message_id=older)
         await bot.feed()
+        assert "Prompt: first fox" in last_text(alice) and "Price: 50 credits" in last_text(alice)  # asks first
+        await alice.press("go")
+        await bot.feed()
         latest = bot.engine.history.list(HistoryFilter(user_id=ALICE, limit=1))[0]
         assert (latest.prompt, latest.aspect_ratio) == ("first fox", "16:9")
         await alice.press("oa", message_id=older)
         await bot.feed()
         await alice.press(f"ra:{first}:9:16")
+        await bot.feed()
+        await alice.press("go")
         await bot.feed()
         latest = bot.engine.history.list(HistoryFilter(user_id=ALICE, limit=1))[0]
         assert (latest.prompt, latest.aspect_ratio) == ("first fox", "9:16")
@@ -213,6 +221,7 @@ async def test_ratios_tapped_together_on_one_menu_never_share_a_status_message(b
     alice = emu.user(ALICE, "Alice")
     await alice.send_text("/start")
     await bot.feed()
+    User.update(confirm_repeats=False).where(User.id == ALICE).execute()  # /settings: spend without asking
     first = await finished(bot, "first fox", "1:1", (10, 10, 10))
     await alice.press("oa", message_id=await show_result(bot, alice, first))
     await bot.feed()

@@ -19,6 +19,8 @@ OLD_PATTERNS = {
     "BALANCE": r"^bal$", "HELP": r"^help$", "HISTORY": r"^h:\d+$", "HISTORY_ITEM": r"^hi:\d+$",
     "TOPUP": r"^tu$", "DECIDE_TOPUP": r"^tu:[ar]:\d+$", "LANGUAGE": r"^lg:", "REPROMPT": r"^np:\d+$",
     "SETTINGS": r"^st$", "SETTINGS_MENU": r"^sv:\w+$", "SET": r"^ss:[lmazr]:",
+    "EDIT": r"^e:.+:[\w-]+$", "COUNT": r"^n:\d:[\w-]+$", "STYLE": r"^sy:.+:[\w-]+$",
+    "OPTION": r"^o:.+=.*:[\w-]+$", "BACK": r"^bk:[\w-]+$",
 }
 DRAFTS = ["k3", "a-b_9", "Z" * 20]
 IDS = [1, 42, MAX_ROW_ID]
@@ -26,9 +28,13 @@ SAMPLES = {
     "GENERATE": [()], "BALANCE": [()], "HELP": [()], "TOPUP": [()],
     "MODEL": [(m, d) for m in ("seedream-4.5", "flux:pro", "nano_banana") for d in DRAFTS],
     "ASPECT": [(r, d) for r in ("1:1", "16:9", "21:9") for d in DRAFTS],
-    **{name: [(d,) for d in DRAFTS] for name in ("SKIP", "CONFIRM", "LEAVE")},
+    **{name: [(d,) for d in DRAFTS] for name in ("SKIP", "CONFIRM", "LEAVE", "BACK")},
     **{name: [(i,) for i in IDS] for name in ("CANCEL", "REGENERATE", "OTHER_ASPECT", "USE_AS_REFERENCE",
                                              "HISTORY_ITEM")},
+    "EDIT": [(w, d) for w in ("model", "aspect", "refs", "style", "opt.resolution") for d in DRAFTS],
+    "COUNT": [(n, d) for n in (1, 4) for d in DRAFTS],
+    "STYLE": [(st, d) for st in ("anime", "-") for d in DRAFTS],
+    "OPTION": [(o, d) for o in ("resolution=4K", "output_format=png") for d in DRAFTS],
     "HISTORY": [(0,), (7,), (10**6,)],
     "RUN_IN_ASPECT": [(i, r) for i in IDS for r in ("1:1", "16:9", "3:4")],
     "DECIDE_TOPUP": [(v, i) for v in "ar" for i in IDS],

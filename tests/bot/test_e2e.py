@@ -206,7 +206,9 @@ async def test_result_buttons_regenerate_reference_and_history(bot, emu):
     alice = emu.user(ALICE, "Alice")
     await generate(alice, "a fox")
     await alice.wait_for(lambda m: m.kind == "document", timeout=20)
-    await alice.press("rg:1")  # same parameters, a new hold
+    await alice.press("rg:1")  # same parameters: the price is shown first, then a new hold
+    await alice.wait_for_text("Price: 50 credits. Balance: 9950.")
+    await alice.press("go")
     second = await alice.wait_for(lambda m: m.kind == "photo", timeout=20)
     assert "#2" in second.caption and "Balance: 9900" in second.caption
     await alice.wait_for(lambda m: m.kind == "document", timeout=20)
@@ -216,6 +218,8 @@ async def test_result_buttons_regenerate_reference_and_history(bot, emu):
     await alice.press("oa:2")
     await alice.wait_for_text("Another aspect ratio for generation #2")
     await alice.press("ra:2:9:16")
+    await alice.wait_for_text("Aspect: 9:16")
+    await alice.press("go")
     third = await alice.wait_for(lambda m: m.kind == "photo", timeout=20)
     assert "9:16 · #3" in third.caption
 

@@ -146,14 +146,17 @@ async def test_unknown_input_gets_hints(bot, emu):
     await alice.send_text("/frobnicate")
     await bot.feed()
     assert "don't know that command" in last_text(alice)
-    await alice.send_text("hello?")
+    await alice.send_sticker()
     await bot.feed()
     assert "I didn't get that" in last_text(alice)
     await alice.press("g")
     await bot.feed()
-    await alice.send_text("a fox")  # a model is expected, not text
+    await alice.send_sticker()  # a model is expected
     await bot.feed()
     assert "Choose a model with the buttons above" in last_text(alice)
+    await alice.send_text("a fox")  # typed text is a prompt of its own (only a wizard at its prompt step takes it)
+    await bot.feed()
+    assert "Prompt: a fox" in last_text(alice)
 
 
 async def test_prompt_limits(settings, emu):
@@ -223,12 +226,12 @@ async def to_confirm(bot, user, model: str = "nano-banana") -> None:
 
 
 async def test_confirm_without_enough_credits_holds_nothing(settings, emu):
-    poor = replace(settings, credits=replace(settings.credits, initial=30))
-    async with Offline(configure(poor, emu), emu) as bot:
+    async with Offline(configure(settings, emu), emu) as bot:
         alice = emu.user(ALICE, "Alice")
         await alice.send_text("/start")
         await bot.feed()
         await to_confirm(bot, alice)
+        bot.engine.credits.debit(ALICE, 9970)  # spent elsewhere since the card
         await alice.press("go")
         await bot.feed()
         assert "Not enough credits: this costs 50, your balance is 30. Use /topup" in last_text(alice)

@@ -11,7 +11,7 @@ from PIL import Image
 
 from higgsctl.bot import callbacks, keyboards
 from higgsctl.bot.app import build_application
-from higgsctl.bot.drafts import Drafts
+from higgsctl.bot.drafts import new_id
 from higgsctl.bot.media import photo_bytes
 from higgsctl.bot.runner import _webhook_args
 from higgsctl.bot.texts import EN, RU, language_for, t
@@ -43,10 +43,15 @@ def all_data(markup) -> list[str]:
 
 def test_callback_data_is_short_and_names_what_it_acts_on(settings):
     specs = list(settings.models.values())
-    draft = Drafts().start(ALICE_ID).id
+    draft = new_id()
     wizard = [keyboards.models("en", specs, draft), keyboards.cancel_only("en", draft),
               keyboards.refs("en", draft, True), keyboards.refs("en", draft, False),
-              keyboards.aspects("en", specs[0].aspect_ratios, draft), keyboards.confirm("en", 50, draft)]
+              keyboards.aspects("en", specs[0].aspect_ratios, draft), keyboards.confirm("en", 50, draft),
+              *(keyboards.card("en", draft, total=4 * s.price, count=4, spec=s, options=s.option_values(), styles=True,
+                               max_count=4) for s in specs),
+              keyboards.models("en", specs, draft, back=True), keyboards.aspects("en", ("21:9",), draft, current="21:9"),
+              keyboards.styles("en", [(n, st.label("ru")) for n, st in settings.styles.items()], "anime", draft),
+              *(keyboards.option_values("en", n, v, v[0], draft) for s in specs for n, v in s.options.items())]
     markups = [*wizard, keyboards.main_menu("en"),
                keyboards.result("en", 123456789), keyboards.topup_decision("en", 987654),
                keyboards.other_aspects(123456789, specs[0].aspect_ratios, "1:1"),

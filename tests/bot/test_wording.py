@@ -14,7 +14,7 @@ import pytest
 
 import higgsctl.engine
 from higgsctl.bot.texts import EN, RU, error_text
-from higgsctl.engine import GenerationRequest, HistoryFilter
+from higgsctl.engine import GenerationRequest, HistoryFilter, User
 
 from .harness import ALICE, Offline, configure, image, last_text
 
@@ -66,6 +66,7 @@ async def test_a_repeated_generation_status_message_never_shows_a_placeholder(bo
     path = bot.engine.store.result_path(ALICE, source.id, 0, ".png")
     path.write_bytes(image())
     bot.engine.generations.finish(source.id, "completed", files=[bot.engine.store.relative(path)])
+    User.update(confirm_repeats=False).where(User.id == ALICE).execute()  # the status of a repeat run at once
     before = {m.message_id for m in alice.messages()}
     for data in (f"rg:{source.id}", f"oa:{source.id}", f"ra:{source.id}:9:16"):
         emu.messages(ALICE)[-1].reply_markup = {"inline_keyboard": [[{"text": "b", "callback_data": data}]]}
@@ -119,7 +120,10 @@ async def test_a_paste_in_parts_within_the_limit_is_one_prompt(bot, emu):
     for action in ("sk", "a:1:1"):
         await alice.press(action)
         await bot.feed()
-    assert f"Prompt: {first}{second}\n" in last_text(alice)
+    assert f"Prompt: {first[:100]}" in last_text(alice)  # the card shows its start
+    await alice.press("go")
+    await bot.feed()
+    assert bot.engine.history.list(HistoryFilter(user_id=ALICE))[0].prompt == f"{first}{second}"
 
 
 async def test_texts_apart_are_not_joined(bot, emu):
@@ -132,7 +136,9 @@ async def test_texts_apart_are_not_joined(bot, emu):
     await bot.feed()  # the bot answers in between: the ids are no longer consecutive
     await alice.send_text("in the snow")
     await bot.feed()
-    assert "Send reference photos" in last_text(alice)  # a hint: the prompt was "a fox" alone
+    texts = [m.text or "" for m in alice.messages()]
+    assert any("Send up to 8 reference photos" in text for text in texts)  # the wizard's prompt was "a fox" alone
+    assert "Prompt: in the snow" in last_text(alice)  # and the second text is a prompt of its own
 
 
 def test_a_short_text_is_taken_at_once_a_long_part_waits_for_the_rest():
@@ -251,6 +257,9 @@ async def test_a_russian_user_sees_engine_errors_in_russian(settings, emu, tmp_p
         emu.messages(IVAN)[-1].reply_markup = {"inline_keyboard": [[{"text": "b", "callback_data": "rg:1"}]]}
         await ivan.press("rg:1")
         await bot.feed()
+        if any(b.startswith("✅") for b in ivan.messages()[-1].button_texts()):  # the price, asked first
+            await ivan.press("go")
+            await bot.feed()
         text = last_text(ivan)
         assert text.startswith("Не могу запустить: ") and russian in text and text.endswith("Ничего не списано.")
         assert english not in text

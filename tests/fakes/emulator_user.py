@@ -158,10 +158,20 @@ class EmulatedUser:
         self._post([msg])
         return msg["message_id"]
 
-    async def send_album(self, images: list[bytes], caption: str | None = None) -> list[int]:
-        """Several photo messages sharing one media_group_id, enqueued together."""
+    async def send_sticker(self, emoji: str = "🙂") -> int:
+        """A sticker: a message no text or photo handler takes."""
+        msg = self._base_message()
+        unique = secrets.token_hex(8)
+        msg["sticker"] = {"file_id": f"sticker-{unique}", "file_unique_id": unique, "width": 512, "height": 512,
+                          "is_animated": False, "is_video": False, "type": "regular", "emoji": emoji}
+        self._post([msg])
+        return msg["message_id"]
+
+    async def send_album(self, images: list[bytes], caption: str | None = None, *, caption_on: int = 0) -> list[int]:
+        """Several photo messages sharing one media_group_id, enqueued together; the album's
+        caption is on one of them only (``caption_on``: its index), as clients send it."""
         group = str(10**17 + secrets.randbelow(9 * 10**17))
-        msgs = [self._photo_message(img, caption if i == 0 else None, group) for i, img in enumerate(images)]
+        msgs = [self._photo_message(img, caption if i == caption_on else None, group) for i, img in enumerate(images)]
         self._post(msgs)
         return [m["message_id"] for m in msgs]
 

@@ -1,14 +1,14 @@
-"""Bot handlers, one module per feature (account, admin, errors, jobs, photos, promo,
-results, settings, start, topup, wizard); ``register_all`` wires them in order. No feature imports another
-(an import-linter contract in pyproject.toml): what several share is in who.py (the user,
-their draft), guards.py, replies.py, ids.py, menus.py and pastes.py, and starting a
-generation is ../launch.py."""
+"""Bot handlers, one module per feature (account, admin, card_edits, errors, jobs, photos,
+promo, prompts, results, settings, start, topup, wizard); ``register_all`` wires them in
+order. No feature imports another (an import-linter contract in pyproject.toml): what several
+share is in who.py (the user, their draft), guards.py, replies.py, ids.py, menus.py,
+pastes.py and cards.py (the confirm card), and starting a generation is ../launch.py."""
 
 from __future__ import annotations
 
 from telegram.ext import Application
 
-from . import account, admin, errors, jobs, photos, promo, results, settings, start, topup, wizard
+from . import account, admin, card_edits, errors, jobs, photos, promo, prompts, results, settings, start, topup, wizard
 
 
 def register_all(app: Application, admin_ids: tuple[int, ...]) -> None:
@@ -17,7 +17,9 @@ def register_all(app: Application, admin_ids: tuple[int, ...]) -> None:
     settings.register(app)  # before anything that reads typed text: a reply to its zone question
     admin.register(app, admin_ids)
     jobs.register(app)
+    prompts.register(app)
     wizard.register(app)
+    card_edits.register(app)
     photos.register(app)
     results.register(app)
     account.register(app)

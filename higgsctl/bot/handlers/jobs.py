@@ -51,7 +51,7 @@ async def cancel_command(update: Update, context: Context, who: Who) -> None:
     """Leave the wizard, cancel this user's jobs that have not started generating, and say
     which ones can no longer be cancelled."""
     lines = []
-    if who.services.drafts.drop_open(who.id):
+    if await who.services.drafts.drop_open(who.id):
         lines.append(t(who.lang, "wizard_left"))
     unfinished = await db(who.services.engine.generations.unfinished, "bot")
     for generation in unfinished:

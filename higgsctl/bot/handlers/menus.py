@@ -16,13 +16,13 @@ HINTS = {"model": "hint_model", "prompt": "prompt_empty", "refs": "hint_refs", "
 
 def model_menu(who: Who, draft: Draft) -> tuple[str, keyboards.Markup]:
     specs = list(who.services.settings.models.values())
-    key = "choose_model_with_ref" if draft.refs else "choose_model"
+    key = "choose_model_with_ref" if draft.references else "choose_model"
     return t(who.lang, key), keyboards.models(who.lang, specs, draft.id)
 
 
-def hint_for(who: Who) -> tuple[str, keyboards.Markup | None]:
+async def hint_for(who: Who) -> tuple[str, keyboards.Markup | None]:
     """A hint for the current wizard step, or the menu."""
-    state = current_draft(who)
+    state = await current_draft(who)
     if state is not None:
         return t(who.lang, HINTS[state.step]), None
     return t(who.lang, "unknown_input"), keyboards.main_menu(who.lang)
@@ -30,5 +30,5 @@ def hint_for(who: Who) -> tuple[str, keyboards.Markup | None]:
 
 async def hint(update: Update, context: Context, who: Who) -> None:
     """Anything no other handler took: a hint for the current wizard step, or the menu."""
-    text, markup = hint_for(who)
+    text, markup = await hint_for(who)
     await update.effective_message.reply_text(text, reply_markup=markup)

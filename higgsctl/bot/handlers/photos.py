@@ -1,8 +1,13 @@
-"""Reference photos: single photos, image documents and albums.
+"""Reference photos: single photos, image documents and albums, for the draft at its refs
+step, or, with a caption, a new draft: those photos as references, the caption as prompt,
+and its confirm card (cards.py). A caption starts a new draft whatever the current one
+waits for; the user's balance is checked before anything is downloaded.
 
 An album arrives as several updates sharing one media_group_id (handled concurrently); they
-become ONE set: each item starts its download at once and a short debounce after the last
-item hands the whole set to ``_accept``, which enforces the model's maximum. Oversize and
+become ONE set, and its caption (on one of its messages only) is the set's: a short
+debounce after the last item hands the whole set to ``_flush``. Items download as soon as
+the set is known to be wanted (a draft at its refs step, or a caption seen); ``_accept``
+enforces the model's maximum. Oversize and
 non-image files are refused before anything is downloaded; downloaded files go through the
 engine's own reference check (pixel count before decoding, then a full decode): a refused
 file is left out with a message, the rest of its album is kept. No credit moves here: holds
@@ -25,10 +30,9 @@ from higgsctl.engine.config import LimitSettings
 from higgsctl.engine.requests import CONTENT_TYPES, check_reference
 
 from .. import keyboards
-from ..drafts import Draft
 from ..services import Services
 from ..texts import t
-from . import pastes
+from . import cards, pastes
 from .guards import guarded
 from .who import Context, Who, current_draft
 
@@ -44,8 +48,10 @@ STEP_HINTS = {"prompt": "photo_need_prompt", "model": "hint_model", "aspect": "h
 @dataclass
 class AlbumBuffer:
     chat_id: int
-    state: Draft
-    items: list[tuple[int, asyncio.Task]] = field(default_factory=list)  # (message id, download)
+    items: list[tuple[int, "Incoming"]] = field(default_factory=list)  # (message id, file)
+    downloads: dict[int, asyncio.Task] = field(default_factory=dict)  # message id -> download
+    caption: str | None = None
+    wanted: bool = False  # a draft waits for references, or a caption was seen: download now
     last: float = 0.0  # loop time of the latest item
     timer: asyncio.Task | None = None
 
@@ -74,47 +80,66 @@ def incoming(message: Message) -> Incoming | None:
 @guarded
 async def media_received(update: Update, context: Context, who: Who) -> None:
     message, s = update.effective_message, who.services
-    state = current_draft(who)
-    if state is not None and state.step == "prompt":  # the prompt may be on its way, sent just before
+    caption = (message.caption or "").strip() or None
+    state = await current_draft(who)
+    if state is not None and state.step == "prompt" and caption is None:  # the prompt may be on its way
         await pastes.taken_before(who, message)
-        state = current_draft(who)
-    if state is None or state.step != "refs":
-        if _first_of_group(context, message):  # one hint per album, not one per photo
-            key = "photo_unexpected" if state is None else STEP_HINTS[state.step]
-            await message.reply_text(t(who.lang, key), reply_markup=None if state else keyboards.main_menu(who.lang))
-        return
+        state = await current_draft(who)
     item = incoming(message)
-    limit_mb = s.settings.limits.max_reference_mb
-    if not item.image:
-        await message.reply_text(t(who.lang, "ref_not_image", name=item.name))
+    if message.media_group_id is not None:
+        await _buffered(update, context, who, item, caption, wanted=state is not None and state.step == "refs")
         return
-    if item.size is not None and item.size > limit_mb * 1024 * 1024:
-        await message.reply_text(t(who.lang, "ref_too_big", name=item.name, size=item.size / 1048576, limit=limit_mb))
+    if caption is None and (state is None or state.step != "refs"):
+        key = "photo_unexpected" if state is None else STEP_HINTS[state.step]
+        await message.reply_text(t(who.lang, key), reply_markup=None if state else keyboards.main_menu(who.lang))
+        return
+    if caption is not None and not await _captioned_affordable(who, context, message.chat_id):
+        return
+    problem = _refused_early(who, item)
+    if problem:
+        await message.reply_text(problem)
         return
     download = asyncio.create_task(_download(context, who, item))
-    if message.media_group_id is None:
-        await _accept(context, who, message.chat_id, state, [(message.message_id, download)])
-        return
+    await _accept(context, who, message.chat_id, caption, [(message.message_id, download)])
+
+
+async def _captioned_affordable(who: Who, context: Context, chat_id: int) -> bool:
+    spec, _ = await cards.starting_point(who, with_refs=True)
+    return await cards.affordable(who, context.bot, chat_id, spec.price)
+
+
+def _refused_early(who: Who, item: Incoming) -> str | None:
+    """Why a file is refused before anything is downloaded, or None."""
+    limit_mb = who.services.settings.limits.max_reference_mb
+    if not item.image:
+        return t(who.lang, "ref_not_image", name=item.name)
+    if item.size is not None and item.size > limit_mb * 1024 * 1024:
+        return t(who.lang, "ref_too_big", name=item.name, size=item.size / 1048576, limit=limit_mb)
+    return None
+
+
+async def _buffered(update: Update, context: Context, who: Who, item: Incoming, caption: str | None, *,
+                    wanted: bool) -> None:
+    message, s = update.effective_message, who.services
     key = (who.id, message.media_group_id)
     buffer = s.albums.get(key)
     if buffer is None:
-        buffer = s.albums[key] = AlbumBuffer(message.chat_id, state)
-    buffer.items.append((message.message_id, download))
+        buffer = s.albums[key] = AlbumBuffer(message.chat_id)
+    buffer.items.append((message.message_id, item))
+    buffer.caption = buffer.caption or caption
+    # a caption makes the album wanted, unless the balance already says no (checked at the flush)
+    buffer.wanted = buffer.wanted or wanted or (caption is not None and who.balance >= cards.cheapest(who))
+    if buffer.wanted:
+        _start_downloads(context, who, buffer)
     buffer.last = asyncio.get_running_loop().time()
     if buffer.timer is None:
         buffer.timer = context.application.create_task(_flush_later(context, who, key, buffer), update=update)
 
 
-def _first_of_group(context: Context, message: Message) -> bool:
-    if message.media_group_id is None:
-        return True
-    seen = context.user_data.setdefault("hinted_groups", set())
-    if message.media_group_id in seen:
-        return False
-    if len(seen) > 50:
-        seen.clear()
-    seen.add(message.media_group_id)
-    return True
+def _start_downloads(context: Context, who: Who, buffer: AlbumBuffer) -> None:
+    for message_id, item in buffer.items:
+        if message_id not in buffer.downloads and _refused_early(who, item) is None:
+            buffer.downloads[message_id] = asyncio.create_task(_download(context, who, item))
 
 
 async def _flush_later(context: Context, who: Who, key: tuple[int, str], buffer: AlbumBuffer) -> None:
@@ -124,7 +149,20 @@ async def _flush_later(context: Context, who: Who, key: tuple[int, str], buffer:
     while (wait := buffer.last + s.album_delay - loop.time()) > 0:
         await asyncio.sleep(wait)
     s.albums.pop(key, None)
-    await _accept(context, who, buffer.chat_id, buffer.state, buffer.items)
+    state = await current_draft(who)
+    if buffer.caption is None and not buffer.wanted and (state is None or state.step != "refs"):
+        hint = "photo_unexpected" if state is None else STEP_HINTS[state.step]
+        await context.bot.send_message(buffer.chat_id, t(who.lang, hint),
+                                       reply_markup=None if state else keyboards.main_menu(who.lang))
+        return
+    if buffer.caption is not None and not await _captioned_affordable(who, context, buffer.chat_id):
+        await _discard([p for task in buffer.downloads.values() if isinstance(p := await task, Path)])
+        return
+    problems = [p for p in (_refused_early(who, item) for _, item in buffer.items) if p]
+    if problems:
+        await context.bot.send_message(buffer.chat_id, "\n".join(problems))
+    _start_downloads(context, who, buffer)
+    await _accept(context, who, buffer.chat_id, buffer.caption, list(buffer.downloads.items()))
 
 
 async def _download(context: Context, who: Who, item: Incoming) -> Path | str:
@@ -158,30 +196,54 @@ def refusal(lang: str, exc: Exception, name: str, limits: LimitSettings) -> str:
     return t(lang, key, name=name, limit=limits.max_reference_megapixels)
 
 
-async def _accept(context: Context, who: Who, chat_id: int, state: Draft, items: list[tuple[int, asyncio.Task]]) -> None:
+async def _accept(context: Context, who: Who, chat_id: int, caption: str | None,
+                  items: list[tuple[int, asyncio.Task]]) -> None:
     results = await asyncio.gather(*(task for _, task in sorted(items, key=lambda i: i[0])))
     paths = [r for r in results if isinstance(r, Path)]
     problems = [r for r in results if isinstance(r, str)]
     bot = context.bot
     if problems:
         await bot.send_message(chat_id, "\n".join(problems))
+    if caption is not None:
+        await _captioned(context, who, chat_id, caption, paths)
+        return
     if not paths:
         return
-    if current_draft(who) is not state or state.step != "refs":  # the user moved on while they came
+    state = await current_draft(who)
+    spec = who.services.settings.models.get(state.model) if state is not None else None
+    if spec is None or state.step != "refs":  # the user moved on while they came
         await _discard(paths)
         await bot.send_message(chat_id, t(who.lang, "refs_late", added=len(paths)))
         return
-    spec = who.services.settings.models[state.model]
-    total = len(state.refs) + len(paths)
-    if total > spec.max_references:
+    added, total = await who.services.drafts.add_refs(who.id, state.id, paths, spec.max_references)
+    if added is None:
         await _discard(paths)
-        await bot.send_message(chat_id, t(who.lang, "refs_too_many", label=spec.label, max=spec.max_references,
-                                          total=total, count=len(state.refs)),
-                               reply_markup=keyboards.refs(who.lang, state.id, bool(state.refs)))
+        if total:
+            await bot.send_message(chat_id, t(who.lang, "refs_too_many", label=spec.label, max=spec.max_references,
+                                              total=total, count=len(state.references)),
+                                   reply_markup=keyboards.refs(who.lang, state.id, bool(state.references)))
+        else:
+            await bot.send_message(chat_id, t(who.lang, "refs_late", added=len(paths)))
         return
-    state.refs.extend(paths)
-    text = t(who.lang, "refs_added", added=len(paths), count=len(state.refs), max=spec.max_references)
+    text = t(who.lang, "refs_added", added=len(paths), count=len(added.references), max=spec.max_references)
     await bot.send_message(chat_id, text, reply_markup=keyboards.refs(who.lang, state.id, True))
+
+
+async def _captioned(context: Context, who: Who, chat_id: int, caption: str, paths: list[Path]) -> None:
+    """Photos with a caption: a new draft with them as references, the caption its prompt."""
+    prompt, problem = cards.clean_prompt(who, caption)
+    if problem or not paths:
+        await _discard(paths)
+        await context.bot.send_message(chat_id, problem or t(who.lang, "caption_photo_failed"))
+        return
+    spec, _ = await cards.starting_point(who, with_refs=True)
+    if len(paths) > spec.max_references:
+        await _discard(paths)
+        await context.bot.send_message(chat_id, t(who.lang, "refs_too_many", label=spec.label, max=spec.max_references,
+                                                  total=len(paths), count=0))
+        return
+    if await cards.open_card(who, context.bot, chat_id, prompt, refs=paths, model=spec.key) is None:
+        await _discard(paths)
 
 
 async def _discard(paths: list[Path]) -> None:

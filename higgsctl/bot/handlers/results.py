@@ -1,6 +1,9 @@
-"""The buttons under a result: Regenerate (same parameters, a new hold), Other aspect, Use
-as reference. Each carries the generation id and acts on exactly that generation, however
-old the message, after a restart too."""
+"""The buttons under a result: Regenerate (same parameters, a new hold; also the Try again of
+a failure), Other aspect, Use as reference, Change prompt. Each carries the generation id and
+acts on exactly that generation, however old the message, after a restart too.
+
+The ones that spend show the price first: they open a confirm card (cards.py) for a draft
+with that generation's settings, unless the user turned that off (User.confirm_repeats)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from .. import callbacks as cb
 from .. import keyboards
 from ..launch import start_generation
 from ..texts import t
+from . import cards
 from .guards import guarded, spends
 from .ids import owned_generation
 from .menus import model_menu
@@ -38,10 +42,32 @@ def _again(generation: Generation, who: Who, aspect: str, chat_id: int, message_
     )
 
 
+def _settings_of(who: Who, generation: Generation, aspect: str) -> dict:
+    """A draft's fields for a repeat of ``generation`` (its prompt is the one sent: any style
+    is in it already)."""
+    store = who.services.engine.store
+    return dict(model=generation.model, prompt=generation.prompt, aspect=aspect, options=generation.options or {},
+                refs=[store.locate(p) for p in generation.references])
+
+
+async def _ask_first(update: Update, who: Who, generation: Generation, aspect: str, *, edit: bool) -> bool:
+    """A card for repeating ``generation`` in ``aspect`` when the user wants to be asked
+    (True: the card, or why not, was shown; False: spend right away)."""
+    if not who.confirm_repeats or generation.model not in who.services.settings.models:
+        return False  # (a model gone from the catalog: the engine's refusal says so, nothing is held)
+    fields = _settings_of(who, generation, aspect)
+    spec = who.services.settings.models[generation.model]
+    bot, chat_id = update.get_bot(), update.effective_chat.id
+    if await cards.affordable(who, bot, chat_id, spec.price):
+        draft = await who.services.drafts.start(who.id, step="confirm", **fields)
+        await cards.show(who, draft, update=update if edit else None, bot=bot, chat_id=chat_id)
+    return True
+
+
 @spends
 async def regenerate(update: Update, context: Context, who: Who) -> None:
     generation = await owned_generation(update, who)
-    if generation is None:
+    if generation is None or await _ask_first(update, who, generation, generation.aspect_ratio, edit=False):
         return
     status = await update.get_bot().send_message(update.effective_chat.id,
                                                  _starting(who, generation, generation.aspect_ratio))
@@ -74,7 +100,7 @@ async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
     first = message.message_id not in claimed  # checked and claimed before any await
     claimed.add(message.message_id)
     generation = await owned_generation(update, who)
-    if generation is None:
+    if generation is None or await _ask_first(update, who, generation, aspect, edit=first):
         return
     if first:
         await reply(update, _starting(who, generation, aspect))
@@ -95,9 +121,27 @@ async def use_as_reference(update: Update, context: Context, who: Who) -> None:
     if not paths or not paths[0].is_file():
         await update.get_bot().send_message(update.effective_chat.id, t(who.lang, "file_gone", id=generation.id))
         return
-    draft = who.services.drafts.start(who.id, refs=paths[:1])
+    draft = await who.services.drafts.start(who.id, refs=paths[:1])
     text, markup = model_menu(who, draft)
     await update.get_bot().send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+@guarded
+async def change_prompt(update: Update, context: Context, who: Who) -> None:
+    """A draft with the generation's settings (and style) that waits for a new prompt."""
+    generation = await owned_generation(update, who)
+    spec = who.services.settings.models.get(generation.model) if generation is not None else None
+    if spec is None:
+        if generation is not None:
+            await expired(update, who)
+        return
+    bot, chat_id = update.get_bot(), update.effective_chat.id
+    if not await cards.affordable(who, bot, chat_id, spec.price):
+        return
+    fields = {**_settings_of(who, generation, generation.aspect_ratio), "prompt": None}
+    await who.services.drafts.start(who.id, step="prompt", style=generation.style, **fields)
+    await bot.send_message(chat_id, t(who.lang, "new_prompt_ask", label=spec.label, aspect=generation.aspect_ratio,
+                                      id=generation.id))
 
 
 def register(app: Application, group: int = 0) -> None:
@@ -105,3 +149,4 @@ def register(app: Application, group: int = 0) -> None:
     app.add_handler(CallbackQueryHandler(other_aspect, pattern=cb.OTHER_ASPECT.pattern), group)
     app.add_handler(CallbackQueryHandler(run_in_aspect, pattern=cb.RUN_IN_ASPECT.pattern), group)
     app.add_handler(CallbackQueryHandler(use_as_reference, pattern=cb.USE_AS_REFERENCE.pattern), group)
+    app.add_handler(CallbackQueryHandler(change_prompt, pattern=cb.REPROMPT.pattern), group)

@@ -26,7 +26,7 @@ async def start(update: Update, context: Context) -> None:
     if user.blocked and not s.is_admin(user.id):
         await update.effective_message.reply_text(t(user.language, "blocked"))
         return
-    s.drafts.leave(user.id)  # a fresh start; cards already shown can still be confirmed
+    await s.drafts.leave(user.id)  # a fresh start; cards already shown can still be confirmed
     lang = user.language
     key = "welcome" if created else "welcome_back"
     await update.effective_message.reply_text(

@@ -27,18 +27,19 @@ class Who:
     admin: bool
     services: Services
     timezone: str | None = None  # an IANA name (/settings); None: UTC
+    confirm_repeats: bool = True  # False: Regenerate and the like spend without asking first
 
 
-def current_draft(who: Who) -> Draft | None:
-    """The wizard draft text and photos go to (the one touched last), if any."""
-    return who.services.drafts.current(who.id)
+async def current_draft(who: Who) -> Draft | None:
+    """The draft text and photos go to (the one touched last), if any."""
+    return await who.services.drafts.current(who.id)
 
 
-def named_draft(update: Update, who: Who, *steps: str) -> tuple[str, Draft | None]:
-    """(argument, draft) of a wizard button: the draft its callback data names, if that
+async def named_draft(update: Update, who: Who, *steps: str) -> tuple[str, Draft | None]:
+    """(argument, draft) of a draft's button: the draft its callback data names, if that
     draft still exists and is at one of ``steps``."""
     argument, draft_id = draft_of(update.callback_query.data or "")
-    draft = who.services.drafts.get(who.id, draft_id)
+    draft = await who.services.drafts.get(who.id, draft_id)
     return argument, draft if draft is not None and draft.step in steps else None
 
 
@@ -61,7 +62,8 @@ async def identify(update: Update, context: Context) -> Who | None:
             await context.bot.send_message(update.effective_chat.id, t(user.language, "blocked"))
         return None
     return Who(id=user.id, lang=user.language, name=tg_user.first_name or user.display_name,
-               balance=user.balance, admin=admin, services=s, timezone=user.timezone)
+               balance=user.balance, admin=admin, services=s, timezone=user.timezone,
+               confirm_repeats=user.confirm_repeats)
 
 
 def private(update: Update) -> bool:

@@ -1,26 +1,26 @@
 """The generation wizard: model → prompt → reference photos (photos.py) or Skip → aspect
-ratio → confirm with the price → the engine runs it (jobs.py).
+ratio → the confirm card (cards.py) → the engine runs it (launch.py). And typed text: a
+wizard waiting for its prompt takes it; a reply to a result makes a card editing that
+result; any other text is a prompt, and gets a card of its own.
 
 Each wizard is a draft (drafts.py) whose id all its buttons carry: a button acts on its own
-draft only, so an older message can never act on a newer wizard, and Confirm runs what its
-card shows. Typed text goes to the current draft."""
+draft only, so an older message can never act on a newer wizard, and Generate runs what its
+card shows, once (a conditional UPDATE in the database decides, across processes too)."""
 
 from __future__ import annotations
 
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from higgsctl.engine import GenerationRequest
+from higgsctl.engine import Draft, GenerationRequest
 
 from .. import callbacks as cb
 from .. import keyboards
-from ..drafts import Draft
-from ..services import db
-from ..texts import t
 from ..launch import start_generation
-from . import pastes
+from ..texts import t
+from . import cards, pastes
 from .guards import guarded
-from .menus import hint, hint_for, model_menu
+from .menus import model_menu
 from .replies import expired, reply
 from .who import Context, Who, current_draft, named_draft
 
@@ -32,105 +32,125 @@ def wizard_button(fn):
 
 @guarded
 async def begin(update: Update, context: Context, who: Who) -> None:
-    draft = who.services.drafts.start(who.id)
+    if not await cards.affordable(who, update.get_bot(), update.effective_chat.id, cards.cheapest(who)):
+        return
+    draft = await who.services.drafts.start(who.id)
     await reply(update, *model_menu(who, draft))
 
 
 @wizard_button
 async def model_chosen(update: Update, context: Context, who: Who) -> None:
-    key, draft = named_draft(update, who, "model", "prompt")
+    key, draft = await named_draft(update, who, "model", "prompt", "confirm")
     spec = who.services.settings.models.get(key)
     if draft is None or spec is None:
         await expired(update, who)
         return
-    draft.model, draft.step, draft.refs = key, "prompt", draft.refs[: spec.max_references]
-    who.services.drafts.touch(who.id, draft)
-    await reply(update, t(who.lang, "send_prompt", label=spec.label), keyboards.cancel_only(who.lang, draft.id))
+    refs = who.services.drafts.paths(draft)[: spec.max_references]
+    if draft.step == "confirm":  # the card's model menu: back to the card with this model
+        aspect = draft.aspect if draft.aspect in spec.aspect_ratios else cards.fitting_aspect(spec)
+        draft = await who.services.drafts.change(who.id, draft, "confirm", model=key, aspect=aspect, refs=refs)
+        if draft is not None:
+            await cards.show(who, draft, update=update)
+        return
+    draft = await who.services.drafts.change(who.id, draft, ("model", "prompt"), model=key, step="prompt", refs=refs)
+    if draft is not None:
+        await reply(update, t(who.lang, "send_prompt", label=spec.label), keyboards.cancel_only(who.lang, draft.id))
 
 
 @guarded
 async def text_received(update: Update, context: Context, who: Who) -> None:
-    draft = current_draft(who)
-    if draft is None or draft.step != "prompt":
-        await hint(update, context, who)
-        return
-
     async def take(message: Message, text: str) -> None:
-        if draft is current_draft(who) and draft.step == "prompt":
-            await prompt_received(message, who, draft, text)
-        else:  # the user moved on while the parts arrived, or a second text came right after
-            await message.reply_text(*hint_for(who))
+        prompt, problem = cards.clean_prompt(who, text)
+        if problem:
+            await message.reply_text(problem)
+            return
+        result = await cards.replied_result(who, message)
+        draft = await current_draft(who)
+        if result is not None:  # "edit this": an explicit reply comes first
+            await cards.edit_result(who, message.get_bot(), message, result, prompt)
+        elif draft is not None and draft.step == "prompt":
+            await prompt_received(message, who, draft, prompt)
+        else:
+            await cards.open_card(who, message.get_bot(), message.chat_id, prompt)
 
     await pastes.collect(update, context, who, take)
 
 
-async def prompt_received(message: Message, who: Who, draft: Draft, text: str) -> None:
-    """The whole text of a paste (one or more messages) as the prompt of ``draft``."""
-    prompt = " ".join(text.split())
-    limit = who.services.settings.limits.max_prompt_chars
-    if not prompt:
-        await message.reply_text(t(who.lang, "prompt_empty"))
+async def prompt_received(message: Message, who: Who, draft: Draft, prompt: str) -> None:
+    """The prompt of a draft waiting for one: on to its references, its aspect, or (when
+    those are known already: /imagine, Change prompt) its card."""
+    spec = who.services.settings.models.get(draft.model)
+    if draft.aspect is not None or spec is None:  # (a model gone from the catalog: the card picks another)
+        draft = await who.services.drafts.change(who.id, draft, "prompt", prompt=prompt, step="confirm")
+        if draft is not None:
+            await cards.show(who, draft, bot=message.get_bot(), chat_id=message.chat_id)
         return
-    if len(prompt) > limit:
-        await message.reply_text(t(who.lang, "prompt_too_long", length=len(prompt), limit=limit))
-        return
-    draft.prompt = prompt
-    spec = who.services.settings.models[draft.model]
     if spec.max_references == 0:
-        draft.step = "aspect"
+        await who.services.drafts.change(who.id, draft, "prompt", prompt=prompt, step="aspect")
         await message.reply_text(
             t(who.lang, "no_refs_model", label=spec.label) + "\n" + t(who.lang, "choose_aspect"),
             reply_markup=keyboards.aspects(who.lang, spec.aspect_ratios, draft.id))
         return
-    draft.step = "refs"
+    draft = await who.services.drafts.change(who.id, draft, "prompt", prompt=prompt, step="refs")
+    if draft is None:
+        return
+    count = len(draft.references)
     text = t(who.lang, "send_refs", max=spec.max_references)
-    if draft.refs:
-        text = t(who.lang, "refs_added", added=len(draft.refs), count=len(draft.refs), max=spec.max_references)
-    await message.reply_text(text, reply_markup=keyboards.refs(who.lang, draft.id, bool(draft.refs)))
+    if count:
+        text = t(who.lang, "refs_added", added=count, count=count, max=spec.max_references)
+    await message.reply_text(text, reply_markup=keyboards.refs(who.lang, draft.id, bool(count)))
 
 
 @wizard_button
 async def refs_done(update: Update, context: Context, who: Who) -> None:
-    _, draft = named_draft(update, who, "refs")
+    _, draft = await named_draft(update, who, "refs")
     if draft is None:
         await expired(update, who)
         return
-    draft.step = "aspect"
-    who.services.drafts.touch(who.id, draft)
+    if draft.aspect is not None or draft.model not in who.services.settings.models:
+        await cards.show(who, draft, update=update)  # references changed from a card (or a gone model): the card
+        return
+    draft = await who.services.drafts.change(who.id, draft, "refs", step="aspect")
+    if draft is None:
+        return
     spec = who.services.settings.models[draft.model]
     await reply(update, t(who.lang, "choose_aspect"), keyboards.aspects(who.lang, spec.aspect_ratios, draft.id))
 
 
 @wizard_button
 async def aspect_chosen(update: Update, context: Context, who: Who) -> None:
-    aspect, draft = named_draft(update, who, "aspect", "confirm")
+    aspect, draft = await named_draft(update, who, "aspect", "confirm")
     spec = who.services.settings.models.get(draft.model) if draft is not None else None
     if spec is None or aspect not in spec.aspect_ratios:
         await expired(update, who)
         return
-    # A new card: any card drawn before for this draft no longer confirms (drafts.take).
-    draft.aspect, draft.step, draft.card = aspect, "confirm", None
-    who.services.drafts.touch(who.id, draft)
-    balance = await db(who.services.engine.credits.balance, who.id)
-    text = t(who.lang, "confirm", label=spec.label, aspect=aspect, refs=len(draft.refs), prompt=draft.prompt,
-             price=spec.price, balance=balance)
-    draft.card = await reply(update, text, keyboards.confirm(who.lang, spec.price, draft.id))
+    draft = await who.services.drafts.change(who.id, draft, ("aspect", "confirm"), aspect=aspect)
+    if draft is not None:
+        await cards.show(who, draft, update=update)
 
 
 @wizard_button
 async def confirmed(update: Update, context: Context, who: Who) -> None:
     query = update.callback_query
     _, draft_id = cb.draft_of(query.data)
-    draft = who.services.drafts.take(who.id, draft_id, query.message.message_id)  # before any await
+    shown = await who.services.drafts.get(who.id, draft_id)
+    spec = who.services.settings.models.get(shown.model) if shown is not None and shown.step == "confirm" else None
+    if spec is not None and who.balance < spec.price * shown.count:  # the card stays, to change or top up
+        await update.get_bot().send_message(
+            update.effective_chat.id, t(who.lang, "not_enough", needed=spec.price * shown.count, balance=who.balance),
+            reply_markup=keyboards.low_balance(who.lang))
+        return
+    draft = await who.services.drafts.take(who.id, draft_id, query.message.message_id)
     if draft is None:
-        known = who.services.drafts.get(who.id, draft_id)
-        if known is None or known.open:  # a confirmed draft: a late second tap, its job runs already
+        known = await who.services.drafts.get(who.id, draft_id)
+        if known is None or known.step != "confirmed":  # confirmed: a late second tap, its job runs already
             await expired(update, who)
         return
     request = GenerationRequest(
         user_id=who.id, model=draft.model, prompt=draft.prompt, aspect_ratio=draft.aspect,
-        references=tuple(draft.refs), source="bot", chat_id=update.effective_chat.id,
-        status_message_id=query.message.message_id,
+        references=tuple(who.services.drafts.paths(draft)), source="bot", chat_id=update.effective_chat.id,
+        status_message_id=query.message.message_id, count=draft.count, style=draft.style,
+        options=cards.request_options(who, draft),
     )
     await start_generation(update, who, request)
 
@@ -138,15 +158,14 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
 @wizard_button
 async def leave(update: Update, context: Context, who: Who) -> None:
     _, draft_id = cb.draft_of(update.callback_query.data)
-    draft = who.services.drafts.get(who.id, draft_id)
+    draft = await who.services.drafts.get(who.id, draft_id)
     if draft is None:
         await expired(update, who)
         return
-    if not draft.open:
+    if draft.step == "confirmed":
         return  # its card is the status message of the job it started now
-    who.services.drafts.drop(who.id, draft_id)
+    await who.services.drafts.drop(who.id, draft_id)
     await reply(update, t(who.lang, "wizard_left"))
-
 
 def register(app: Application, group: int = 0) -> None:
     app.add_handler(CallbackQueryHandler(begin, pattern=cb.GENERATE.pattern), group)

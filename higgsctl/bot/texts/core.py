@@ -319,10 +319,12 @@ ADMIN = {
 }
 
 COMMANDS = {
-    "en": [("start", "Main menu"), ("balance", "Your balance"), ("history", "Your generations"),
+    "en": [("start", "Main menu"), ("balance", "Your balance"), ("imagine", "PROMPT: make an image"),
+           ("generate", "PROMPT: make an image"), ("history", "Your generations"),
            ("topup", "Ask for more credits"), ("cancel", "Cancel the current step or queued job"),
            ("lang", "Language"), ("settings", "Settings: model, aspect, time zone"), ("help", "How it works")],
-    "ru": [("start", "Главное меню"), ("balance", "Баланс"), ("history", "Мои генерации"),
+    "ru": [("start", "Главное меню"), ("balance", "Баланс"), ("imagine", "ПРОМПТ: создать картинку"),
+           ("generate", "ПРОМПТ: создать картинку"), ("history", "Мои генерации"),
            ("topup", "Запросить кредиты"), ("cancel", "Отменить шаг или генерацию в очереди"),
            ("lang", "Язык"), ("settings", "Настройки: модель, формат, часовой пояс"), ("help", "Как это работает")],
 }

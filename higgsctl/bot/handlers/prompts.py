@@ -1,0 +1,35 @@
+"""/imagine PROMPT and /generate PROMPT: a confirm card for the prompt, as typed text gets
+(wizard.py). Alone, the command asks for the prompt (a draft waiting for it, with the
+user's usual model and aspect: the text that follows gets the card)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from ..texts import t
+from . import cards
+from .guards import guarded
+from .who import Context, Who
+
+
+@guarded
+async def imagine(update: Update, context: Context, who: Who) -> None:
+    message, bot = update.effective_message, update.get_bot()
+    command_and_text = (message.text or "").split(maxsplit=1)
+    text = command_and_text[1] if len(command_and_text) > 1 else ""
+    if not text.strip():
+        spec, aspect = await cards.starting_point(who)
+        if await cards.affordable(who, bot, message.chat_id, spec.price):
+            await who.services.drafts.start(who.id, step="prompt", model=spec.key, aspect=aspect)
+            await message.reply_text(t(who.lang, "imagine_ask"))
+        return
+    prompt, problem = cards.clean_prompt(who, text)
+    if problem:
+        await message.reply_text(problem)
+        return
+    await cards.open_card(who, bot, message.chat_id, prompt)
+
+
+def register(app: Application, group: int = 0) -> None:
+    app.add_handler(CommandHandler(("imagine", "generate"), imagine), group)

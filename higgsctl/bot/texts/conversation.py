@@ -1,0 +1,50 @@
+"""Texts of the confirm card, typed prompts, /imagine, captioned photos, replies to results
+and the price asked before a repeat spends."""
+
+EN = {
+    "card": "Model: {label}\nAspect: {aspect}\nReference photos: {refs}\nImages: {count}\nStyle: {style}\n"
+            "{options}Prompt: {prompt}\n\n{price}",
+    "card_price_one": "Price: {price} credits. Balance: {balance}.",
+    "card_price_many": "Price: {total} credits ({count} × {price}). Balance: {balance}.",
+    "card_option": "{name}: {value}\n",
+    "card_no_style": "none",
+    "card_low": "⚠️ Your balance is too low for this: lower the count, pick a cheaper model, or /topup.",
+    "b_card_model": "🤖 Model", "b_card_aspect": "📐 Aspect", "b_card_refs": "🖼 Photos",
+    "b_card_style": "🎭 Style", "b_card_option": "⚙ {name}: {value}", "b_back": "‹ Back",
+    "b_no_style": "No style",
+    "card_choose_model": "Choose a model (price per image):",
+    "card_choose_style": "Choose a style (it adds to your prompt):",
+    "card_choose_option": "{name}:",
+    "card_send_refs": "Send up to {max} reference photos, then press Continue.",
+    "start_low_balance": "Not enough credits to start: an image costs {price}, your balance is {balance}. "
+                         "Ask for more with the button below (or /topup).",
+    "imagine_ask": "Send the prompt: describe the image you want.",
+    "new_prompt_ask": "Send the new prompt for {label} · {aspect} (the rest stays as in #{id}).",
+    "reply_not_result": "That message is not one of your results. Reply to a picture I made for you, "
+                        "or just send a prompt.",
+    "caption_photo_failed": "None of the photos could be used, so nothing was started.",
+}
+
+RU = {
+    "card": "Модель: {label}\nФормат: {aspect}\nРеференсов: {refs}\nКартинок: {count}\nСтиль: {style}\n"
+            "{options}Промпт: {prompt}\n\n{price}",
+    "card_price_one": "Цена: {price} кр. Баланс: {balance}.",
+    "card_price_many": "Цена: {total} кр. ({count} × {price}). Баланс: {balance}.",
+    "card_option": "{name}: {value}\n",
+    "card_no_style": "нет",
+    "card_low": "⚠️ Баланса не хватает: уменьшите число картинок, выберите модель дешевле или /topup.",
+    "b_card_model": "🤖 Модель", "b_card_aspect": "📐 Формат", "b_card_refs": "🖼 Фото",
+    "b_card_style": "🎭 Стиль", "b_card_option": "⚙ {name}: {value}", "b_back": "‹ Назад",
+    "b_no_style": "Без стиля",
+    "card_choose_model": "Выберите модель (цена за картинку):",
+    "card_choose_style": "Выберите стиль (он дополнит промпт):",
+    "card_choose_option": "{name}:",
+    "card_send_refs": "Отправьте до {max} референсов и нажмите «Дальше».",
+    "start_low_balance": "Не хватает кредитов: картинка стоит {price}, на балансе {balance}. "
+                         "Запросите пополнение кнопкой ниже (или /topup).",
+    "imagine_ask": "Отправьте промпт — опишите картинку.",
+    "new_prompt_ask": "Отправьте новый промпт для {label} · {aspect} (остальное — как в #{id}).",
+    "reply_not_result": "Это сообщение — не ваш результат. Ответьте на картинку, которую я сделал для вас, "
+                        "или просто отправьте промпт.",
+    "caption_photo_failed": "Ни одно фото не подошло, поэтому ничего не запущено.",
+}
