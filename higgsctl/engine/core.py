@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
+from .audit import Audit
 from .config import Settings
 from .credits import Credits
 from .alerts import Alerts
 from .broadcasts import Broadcasts
 from .business import Business
 from .db import DatabaseDoor, open_database
+from .exports import Exports
 from .generations import Generations
 from .higgsfield import HiggsfieldClient, RetryPolicy
 from .heartbeat import Heartbeats
@@ -45,6 +47,8 @@ class Engine:
         self.business = Business(self.heartbeats)
         self.broadcasts = Broadcasts(self.store)
         self.alerts = Alerts(settings.alerts)
+        self.audit = Audit()
+        self.exports = Exports(self.audit)
         self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport),
                                        self.door.run)
 
