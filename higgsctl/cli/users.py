@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import render
-from .context import group, open_engine, user_label
+from .context import actor, group, open_engine, user_label
 
 app = group("List, inspect, block and unblock users.")
 
@@ -88,29 +88,32 @@ def show(user: USER, json_out: JSON = False) -> None:
     ])
 
 
+REASON = Annotated[Optional[str], typer.Option("--reason", metavar="TEXT", help="Why (recorded in the audit trail).", show_default=False)]
+
+
 @app.command()
-def block(user: USER) -> None:
+def block(user: USER, reason: REASON = None) -> None:
     """Block a user: the bot stops serving them and holds are refused.
 
     \b
     Example:
-      higgsctl users block @spammer
+      higgsctl users block @spammer --reason "chargeback fraud"
     """
-    _set_blocked(user, True)
+    _set_blocked(user, True, reason)
 
 
 @app.command()
-def unblock(user: USER) -> None:
+def unblock(user: USER, reason: REASON = None) -> None:
     """Unblock a user.
 
     \b
     Example:
-      higgsctl users unblock 123456789
+      higgsctl users unblock 123456789 --reason "appeal accepted"
     """
-    _set_blocked(user, False)
+    _set_blocked(user, False, reason)
 
 
-def _set_blocked(ref: str, blocked: bool) -> None:
+def _set_blocked(ref: str, blocked: bool, reason: str | None) -> None:
     with open_engine() as engine:
-        target = engine.users.set_blocked(engine.users.resolve(ref).id, blocked)
+        target = engine.users.set_blocked(engine.users.resolve(ref).id, blocked, actor=actor(), reason=reason)
     render.line(f"{'Blocked' if blocked else 'Unblocked'} {user_label(target)}.")
