@@ -24,7 +24,7 @@ def audit(
       higgsctl audit --user @alice --action refund --json
     """
     from higgsctl.engine import AuditFilter, InvalidInput
-    from higgsctl.engine.audit import ACTIONS
+    from higgsctl.engine.audit import ACTIONS, describe_change
 
     if action and action not in ACTIONS:
         raise InvalidInput(f"Unknown action {action!r}.", hint=f"Choose one of: {', '.join(ACTIONS)}.")
@@ -39,17 +39,10 @@ def audit(
         return
     render.table(["#", "When", "Who", "Action", "Target", "Change", "Reason"],
                  ([e["id"], render.when(e["created_at"]), e["actor"], e["action"], e["target"] or "",
-                   change_text(e["before"], e["after"]), e["reason"] or ""] for e in entries))
+                   describe_change(e["before"], e["after"]), e["reason"] or ""] for e in entries))
 
 
 def entry_dict(e) -> dict:
     return {"id": e.id, "created_at": e.created_at, "actor": e.actor, "action": e.action, "user_id": e.user_id,
             "target": e.target, "before": e.before, "after": e.after, "reason": e.reason}
 
-
-def change_text(before: dict | None, after: dict | None) -> str:
-    """``balance 100 → 600, amount 500``: each key of after, with its value before if it had one."""
-    before, parts = before or {}, []
-    for key, value in (after or {}).items():
-        parts.append(f"{key} {before[key]} → {value}" if key in before else f"{key} {value}")
-    return ", ".join(parts)

@@ -63,6 +63,14 @@ def record(actor: str, action: str, *, user_id: int | None = None, target: str |
                              after=after, reason=(reason or "").strip() or None)
 
 
+def describe_change(before: dict | None, after: dict | None) -> str:
+    """``balance 100 → 600, amount 500``: each value after, with the one before if it had one."""
+    before, parts = before or {}, []
+    for key, value in (after or {}).items():
+        parts.append(f"{key} {before[key]} → {value}" if key in before else f"{key} {value}")
+    return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     user_id: int | None = None

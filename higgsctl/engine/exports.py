@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from peewee import Model
@@ -48,6 +49,17 @@ class ExportOptions:
             raise InvalidInput(f"Cannot export {self.kind!r}: choose one of {', '.join(KINDS)}.")
         if self.format not in FORMATS:
             raise InvalidInput(f"Unknown export format {self.format!r}: choose csv or json.")
+
+
+def parse_since(text: str) -> datetime:
+    """A date (from its start, UTC) or an ISO time (naive: UTC) for ``since``."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"Since {text!r} is not a date.", hint="Like 2026-12-01 or 2026-12-01T18:00.") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
 
 
 def column_names(kind: str) -> list[str]:
@@ -128,4 +140,21 @@ class Exports:
         self.audit.record(actor, "export", target=f"export:{options.kind}",
                           after={"format": options.format, "rows": count, "to": destination,
                                  "since": options.since.isoformat(timespec="seconds") if options.since else None})
+        return count
+
+    def write_file(self, options: ExportOptions, path: Path, *, actor: str) -> int:
+        """Write the export to ``path`` (through ``path.partial``, renamed when complete: a
+        failed export never leaves a half file under the real name). Returns the row count."""
+        options.check()
+        partial = path.with_name(path.name + ".partial")
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as stream:
+                count = self.write(options, stream, actor=actor, destination=str(path.absolute()))
+            partial.replace(path)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}.") from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         return count
