@@ -24,7 +24,8 @@ from .models import AuditEntry, database
 # The actions faces record (the `audit --action` filter lists them).
 ACTIONS = (
     "grant", "topup_approve", "topup_reject", "block", "unblock", "refund", "cancel", "resend",
-    "promo_create", "promo_disable", "export",
+    "promo_create", "promo_disable", "export", "broadcast", "broadcast_pause", "broadcast_resume",
+    "broadcast_cancel",
 )
 MAX_NAME = 64
 

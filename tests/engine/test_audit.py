@@ -190,3 +190,16 @@ def test_actor_names(monkeypatch):
 
     monkeypatch.setattr(audit_module.getpass, "getuser", no_user)
     assert audit_module.operator_actor("cli", "x" * 200) == "cli:? as " + "x" * 64
+
+
+def test_broadcast_created_paused_and_canceled_are_recorded(engine):
+    report = engine.broadcasts.create("hello [b]all[/b]", "all", actor="cli:ops")
+    bid = report.broadcast.id
+    assert engine.broadcasts.set_status(bid, "paused", actor="tui:ops")
+    assert not engine.broadcasts.set_status(bid, "paused", actor="tui:ops")  # already paused: nothing recorded
+    assert engine.broadcasts.set_status(bid, "canceled", actor="cli:ops")
+    assert [(e.action, e.actor, e.before, e.after) for e in entries(engine)] == [
+        ("broadcast_cancel", "cli:ops", {"status": "paused"}, {"status": "canceled"}),
+        ("broadcast_pause", "tui:ops", {"status": "queued"}, {"status": "paused"}),
+        ("broadcast", "cli:ops", None, {"audience": "all", "photo": False, "paid": False, "text": "hello [b]all[/b]"}),
+    ]
