@@ -76,6 +76,7 @@ def describe_change(before: dict | None, after: dict | None) -> str:
 class AuditFilter:
     user_id: int | None = None
     action: str | None = None
+    target: str | None = None  # "generation:12", "topup:3", ...
     since: datetime | None = None
     limit: int = 50
     offset: int = 0
@@ -94,9 +95,6 @@ class Audit:
     def count(self, f: AuditFilter = AuditFilter()) -> int:
         return self._query(f).count()
 
-    def latest_for(self, target: str) -> AuditEntry | None:
-        return self._query(AuditFilter()).where(AuditEntry.target == target).order_by(AuditEntry.id.desc()).first()
-
     @staticmethod
     def _query(f: AuditFilter):
         query = AuditEntry.select()
@@ -104,6 +102,8 @@ class Audit:
             query = query.where(AuditEntry.user_id == f.user_id)
         if f.action:
             query = query.where(AuditEntry.action == f.action)
+        if f.target:
+            query = query.where(AuditEntry.target == f.target)
         if f.since is not None:
             query = query.where(AuditEntry.created_at >= f.since)
         return query

@@ -75,6 +75,8 @@ async def test_refund_through_the_dialog_once_and_declining_does_nothing(tui, en
         await h.press("r")
         await give_reason(h, MARKUP)
         await h.until(lambda: engine.generations.get(seed.completed).charge == "refunded", what="the refund")
+        await h.until(lambda: f"refund by {ACTOR}" in h.text(), what="the card's admin actions")
+        assert "[b]bold[/b]" in h.text()  # the reason, literally
         await h.press("r", "y")  # a second refund is refused, with a message
         await h.until(lambda: any("already refunded" in e for e in h.errors()), what="the refusal")
     [entry] = trail(engine, action="refund")

@@ -11,7 +11,7 @@ def up(migrator, db):
         actor = CharField()
         action = CharField(index=True)
         user_id = BigIntegerField(null=True, index=True)
-        target = CharField(null=True)
+        target = CharField(null=True, index=True)
         before = TextField(null=True)
         after = TextField(null=True)
         reason = TextField(null=True)

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header
 
-from higgsctl.engine import AdminAct, HiggsctlError
+from higgsctl.engine import AdminAct, AuditFilter, HiggsctlError
 
 from ..messages import OpenUser
 from ..widgets.generation_card import GenerationCard, GenerationDetails
@@ -54,6 +54,7 @@ class GenerationDetailScreen(EngineScreen):
             user=self.engine.users.get(generation.user_id),
             references=[self._absolute(p) for p in generation.references or []],
             results=[self._absolute(p) for p in generation.result_files or []],
+            actions=self.engine.audit.list(AuditFilter(target=f"generation:{generation.id}", limit=20)),
         )
 
     def _absolute(self, stored: str) -> str:
