@@ -70,19 +70,24 @@ def show(user: USER, json_out: JSON = False) -> None:
     Example:
       higgsctl users show @alice
     """
-    from higgsctl.engine import HistoryFilter
+    from higgsctl.engine import AuditFilter, HistoryFilter
 
     with open_engine() as engine:
         target = engine.users.resolve(user)
         generations = engine.history.count(HistoryFilter(user_id=target.id))
         pending = engine.topups.pending_for(target.id)
-    data = {**user_dict(target, generations), "pending_topup": None if pending is None else pending.id}
+        blocking = engine.audit.list(AuditFilter(user_id=target.id, action="block", limit=1)) if target.blocked else []
+    block = {"by": blocking[0].actor, "at": blocking[0].created_at, "reason": blocking[0].reason} if blocking else None
+    data = {**user_dict(target, generations), "pending_topup": None if pending is None else pending.id, "block": block}
     if json_out:
         render.print_json(data)
         return
+    blocked = "no" if not target.blocked else "yes" + (
+        f" (by {block['by']}, {render.when(block['at'])}" + (f": {block['reason']})" if block["reason"] else ")")
+        if block else "")
     render.fields([
         ("User", user_label(target)), ("Name", " ".join(p for p in (target.first_name, target.last_name) if p)),
-        ("Language", target.language), ("Balance", target.balance), ("Blocked", "yes" if target.blocked else "no"),
+        ("Language", target.language), ("Balance", target.balance), ("Blocked", blocked),
         ("Generations", generations), ("Pending top-up", f"#{pending.id}" if pending else "none"),
         ("Joined", render.when(target.created_at)), ("Last seen", render.when(target.last_seen_at)),
     ])

@@ -53,6 +53,9 @@ def test_reject_and_block_take_a_reason(cli, engine, ann):
     assert result.exit_code == 0 and "told the reason" in result.stdout
     assert engine.topups.get(topup.id).reason_shared
     assert cli("users", "block", "@ann", "--reason", "spam").exit_code == 0
+    shown = cli("users", "show", "@ann")
+    assert f"Blocked:        yes (by {operator_actor('cli')}, " in shown.stdout and "UTC: spam)" in shown.stdout
+    assert cli("users", "show", "@ann", "--json").json()["block"]["reason"] == "spam"
     assert cli("users", "unblock", "@ann").exit_code == 0
     assert [(e.action, e.reason) for e in audit_rows(engine, user_id=ANN)] == [
         ("unblock", None), ("block", "spam"), ("topup_reject", "no payment")]
