@@ -1,7 +1,9 @@
 """The audit trail, and the reason a top-up was rejected (a frozen copy of the model as written here)."""
 import datetime
 
-from peewee import BigIntegerField, BooleanField, CharField, DateTimeField, Model, TextField
+from peewee import BigIntegerField, CharField, DateTimeField, Model, TextField
+
+from higgsctl.engine.migrations import add_not_null_column
 
 
 def up(migrator, db):
@@ -22,7 +24,5 @@ def up(migrator, db):
             legacy_table_names = False
 
     db.create_tables([AuditEntry])
-    migrator.migrate(
-        migrator.add_column("top_up_request", "reason", TextField(null=True)),
-        migrator.add_column("top_up_request", "reason_shared", BooleanField(default=False)),
-    )
+    migrator.migrate(migrator.add_column("top_up_request", "reason", TextField(null=True)))
+    add_not_null_column(db, "top_up_request", "reason_shared", "BOOLEAN", "FALSE")
