@@ -1,10 +1,10 @@
 """How long each admin TUI screen takes to show its data on a big database.
 
-Seeds 10,000 users and 100,000 generations (plus their ledger and some top-up requests)
-into a temporary SQLite database with bulk inserts, then drives the real app headless
+Seeds 10,000 users and 100,000 generations (plus their ledger, some top-up requests and
+50,000 audit entries) into a temporary SQLite database with bulk inserts, then drives the real app headless
 (``App.run_test``) and times each screen from the request until its data is on screen.
 
-    python -m bench.tui_screens [--users N] [--generations N]
+    python -m bench.tui_screens [--users N] [--generations N] [--audit N]
 """
 
 from __future__ import annotations
@@ -114,6 +114,21 @@ def seed(engine, users: int, generations: int) -> dict:
     return {"seconds": time.perf_counter() - started, "ledger": LedgerEntry.select().count(), "busiest": busiest}
 
 
+def seed_audit(engine, entries: int, busiest: int) -> None:
+    """Admin actions, oldest first: grants, blocks, refunds... spread over 60 days."""
+    from higgsctl.engine.audit import ACTIONS
+    from higgsctl.engine.models import AuditEntry, database, utcnow
+
+    rng, now = random.Random(11), utcnow()
+    rows = [(f"admin:{rng.randint(1, 5)} (@boss)", rng.choice(ACTIONS), busiest if i % 50 == 0 else 1_000_001 + rng.randrange(9_000),
+             f"user:{i}", '{"balance": 100}', '{"balance": 600, "amount": 500}', "bench", now - timedelta(seconds=(entries - i) * 100))
+            for i in range(entries)]
+    with database.obj.atomic():
+        database.obj.cursor().executemany(
+            f'INSERT INTO "{AuditEntry._meta.table_name}" (actor, action, user_id, target, before, after, reason, created_at) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
 async def measure(engine, busiest: int) -> list[tuple[str, float]]:
     from higgsctl.tui import AdminApp
     from higgsctl.tui.messages import OpenGeneration, OpenUser
@@ -139,7 +154,8 @@ async def measure(engine, busiest: int) -> list[tuple[str, float]]:
 
         for mode, screen, label in (("users", "UsersScreen", "users, page 1 by id"),
                                     ("topups", "TopUpsScreen", "top-up requests"),
-                                    ("generations", "GenerationsScreen", "generations, page 1")):
+                                    ("generations", "GenerationsScreen", "generations, page 1"),
+                                    ("audit", "AuditScreen", "audit trail, page 1")):
             t = time.perf_counter()
             app.switch_mode(mode)
             await shown(label, t, screen)
@@ -151,6 +167,11 @@ async def measure(engine, busiest: int) -> list[tuple[str, float]]:
             apply(screen)
             await shown(label, t, type(screen).__name__, before)
 
+        await change("audit trail, last page", lambda s: s.change(offset=(s.total - 1) // 100 * 100))
+        await change("audit trail, action=refund", lambda s: s.change(action="refund", offset=0))
+        await change("audit trail, one user", lambda s: s.change(action=None, user=str(busiest), offset=0))
+        app.switch_mode("generations")
+        await pilot.pause()
         await change("generations, last page", lambda s: s.change(offset=(s.total - 1) // 100 * 100))
         await change("generations, status=failed", lambda s: s.change(filters=Filters(status="failed"), offset=0))
         await change("generations, one user", lambda s: s.change(filters=Filters(user=str(busiest)), offset=0))
@@ -212,6 +233,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--generations", type=int, default=100_000)
+    parser.add_argument("--audit", type=int, default=50_000)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as home:
@@ -220,7 +242,9 @@ def main() -> None:
 
         engine = Engine(load_settings())
         info = seed(engine, args.users, args.generations)
-        print(f"seeded {args.users:,} users, {args.generations:,} generations, {info['ledger']:,} ledger rows "
+        seed_audit(engine, args.audit, info["busiest"])
+        print(f"seeded {args.users:,} users, {args.generations:,} generations, {info['ledger']:,} ledger rows, "
+              f"{args.audit:,} audit entries "
               f"in {info['seconds']:.1f} s; books check: {len(engine.credits.discrepancies())} discrepancies")
         results = asyncio.run(measure(engine, info["busiest"]))
         engine.close()

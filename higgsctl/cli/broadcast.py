@@ -10,9 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import render
-from .context import group, open_engine
+from .context import actor, group, open_engine
 
-ACTOR = "cli"
 app = group("Follow, pause, resume or cancel broadcasts (the running bot sends them).")
 ID = Annotated[int, typer.Argument(metavar="ID", help="The broadcast's number.", show_default=False)]
 
@@ -47,7 +46,7 @@ def broadcast(
             if not typer.confirm(f"Send to {reach:,} user(s) ({audience})?", default=False, err=True):
                 render.note("Nothing was queued.")
                 raise typer.Exit(1)
-        report = engine.broadcasts.create(text, audience, actor=ACTOR, photo=photo, paid=paid)
+        report = engine.broadcasts.create(text, audience, actor=actor(), photo=photo, paid=paid)
         bot = engine.heartbeats.get("bot")
     render.line(f"Broadcast #{report.broadcast.id} queued for {report.total:,} user(s).")
     if bot is None or not bot.up():
@@ -81,7 +80,7 @@ def list_broadcasts(json_out: Annotated[bool, typer.Option("--json", help="Print
 
 def _control(broadcast_id: int, status: str, done: str) -> None:
     with open_engine() as engine:
-        changed = engine.broadcasts.set_status(broadcast_id, status)
+        changed = engine.broadcasts.set_status(broadcast_id, status, actor=actor())
         now = engine.broadcasts.get(broadcast_id).status
     render.line(f"Broadcast #{broadcast_id} {done}." if changed else f"Broadcast #{broadcast_id} is {now}: nothing to do.")
 

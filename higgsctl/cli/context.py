@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 class State:
     debug: bool = False
     settings: object = None  # the loaded Settings, for redacting error output (reset per run)
+    as_admin: str = ""  # --as-admin NAME
 
 
 STATE = State()
@@ -79,12 +80,13 @@ def _plain_bool_flags(params) -> None:
         @_dataclass(frozen=True)
         class _BoolFlag(RuntimeParam):  # type: ignore[no-redef]
             def _coerce_value(self, value, param, ctx):
-                return bool(value)
+                return value if self.annotation is str else bool(value)
 
-    for param in params:
+    for param in params:  # the root's bool flags, and its one text option (--as-admin)
         descriptor = getattr(param, "type_descriptor", None)
-        if descriptor is not None and descriptor.annotation is bool and getattr(param, "_runtime_param", 0) is None:
-            param._runtime_param = _BoolFlag(annotation=bool, parameter_info=descriptor.parameter_info)
+        if (descriptor is not None and descriptor.annotation in (bool, str)
+                and getattr(param, "_runtime_param", 0) is None):
+            param._runtime_param = _BoolFlag(annotation=descriptor.annotation, parameter_info=descriptor.parameter_info)
 
 
 _BoolFlag = None
@@ -143,6 +145,21 @@ def open_engine(settings: Settings | None = None) -> Iterator[Engine]:
         yield engine
     finally:
         engine.close()
+
+
+def actor(face: str = "cli", as_admin: str | None = None) -> str:
+    """Who is acting, for the ledger and the audit trail: ``cli:<os user>[ as NAME]``
+    (NAME: ``as_admin``, else the root's --as-admin)."""
+    from higgsctl.engine.audit import operator_actor
+
+    return operator_actor(face, as_admin or STATE.as_admin)
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before an action that moves credits or messages a user (--yes skips); Abort on no."""
+    if not yes and not typer.confirm(question, default=False, err=True):
+        render.note("Nothing was changed.")
+        raise typer.Exit(exit_codes.GENERIC)
 
 
 def user_label(user: User) -> str:

@@ -7,13 +7,12 @@ from typing import Annotated, Optional
 import typer
 
 from . import render
-from .context import group, open_engine, user_label
+from .context import actor, group, open_engine, user_label
 
 app = group("Balances, grants, the ledger and top-up requests.")
 
 USER = Annotated[str, typer.Argument(metavar="USER", help="Telegram id or @username.", show_default=False)]
 JSON = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-ACTOR = "cli"
 
 
 @app.command()
@@ -22,7 +21,7 @@ def grant(
     amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Credits to add (a positive whole number, digits 0-9).", show_default=False)],
     reason: Annotated[Optional[str], typer.Option("--reason", metavar="TEXT", help="A note for the ledger.", show_default=False)] = None,
 ) -> None:
-    """Add credits to a user's balance (recorded in the ledger as actor "cli").
+    """Add credits to a user's balance (the ledger and the audit trail name you: `cli:<OS user>`).
 
     \b
     Example:
@@ -33,7 +32,7 @@ def grant(
     credits = parse_amount(amount)
     with open_engine() as engine:
         target = engine.users.resolve(user)
-        balance = engine.credits.grant(target.id, credits, actor=ACTOR, note=reason)
+        balance = engine.credits.grant(target.id, credits, actor=actor(), note=reason)
     render.line(f"Granted {credits} credits to {user_label(target)}. Balance: {balance}.")
 
 
@@ -132,20 +131,26 @@ def approve(
 
     credits = None if amount is None else parse_amount(amount)
     with open_engine() as engine:
-        topup = engine.topups.approve(request_id, actor=ACTOR, amount=credits)
+        topup = engine.topups.approve(request_id, actor=actor(), amount=credits)
         who, balance = user_label(topup.user), engine.credits.balance(topup.user_id)
     render.line(f"Approved top-up #{topup.id} for {who}: +{topup.granted} credits. Balance: {balance}.")
 
 
 @app.command()
-def reject(request_id: Annotated[int, typer.Argument(metavar="ID", help="Top-up request id.", show_default=False)]) -> None:
-    """Reject a pending top-up request; the bot tells the user.
+def reject(
+    request_id: Annotated[int, typer.Argument(metavar="ID", help="Top-up request id.", show_default=False)],
+    reason: Annotated[Optional[str], typer.Option("--reason", metavar="TEXT", help="Why (recorded in the audit trail).", show_default=False)] = None,
+    tell_user: Annotated[bool, typer.Option("--tell-user", help="The bot tells the user the reason, too.")] = False,
+) -> None:
+    """Reject a pending top-up request; the bot tells the user (and the reason, with --tell-user).
 
     \b
-    Example:
+    Examples:
       higgsctl credits reject 12
+      higgsctl credits reject 12 --reason "no payment received" --tell-user
     """
     with open_engine() as engine:
-        topup = engine.topups.reject(request_id, actor=ACTOR)
+        topup = engine.topups.reject(request_id, actor=actor(), reason=reason, share_reason=tell_user)
         who = user_label(topup.user)
-    render.line(f"Rejected top-up #{topup.id} for {who}.")
+    told = " The user will be told the reason." if topup.reason_shared else ""
+    render.line(f"Rejected top-up #{topup.id} for {who}.{told}")

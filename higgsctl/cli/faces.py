@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from .context import group, load_settings
+from .context import actor, group, load_settings
 
 bot_app = group("The Telegram bot.")
 
@@ -56,14 +56,18 @@ def status(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -
     raise typer.Exit(0 if up else 1)
 
 
-def admin() -> None:
+def admin(
+    as_admin: str = typer.Option("", "--as-admin", metavar="NAME", show_default=False,
+                                 help="Who you are, for the audit trail and the ledger (with your OS user)."),
+) -> None:
     """Open the admin TUI: dashboard, users, generations, top-ups.
 
     \b
-    Example:
+    Examples:
       higgsctl admin
+      higgsctl admin --as-admin Ann
     """
     settings = load_settings(log_to_file=True)
     from higgsctl.tui.app import run_admin
 
-    run_admin(settings)
+    run_admin(settings, actor=actor("tui", as_admin or None))

@@ -9,10 +9,9 @@ from typing import Annotated, Optional
 import typer
 
 from . import render
-from .context import group, open_engine
+from .context import actor, group, open_engine
 
 app = group("Create, list and disable promo codes.")
-ACTOR = "cli"
 CODE = Annotated[str, typer.Argument(metavar="CODE", help="3-32 letters A-Z, digits, '-' or '_' (any case).", show_default=False)]
 
 
@@ -52,7 +51,7 @@ def create(
     """
     expires_at = parse_expiry(expires) if expires else None
     with open_engine() as engine:
-        promo = engine.promos.create(code, credits, uses, actor=ACTOR, expires_at=expires_at)
+        promo = engine.promos.create(code, credits, uses, actor=actor(), expires_at=expires_at)
     render.line(f"Created {promo.code}: {promo.credits} credits × {promo.max_uses} uses"
                 + (f", until {promo.expires_at:%Y-%m-%d %H:%M} UTC" if promo.expires_at else "") + ".")
     render.note(render.escape(f"Users send /promo {promo.code}, or open t.me/<bot>?start=promo-{promo.code}."))
@@ -85,5 +84,5 @@ def disable(code: CODE) -> None:
       higgsctl promo disable SPRING25
     """
     with open_engine() as engine:
-        changed = engine.promos.disable(code)
+        changed = engine.promos.disable(code, actor=actor())
     render.line(f"{code.strip().upper()} {'is now disabled' if changed else 'was already disabled'}.")

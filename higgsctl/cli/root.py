@@ -44,6 +44,7 @@ def root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and log to stderr.")] = False,
     # A plain bool (not Optional): Typer then skips its pydantic coercion, keeping startup fast.
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    as_admin: Annotated[str, typer.Option("--as-admin", metavar="NAME", show_default=False, help="Who you are, for the audit trail and the ledger (with your OS user).")] = "",
 ) -> None:
-    STATE.debug, STATE.settings = debug, None
+    STATE.debug, STATE.settings, STATE.as_admin = debug, None, as_admin
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import render
-from .context import group, open_engine, user_label
+from .context import actor, group, open_engine, user_label
 
 app = group("List, inspect, block and unblock users.")
 
@@ -70,47 +70,55 @@ def show(user: USER, json_out: JSON = False) -> None:
     Example:
       higgsctl users show @alice
     """
-    from higgsctl.engine import HistoryFilter
+    from higgsctl.engine import AuditFilter, HistoryFilter
 
     with open_engine() as engine:
         target = engine.users.resolve(user)
         generations = engine.history.count(HistoryFilter(user_id=target.id))
         pending = engine.topups.pending_for(target.id)
-    data = {**user_dict(target, generations), "pending_topup": None if pending is None else pending.id}
+        blocking = engine.audit.list(AuditFilter(user_id=target.id, action="block", limit=1)) if target.blocked else []
+    block = {"by": blocking[0].actor, "at": blocking[0].created_at, "reason": blocking[0].reason} if blocking else None
+    data = {**user_dict(target, generations), "pending_topup": None if pending is None else pending.id, "block": block}
     if json_out:
         render.print_json(data)
         return
+    blocked = "no" if not target.blocked else "yes" + (
+        f" (by {block['by']}, {render.when(block['at'])}" + (f": {block['reason']})" if block["reason"] else ")")
+        if block else "")
     render.fields([
         ("User", user_label(target)), ("Name", " ".join(p for p in (target.first_name, target.last_name) if p)),
-        ("Language", target.language), ("Balance", target.balance), ("Blocked", "yes" if target.blocked else "no"),
+        ("Language", target.language), ("Balance", target.balance), ("Blocked", blocked),
         ("Generations", generations), ("Pending top-up", f"#{pending.id}" if pending else "none"),
         ("Joined", render.when(target.created_at)), ("Last seen", render.when(target.last_seen_at)),
     ])
 
 
+REASON = Annotated[Optional[str], typer.Option("--reason", metavar="TEXT", help="Why (recorded in the audit trail).", show_default=False)]
+
+
 @app.command()
-def block(user: USER) -> None:
+def block(user: USER, reason: REASON = None) -> None:
     """Block a user: the bot stops serving them and holds are refused.
 
     \b
     Example:
-      higgsctl users block @spammer
+      higgsctl users block @spammer --reason "chargeback fraud"
     """
-    _set_blocked(user, True)
+    _set_blocked(user, True, reason)
 
 
 @app.command()
-def unblock(user: USER) -> None:
+def unblock(user: USER, reason: REASON = None) -> None:
     """Unblock a user.
 
     \b
     Example:
-      higgsctl users unblock 123456789
+      higgsctl users unblock 123456789 --reason "appeal accepted"
     """
-    _set_blocked(user, False)
+    _set_blocked(user, False, reason)
 
 
-def _set_blocked(ref: str, blocked: bool) -> None:
+def _set_blocked(ref: str, blocked: bool, reason: str | None) -> None:
     with open_engine() as engine:
-        target = engine.users.set_blocked(engine.users.resolve(ref).id, blocked)
+        target = engine.users.set_blocked(engine.users.resolve(ref).id, blocked, actor=actor(), reason=reason)
     render.line(f"{'Blocked' if blocked else 'Unblocked'} {user_label(target)}.")

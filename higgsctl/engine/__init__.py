@@ -20,6 +20,7 @@ _EXPORTS = {
     "HistoryFilter": "history", "Overview": "history",
     "OPERATOR_ID": "models", "Draft": "models", "Generation": "models", "LedgerEntry": "models",
     "TopUpRequest": "models", "User": "models", "PromoCode": "models", "PromoRefused": "promos",
+    "AdminAct": "generations", "AuditEntry": "models", "AuditFilter": "audit", "ExportOptions": "exports",
     "GenerationRequest": "requests", "check_reference": "requests", "CONTENT_TYPES": "requests",
 }
 __all__ = sorted(_EXPORTS)
@@ -35,6 +36,7 @@ def __getattr__(name: str):
 
 
 if TYPE_CHECKING:
+    from .audit import AuditFilter
     from .catalog import ModelSpec
     from .config import Settings, config_path, load_settings
     from .core import Engine
@@ -43,7 +45,9 @@ if TYPE_CHECKING:
         TopUpAlreadyDecided, TopUpPending, UserBlocked,
     )
     from .events import ACTIVE, TERMINAL, Charge, JobEvent, Status
+    from .exports import ExportOptions
+    from .generations import AdminAct
     from .history import HistoryFilter, Overview
-    from .models import OPERATOR_ID, Draft, Generation, LedgerEntry, PromoCode, TopUpRequest, User
+    from .models import OPERATOR_ID, AuditEntry, Draft, Generation, LedgerEntry, PromoCode, TopUpRequest, User
     from .promos import PromoRefused
     from .requests import CONTENT_TYPES, GenerationRequest, check_reference

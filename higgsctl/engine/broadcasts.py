@@ -19,6 +19,7 @@ from pathlib import Path
 
 from peewee import Value, fn
 
+from . import audit
 from .db import is_sqlite, write_transaction
 from .errors import InvalidInput, NotFound
 from .models import Broadcast, BroadcastRecipient, LedgerEntry, User, database, utcnow
@@ -101,6 +102,9 @@ class Broadcasts:
                 users.select(Value(broadcast.id), User.id, Value("pending")),
                 [BroadcastRecipient.broadcast, BroadcastRecipient.user, BroadcastRecipient.state],
             ).execute()
+            audit.record(actor, "broadcast", target=f"broadcast:{broadcast.id}",
+                         after={"audience": broadcast.audience, "photo": bool(stored), "paid": paid,
+                                "text": text[:200]})
         return self.report(broadcast.id)
 
     def get(self, broadcast_id: int) -> Broadcast:
@@ -119,13 +123,20 @@ class Broadcasts:
     def list(self, limit: int = 50) -> list[Report]:
         return [self.report(b.id) for b in Broadcast.select(Broadcast.id).order_by(Broadcast.id.desc()).limit(limit)]
 
-    def set_status(self, broadcast_id: int, status: str) -> bool:
-        """pause, resume (→ queued) or cancel an open broadcast; False if it is not open."""
+    def set_status(self, broadcast_id: int, status: str, *, actor: str = "system") -> bool:
+        """pause, resume (→ queued) or cancel an open broadcast; False if it is not open.
+        A change is written to the audit trail in its transaction."""
         allowed = {"paused": ("queued", "sending"), "queued": ("paused",), "canceled": OPEN}[status]
-        self.get(broadcast_id)
         changes = {"status": status, **({"finished_at": utcnow()} if status == "canceled" else {})}
-        return bool(Broadcast.update(**changes)
-                    .where((Broadcast.id == broadcast_id) & Broadcast.status.in_(allowed)).execute())
+        with write_transaction(database.obj):
+            before = self.get(broadcast_id).status
+            if not (Broadcast.update(**changes)
+                    .where((Broadcast.id == broadcast_id) & Broadcast.status.in_(allowed)).execute()):
+                return False
+            action = {"paused": "broadcast_pause", "queued": "broadcast_resume", "canceled": "broadcast_cancel"}[status]
+            audit.record(actor, action, target=f"broadcast:{broadcast_id}", before={"status": before},
+                         after={"status": status})
+        return True
 
     # --- the sender's side -------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
+from .audit import Audit
 from .config import Settings
 from .credits import Credits
 from .alerts import Alerts
@@ -11,6 +12,7 @@ from .broadcasts import Broadcasts
 from .business import Business
 from .db import DatabaseDoor, open_database
 from .drafts import Drafts
+from .exports import Exports
 from .generations import Generations
 from .higgsfield import HiggsfieldClient, RetryPolicy
 from .heartbeat import Heartbeats
@@ -47,6 +49,8 @@ class Engine:
         self.broadcasts = Broadcasts(self.store)
         self.alerts = Alerts(settings.alerts)
         self.drafts = Drafts(self.store)
+        self.audit = Audit()
+        self.exports = Exports(self.audit)
         self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport),
                                        self.door.run)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from peewee import JOIN, fn
 
-from . import fastsql
+from . import audit, fastsql
 from .db import write_transaction
 from .errors import InsufficientCredits, InvalidInput, NotFound, UserBlocked
 from .models import LedgerEntry, User, database
@@ -56,10 +56,15 @@ class Credits:
         fastsql.insert(LedgerEntry, user=user_id, amount=amount, reason="release", actor="system",
                        generation=generation_id, note=note)
 
-    def grant(self, user_id: int, amount: int, *, actor: str, note: str | None = None, reason: str = "grant", topup=None) -> int:
-        """Add credits (admin grant or approved top-up). Returns the new balance."""
+    def grant(self, user_id: int, amount: int, *, actor: str, note: str | None = None) -> int:
+        """An admin adds credits: the ledger entry and the audit entry in one transaction.
+        Returns the new balance."""
         with write_transaction(database.obj):
-            return self.add(user_id, amount, reason=reason, actor=actor, note=note, topup=topup)[0]
+            before = self.balance(user_id)
+            balance = self.add(user_id, amount, reason="grant", actor=actor, note=note)[0]
+            audit.record(actor, "grant", user_id=user_id, target=f"user:{user_id}", before={"balance": before},
+                         after={"balance": balance, "amount": amount}, reason=note)
+        return balance
 
     def add(self, user_id: int, amount: int, *, reason: str, actor: str, note: str | None = None,
             **links) -> tuple[int, LedgerEntry]:

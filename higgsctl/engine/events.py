@@ -33,6 +33,7 @@ class Charge(StrEnum):
     HELD = "held"
     CAPTURED = "captured"
     RELEASED = "released"
+    REFUNDED = "refunded"  # captured, then given back by an admin (engine/refunds.py)
 
 
 ACTIVE = (Status.PENDING, Status.UPLOADING, Status.QUEUED, Status.IN_PROGRESS, Status.DOWNLOADING)

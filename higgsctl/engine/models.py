@@ -89,7 +89,7 @@ class Generation(BaseModel):
     error_code = CharField(null=True)  # why it ended, for faces to translate (see job.py)
     result_files = JSONField(default=list)
     cost = IntegerField()
-    charge = CharField(default="held")  # held | captured | released
+    charge = CharField(default="held")  # held | captured | released | refunded
     created_at = DateTimeField(default=utcnow, index=True)
     submitted_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
@@ -112,12 +112,14 @@ class TopUpRequest(BaseModel):
     decided_at = DateTimeField(null=True)
     notified_at = DateTimeField(null=True)  # when the bot told the user of the decision
     created_at = DateTimeField(default=utcnow)
+    reason = TextField(null=True)  # why it was rejected (recorded; see reason_shared)
+    reason_shared = BooleanField(default=False)  # the user is told the reason with the decision
 
 
 class LedgerEntry(BaseModel):
     user = ForeignKeyField(User, backref="ledger", on_delete="RESTRICT")
     amount = BigIntegerField()  # signed: what this entry did to the balance
-    reason = CharField()  # signup | hold | release | grant | topup
+    reason = CharField()  # signup | hold | release | grant | topup | promo | refund
     actor = CharField()  # who caused it: "system", "admin:<id>", "cli", "user:<id>"
     note = TextField(null=True)
     generation = ForeignKeyField(Generation, null=True, backref="ledger", on_delete="RESTRICT")
@@ -217,5 +219,19 @@ class Draft(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
-ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat, Broadcast, BroadcastRecipient, AlertSent, WebhookDelivery,
-              Draft)
+# --- the audit trail (engine/audit.py) ---------------------------------------------------
+class AuditEntry(BaseModel):
+    """One admin action: who, when, what, the values before and after, and why."""
+
+    actor = CharField()  # "admin:<id> (@name)" from the bot, "cli:<os user>[ as NAME]", "tui:..."
+    action = CharField(index=True)  # grant | topup_approve | topup_reject | block | unblock | refund | ...
+    user_id = BigIntegerField(null=True, index=True)  # the user it concerns, if any
+    target = CharField(null=True, index=True)  # what it acted on: "generation:12", "topup:3", "promo:CODE", ...
+    before = JSONField(null=True)
+    after = JSONField(null=True)
+    reason = TextField(null=True)
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
+ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat, Broadcast,
+              BroadcastRecipient, AlertSent, WebhookDelivery, Draft, AuditEntry)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from peewee import IntegrityError
 
+from . import audit
 from .credits import MAX_GRANT, Credits
 from .db import write_transaction
 from .errors import InvalidInput, NotFound, UserBlocked
@@ -51,8 +52,12 @@ class Promos:
             raise InvalidInput(f"The expiry {expires_at:%Y-%m-%d %H:%M} UTC is already past.")
         try:
             with write_transaction(database.obj):
-                return PromoCode.create(code=code, credits=credits, max_uses=uses, expires_at=expires_at,
-                                        created_by=actor)
+                promo = PromoCode.create(code=code, credits=credits, max_uses=uses, expires_at=expires_at,
+                                         created_by=actor)
+                audit.record(actor, "promo_create", target=f"promo:{code}",
+                             after={"credits": credits, "uses": uses,
+                                    "expires_at": expires_at.isoformat() if expires_at else None})
+                return promo
         except IntegrityError:
             raise InvalidInput(f"The promo code {code} already exists.",
                                hint="`higgsctl promo list` shows it; pick another code.") from None
@@ -66,10 +71,15 @@ class Promos:
     def list(self, limit: int = 200) -> list[PromoCode]:
         return list(PromoCode.select().order_by(PromoCode.id.desc()).limit(limit))
 
-    def disable(self, code: str) -> bool:
-        """Stop a code from being redeemed; False if it already was disabled."""
+    def disable(self, code: str, *, actor: str = "system", reason: str | None = None) -> bool:
+        """Stop a code from being redeemed; False if it already was disabled (nothing recorded)."""
         promo = self.get(code)
-        return bool(PromoCode.update(disabled=True).where((PromoCode.id == promo.id) & ~PromoCode.disabled).execute())
+        with write_transaction(database.obj):
+            if not PromoCode.update(disabled=True).where((PromoCode.id == promo.id) & ~PromoCode.disabled).execute():
+                return False
+            audit.record(actor, "promo_disable", target=f"promo:{promo.code}", before={"disabled": False, "used": promo.used},
+                         after={"disabled": True}, reason=reason)
+        return True
 
     def redeem(self, user_id: int, code: str) -> tuple[PromoCode, int]:
         """Credit the code's value to the user, exactly once; (the code, the new balance).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from peewee import IntegrityError
 
+from . import audit
 from .credits import Credits
 from .db import write_transaction
 from .errors import InvalidInput, NotFound, TopUpAlreadyDecided, TopUpPending, UserBlocked
@@ -67,18 +68,29 @@ class TopUps:
         with write_transaction(database.obj):
             self._decide(request_id, "approved", actor, granted=amount)
             topup = TopUpRequest.get_by_id(request_id)
-            self.credits.grant(topup.user_id, amount, actor=actor, reason="topup", topup=topup,
-                               note=f"top-up request #{request_id}")
+            before = self.credits.balance(topup.user_id)
+            balance = self.credits.add(topup.user_id, amount, actor=actor, reason="topup", topup=topup,
+                                       note=f"top-up request #{request_id}")[0]
+            audit.record(actor, "topup_approve", user_id=topup.user_id, target=f"topup:{request_id}",
+                         before={"status": "pending", "balance": before, "requested": topup.amount},
+                         after={"status": "approved", "balance": balance, "granted": amount})
         return TopUpRequest.get_by_id(request_id)
 
-    def reject(self, request_id: int, *, actor: str) -> TopUpRequest:
+    def reject(self, request_id: int, *, actor: str, reason: str | None = None, share_reason: bool = False) -> TopUpRequest:
+        """Reject with an optional reason (recorded); ``share_reason``: the user is told it
+        with the decision."""
+        reason = (reason or "").strip() or None
         with write_transaction(database.obj):
-            self._decide(request_id, "rejected", actor)
-        return TopUpRequest.get_by_id(request_id)
+            self._decide(request_id, "rejected", actor, reason=reason, reason_shared=bool(reason and share_reason))
+            topup = TopUpRequest.get_by_id(request_id)
+            audit.record(actor, "topup_reject", user_id=topup.user_id, target=f"topup:{request_id}",
+                         before={"status": "pending", "requested": topup.amount},
+                         after={"status": "rejected", "reason_shared": topup.reason_shared}, reason=reason)
+        return topup
 
-    def _decide(self, request_id: int, status: str, actor: str, granted: int | None = None) -> None:
+    def _decide(self, request_id: int, status: str, actor: str, **fields) -> None:
         decided = (
-            TopUpRequest.update(status=status, decided_by=actor, decided_at=utcnow(), granted=granted)
+            TopUpRequest.update(status=status, decided_by=actor, decided_at=utcnow(), **fields)
             .where((TopUpRequest.id == request_id) & (TopUpRequest.status == "pending"))
             .execute()
         )

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from peewee import JOIN, IntegrityError, fn
 
+from . import audit
 from .db import contains_folded, write_transaction
 from .errors import InvalidInput, NotFound
 from .folding import user_names
@@ -105,9 +106,15 @@ class Users:
             return self.operator()
         return self.get(user_id)
 
-    def set_blocked(self, user_id: int, blocked: bool) -> User:
-        if not User.update(blocked=blocked).where(User.id == user_id).execute():
-            raise NotFound(f"No user {user_id}.")
+    def set_blocked(self, user_id: int, blocked: bool, *, actor: str = "system", reason: str | None = None) -> User:
+        """Block or unblock, with its audit entry in the same transaction (none when the
+        user already was in that state: nothing changed)."""
+        with write_transaction(database.obj):
+            user = self.get(user_id)
+            if user.blocked != blocked:
+                User.update(blocked=blocked).where(User.id == user_id).execute()
+                audit.record(actor, "block" if blocked else "unblock", user_id=user_id, target=f"user:{user_id}",
+                             before={"blocked": user.blocked}, after={"blocked": blocked}, reason=reason)
         return User.get_by_id(user_id)
 
     def set_language(self, user_id: int, language: str) -> None:

@@ -6,16 +6,21 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from textual import events
+from peewee import PeeweeException
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import WorkerFailed
 
 from higgsctl.engine import Engine, HiggsctlError, Settings
+from higgsctl.engine.audit import operator_actor
 
 from .commands import AdminCommands
 from .format import plain
 from .messages import OpenGeneration, OpenUser
+from .screens.audit import AuditScreen
+from .screens.base import describe
+from .screens.export_dialog import ExportChoice, ExportDialog
 from .screens.generation_detail import GenerationDetailScreen
 from .screens.generations import GenerationsScreen
 from .screens.overview import OverviewScreen
@@ -28,6 +33,7 @@ SCREENS = {
     "users": UsersScreen,
     "topups": TopUpsScreen,
     "generations": GenerationsScreen,
+    "audit": AuditScreen,
 }
 
 log = logging.getLogger(__name__)
@@ -44,13 +50,16 @@ class AdminApp(App[None]):
         Binding("2", "switch_mode('users')", "Users"),
         Binding("3", "switch_mode('topups')", "Top-ups"),
         Binding("4", "switch_mode('generations')", "Generations"),
+        Binding("5", "switch_mode('audit')", "Audit", show=False),
+        Binding("x", "export", "Export", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, engine: Engine, *, refresh_interval: float = 2.0) -> None:
+    def __init__(self, engine: Engine, *, refresh_interval: float = 2.0, actor: str | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.refresh_interval = refresh_interval
+        self.actor = actor or operator_actor("tui")  # who the ledger and the audit trail name
         self.crash: BaseException | None = None  # what stopped the app, if anything did
         for mode, screen in SCREENS.items():
             self.add_mode(mode, lambda screen=screen: screen(engine, refresh_interval=refresh_interval))
@@ -96,6 +105,26 @@ class AdminApp(App[None]):
         if isinstance(screen, TopUpsScreen):
             screen.approve_next()
 
+    def action_export(self) -> None:
+        self.push_screen(ExportDialog(self.export_folder), lambda choice: self.export(choice) if choice else None)
+
+    @property
+    def export_folder(self) -> Path:
+        return self.engine.settings.data_dir / "exports"
+
+    @work(thread=True, group="export")
+    def export(self, choice: ExportChoice) -> None:
+        """Stream the export to its file on a worker thread (100,000 rows take seconds)."""
+        try:
+            if choice.path.parent == self.export_folder:
+                choice.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.engine.db.connection_context():
+                count = self.engine.exports.write_file(choice.options, choice.path, actor=self.actor)
+        except (HiggsctlError, PeeweeException) as exc:
+            self.notify(self.engine.redactor(describe(exc)), severity="error")
+            return
+        self.notify(f"Exported {count:,} {choice.options.kind} rows to {choice.path}.", timeout=10)
+
     async def action_search_users(self) -> None:
         await self.switch_mode("users")
         screen = self.screen
@@ -103,12 +132,12 @@ class AdminApp(App[None]):
             screen.action_search()
 
 
-def run_admin(settings: Settings) -> None:
+def run_admin(settings: Settings, actor: str | None = None) -> None:
     """Open the engine, run the admin TUI until the admin quits, close the engine. An
     unexpected error that stopped the app is raised (the CLI exits non-zero)."""
     engine = Engine(settings)
     try:
-        app = AdminApp(engine)
+        app = AdminApp(engine, actor=actor)
         app.run()
     finally:
         engine.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from higgsctl.engine import AuditFilter
+
 from .harness import ADMIN, ALICE, Offline, configure, last_text
 
 
@@ -34,7 +36,7 @@ async def test_admin_grant_user_stats_block_unblock(bot, emu):
     await bot.feed()
     assert "Granted 500 credits to @alice. Balance: 10500." in last_text(boss)
     assert "An admin added 500 credits. Balance: 10500." in last_text(alice)
-    assert bot.engine.credits.ledger(ALICE)[0].actor == f"admin:{ADMIN}"
+    assert bot.engine.credits.ledger(ALICE)[0].actor == f"admin:{ADMIN} (@boss)"
     await boss.send_text("/grant @alice lots")
     await bot.feed()
     assert "Usage: /grant" in last_text(boss)
@@ -44,12 +46,19 @@ async def test_admin_grant_user_stats_block_unblock(bot, emu):
     await boss.send_text("/user @nobody")
     await bot.feed()
     assert "Error: No user @nobody." in last_text(boss)
-    await boss.send_text("/block @alice")
+    await boss.send_text("/block")
+    await bot.feed()
+    assert "Usage: /block USER [reason]" in last_text(boss)
+    await boss.send_text("/block @alice spam [b]links[/b]  again")
     await bot.feed()
     assert bot.engine.users.get(ALICE).blocked
     await boss.send_text("/unblock 42")
     await bot.feed()
     assert not bot.engine.users.get(ALICE).blocked
+    trail = bot.engine.audit.list(AuditFilter(user_id=ALICE))
+    assert [(e.action, e.actor, e.reason) for e in trail] == [
+        ("unblock", f"admin:{ADMIN} (@boss)", None), ("block", f"admin:{ADMIN} (@boss)", "spam [b]links[/b] again"),
+        ("grant", f"admin:{ADMIN} (@boss)", "birthday")]
     await boss.send_text("/stats")
     await bot.feed()
     assert "Users: 2 (0 blocked)" in last_text(boss) and "Pending top-ups: 0" in last_text(boss)

@@ -90,9 +90,9 @@ async def test_wizard_with_album_delivers_photo_and_file_and_admin_tops_up(bot, 
         assert decided.buttons() == []
     deputy_copy.reply_markup = {"inline_keyboard": [[{"text": "late", "callback_data": "tu:r:1"}]]}  # a stale button
     await deputy.press("tu:r:1")
-    await deputy.wait_for_text("Request #1 was already approved by admin:900.")
+    await deputy.wait_for_text("Request #1 was already approved by admin:900 (@boss).")
     assert bot.engine.credits.balance(ALICE) == 12450
-    assert bot.engine.topups.get(1).decided_by == f"admin:{ADMIN}"
+    assert bot.engine.topups.get(1).decided_by == f"admin:{ADMIN} (@boss)"
     assert [c["command"] for c in emu.commands["default"]][:2] == ["start", "balance"]
     assert "grant" not in str(emu.commands["default"]) and emu.commands["default|ru"][0]["description"] == "Главное меню"
     assert {"grant", "user", "stats", "block", "unblock"} <= {c["command"] for c in emu.commands[f"chat:{ADMIN}"]}

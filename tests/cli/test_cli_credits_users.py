@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from higgsctl.engine.audit import operator_actor
+
+CLI = operator_actor("cli")  # the OS user running the tests
+
 
 @pytest.fixture
 def alice(engine):
@@ -19,7 +23,7 @@ def test_grant_updates_balance_and_ledger(cli, engine, alice):
     ledger = cli("credits", "ledger", "1001", "--json").json()
     assert ledger["balance"] == 10500
     newest = ledger["entries"][0]
-    assert (newest["amount"], newest["reason"], newest["actor"], newest["note"]) == (500, "grant", "cli", "contest prize")
+    assert (newest["amount"], newest["reason"], newest["actor"], newest["note"]) == (500, "grant", CLI, "contest prize")
     assert [e["reason"] for e in ledger["entries"]] == ["grant", "signup"]
     assert engine.credits.discrepancies() == []
 
@@ -78,12 +82,12 @@ def test_topup_requests_approve_and_reject(cli, engine, alice):
     assert "+3000 credits. Balance: 13000." in approved.stdout
     assert engine.credits.balance(1001) == 13000
     entry = engine.credits.ledger(1001, limit=1)[0]
-    assert (entry.amount, entry.reason, entry.actor, entry.topup_id) == (3000, "topup", "cli", first.id)
+    assert (entry.amount, entry.reason, entry.actor, entry.topup_id) == (3000, "topup", CLI, first.id)
 
     rejected = cli("credits", "reject", str(second.id))
     assert rejected.exit_code == 0 and "Rejected top-up" in rejected.stdout
     assert engine.credits.balance(1002) == 10000
-    assert engine.topups.get(second.id).decided_by == "cli"
+    assert engine.topups.get(second.id).decided_by == CLI
 
     assert cli("credits", "requests", "--json").json() == []
     everything = cli("credits", "requests", "--all", "--json").json()

@@ -69,7 +69,7 @@ def test_bot_run_and_admin_import_their_face_lazily(cli, monkeypatch):
     calls = []
     monkeypatch.setitem(sys.modules, "higgsctl.bot.runner",
                         types.SimpleNamespace(run_bot=lambda s, sandbox: calls.append(("bot", s, sandbox))))
-    monkeypatch.setitem(sys.modules, "higgsctl.tui.app", types.SimpleNamespace(run_admin=lambda s: calls.append(("tui", s, None))))
+    monkeypatch.setitem(sys.modules, "higgsctl.tui.app", types.SimpleNamespace(run_admin=lambda s, actor: calls.append(("tui", s, None))))
     assert cli("bot", "run").exit_code == 0
     assert cli("bot", "run", "--sandbox").exit_code == 0
     assert cli("admin").exit_code == 0

@@ -32,5 +32,6 @@ def test_all_migrations_apply_over_existing_rows(database_url):
         generation = Generation.get_by_id(gid)
         assert (generation.prompt, generation.slot_held, generation.batch) == ("a cat", False, None)
         assert LedgerEntry.select().count() == 1 and TopUpRequest.select().count() == 1
+        assert (TopUpRequest.get().reason, TopUpRequest.get().reason_shared) == (None, False)
     finally:
         db.close()

@@ -16,7 +16,7 @@ def test_status_and_charge_values_are_the_stored_strings():
     assert [s.value for s in TERMINAL] == ["completed", "failed", "nsfw", "canceled", "timed_out"]
     assert set(Status) == set(ACTIVE) | set(TERMINAL)
     assert all(s.terminal for s in TERMINAL) and not any(s.terminal for s in ACTIVE)
-    assert {c.value for c in Charge} == {"held", "captured", "released"}
+    assert {c.value for c in Charge} == {"held", "captured", "released", "refunded"}
     assert json.dumps([Status.IN_PROGRESS, Charge.HELD]) == '["in_progress", "held"]'
 
 

@@ -16,6 +16,7 @@ from textual.worker import WorkerCancelled
 from higgsctl.tui import AdminApp
 
 SIZE = (100, 26)
+ACTOR = "tui:ops"  # who the app acts as (in real use: tui:<OS user>[ as NAME])
 
 
 @dataclass
@@ -105,7 +106,7 @@ def tui(engine):
 
     @asynccontextmanager
     async def run(refresh_interval: float = 0, size=SIZE, notifications: bool = False):
-        app = AdminApp(engine, refresh_interval=refresh_interval)
+        app = AdminApp(engine, refresh_interval=refresh_interval, actor=ACTOR)
         notes: list = []
 
         def hook(message):

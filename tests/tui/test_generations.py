@@ -38,7 +38,7 @@ async def test_filter_by_status_model_and_user(tui, seed):
 
 
 async def test_generations_are_paged(tui, add_generation, seed, monkeypatch):
-    monkeypatch.setattr(generations_screen, "PAGE_SIZE", PAGE_SIZE := 4)  # 100 in real use
+    monkeypatch.setattr(generations_screen.GenerationsScreen, "page_size", PAGE_SIZE := 4)  # 100 in real use
     for i in range(PAGE_SIZE + 2):
         add_generation(seed.alice, f"prompt {i}", cost=1)
     total = PAGE_SIZE + 2 + 3

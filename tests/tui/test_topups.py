@@ -32,16 +32,16 @@ async def test_approve_with_another_amount_and_reject(tui, engine, seed):
         # a decided request cannot be decided again: a warning, no dialog
         await h.press("a")
         assert isinstance(h.app.screen, TopUpsScreen)
-        assert any("already rejected by tui" in n.message for n in h.notes)
+        assert any("already rejected by tui:ops" in n.message for n in h.notes)
         assert not h.errors()
 
     bob = engine.topups.get(seed.bob_topup)
-    assert (bob.status, bob.granted, bob.decided_by) == ("approved", 1234, "tui")
+    assert (bob.status, bob.granted, bob.decided_by) == ("approved", 1234, "tui:ops")
     assert engine.credits.balance(seed.bob) == bob_before + 1234
     entry = engine.credits.ledger(seed.bob, limit=1)[0]
-    assert (entry.amount, entry.reason, entry.actor, entry.topup_id) == (1234, "topup", "tui", seed.bob_topup)
+    assert (entry.amount, entry.reason, entry.actor, entry.topup_id) == (1234, "topup", "tui:ops", seed.bob_topup)
     carol = engine.topups.get(seed.carol_topup)
-    assert (carol.status, carol.granted, carol.decided_by) == ("rejected", None, "tui")
+    assert (carol.status, carol.granted, carol.decided_by) == ("rejected", None, "tui:ops")
     assert engine.credits.balance(seed.carol) == carol_before
     assert [t.id for t in engine.topups.undelivered_decisions()] == [seed.bob_topup, seed.carol_topup]
 

@@ -27,7 +27,7 @@ async def test_grant_through_the_dialogs_changes_ledger_and_balance(tui, engine,
         await h.until(lambda: ledger.row_count == rows_before + 1, what="the new ledger row")
         assert engine.credits.balance(seed.alice) == before + 500
         entry = engine.credits.ledger(seed.alice, limit=1)[0]
-        assert (entry.amount, entry.reason, entry.actor, entry.note) == (500, "grant", "tui", "birthday bonus")
+        assert (entry.amount, entry.reason, entry.actor, entry.note) == (500, "grant", "tui:ops", "birthday bonus")
         assert ledger.keys[0] == str(entry.id)
         assert f"{before + 500:,}" in h.text()
         assert not h.errors()

@@ -14,6 +14,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from higgsctl.engine import HiggsctlError, HistoryFilter
 from higgsctl.engine.amounts import AmountError, parse_amount
+from higgsctl.engine.audit import bot_actor
 from higgsctl.engine.zones import format_local
 
 from ..services import db
@@ -23,6 +24,11 @@ from .who import Context, Who
 
 log = logging.getLogger("higgsctl.bot.admin")
 RECENT = 5
+
+
+def admin_actor(update: Update, who: Who) -> str:
+    """The admin as the ledger and audit trail name them: ``admin:<id> (@name)``."""
+    return bot_actor(who.id, update.effective_user.username, who.name)
 
 
 async def _say(update: Update, text: str) -> None:
@@ -43,7 +49,7 @@ async def grant(update: Update, context: Context, who: Who) -> None:
     engine = who.services.engine
     try:
         user = await db(engine.users.resolve, args[0])
-        balance = await db(engine.credits.grant, user.id, amount, actor=f"admin:{who.id}",
+        balance = await db(engine.credits.grant, user.id, amount, actor=admin_actor(update, who),
                            note=" ".join(args[2:]) or None)
     except HiggsctlError as exc:
         await _say(update, admin("error", message=exc.message))
@@ -87,13 +93,14 @@ async def stats(update: Update, context: Context, who: Who) -> None:
 
 async def _set_blocked(update: Update, context: Context, who: Who, blocked: bool) -> None:
     command = "block" if blocked else "unblock"
-    if len(context.args or []) != 1:
-        await _say(update, admin("usage_user", command=command))
+    if not context.args:
+        await _say(update, admin("usage_block", command=command))
         return
     engine = who.services.engine
+    reason = " ".join(context.args[1:]) or None
     try:
         user = await db(engine.users.resolve, context.args[0])
-        user = await db(engine.users.set_blocked, user.id, blocked)
+        user = await db(engine.users.set_blocked, user.id, blocked, actor=admin_actor(update, who), reason=reason)
     except HiggsctlError as exc:
         await _say(update, admin("error", message=exc.message))
         return

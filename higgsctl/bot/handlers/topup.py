@@ -10,6 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from higgsctl.engine import NotFound, TopUpAlreadyDecided, TopUpPending, UserBlocked
+from higgsctl.engine.audit import bot_actor
 
 from .. import callbacks as cb
 from .. import keyboards
@@ -68,7 +69,7 @@ async def decide(update: Update, context: Context, who: Who) -> None:
     if topup_id is None:
         await expired(update, who)
         return
-    s, actor = who.services, f"admin:{who.id}"
+    s, actor = who.services, bot_actor(who.id, update.effective_user.username, who.name)
     actor_name = f"@{update.effective_user.username}" if update.effective_user.username else who.name
     try:
         if verb == "a":

@@ -302,6 +302,7 @@ ADMIN = {
     "topup_already": "Request #{id} was already {status} by {actor}.",
     "usage_grant": "Usage: /grant USER AMOUNT [reason] (USER is an id or @username).",
     "usage_user": "Usage: /{command} USER (an id or @username).",
+    "usage_block": "Usage: /{command} USER [reason] (USER is an id or @username; the reason goes to the audit trail).",
     "granted": "Granted {amount} credits to {user}. Balance: {balance}.",
     "blocked": "{user} is now blocked.",
     "unblocked": "{user} is now unblocked.",
@@ -329,4 +330,4 @@ COMMANDS = {
            ("lang", "Язык"), ("settings", "Настройки: модель, формат, часовой пояс"), ("help", "Как это работает")],
 }
 ADMIN_COMMANDS = [("grant", "USER AMOUNT [reason]: add credits"), ("user", "USER: account details"),
-                  ("stats", "Business overview"), ("block", "USER: block"), ("unblock", "USER: unblock")]
+                  ("stats", "Business overview"), ("block", "USER [reason]: block"), ("unblock", "USER [reason]: unblock")]

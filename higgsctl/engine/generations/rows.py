@@ -8,11 +8,12 @@ would build the SQL in Python on every call, slower than SQLite runs it."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from .. import fastsql
+from .. import audit, fastsql
 from ..credits import Credits
 from ..db import write_transaction
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..events import ACTIVE, TERMINAL, Charge, Status
 from ..folding import fold
 from ..models import Generation, database, utcnow
@@ -20,6 +21,32 @@ from ..models import Generation, database, utcnow
 STILL_ACTIVE = f"status IN ({', '.join('?' for _ in ACTIVE)})"  # with ACTIVE as its parameters
 NOT_SUBMITTED = f"{STILL_ACTIVE} AND submitted_at IS NULL"
 NOBODY_SUBMITTED = f"{STILL_ACTIVE} AND request_id IS NULL"
+
+
+@dataclass(frozen=True)
+class AdminAct:
+    """Who does an admin action on a generation, and why (for the audit trail)."""
+
+    actor: str
+    reason: str | None = None
+
+
+def _refused(action: str, generation: Generation) -> InvalidInput:
+    """Why ``action`` can't be done to ``generation`` as it is now."""
+    gid = generation.id
+    if action == "refund":
+        if generation.charge == Charge.REFUNDED:
+            return InvalidInput(f"Generation #{gid} was already refunded.", code="refund_already")
+        return InvalidInput(f"Generation #{gid} is {generation.status} ({generation.charge}): only a completed, "
+                            "charged generation can be refunded.", code="refund_refused",
+                            hint="A failed or canceled one was never charged; cancel a queued one.")
+    if generation.source != "bot" or generation.chat_id is None:
+        why = "was not made in the bot: there is no chat to send it to"
+    elif generation.status != Status.COMPLETED:
+        why = f"is {generation.status}: only a completed result can be sent again"
+    else:
+        why = "is not delivered yet: the bot is still sending it"
+    return InvalidInput(f"Generation #{gid} {why}.", code="resend_refused")
 
 
 class GenerationRows:
@@ -116,8 +143,9 @@ class GenerationRows:
         self.finish(generation_id, status, error, files, error_code)
         return self.get(generation_id)
 
-    def cancel_unsubmitted(self, generation_id: int) -> bool:
-        """End a job as canceled (releasing its hold) only if its submit never started."""
+    def cancel_unsubmitted(self, generation_id: int, by: AdminAct | None = None) -> bool:
+        """End a job as canceled (releasing its hold) only if its submit never started; an
+        admin's cancel (``by``) is audited in the same transaction."""
         with write_transaction(database.obj):
             done = fastsql.update(
                 Generation, generation_id, NOT_SUBMITTED, ACTIVE,
@@ -126,7 +154,52 @@ class GenerationRows:
             )
             if done:
                 self.release(generation_id, Status.CANCELED)
+                if by is not None:
+                    self.audit_cancel(generation_id, by, "before submission")
         return bool(done)
+
+    def audit_cancel(self, generation_id: int, by: AdminAct, when: str) -> None:
+        generation = fastsql.get(Generation, generation_id)
+        audit.record(by.actor, "cancel", user_id=generation.user_id, target=f"generation:{generation_id}",
+                     after={"status": Status.CANCELED, "released": generation.cost, "when": when}, reason=by.reason)
+
+    # --- an admin's after-the-fact actions -----------------------------------------------
+
+    def refund(self, generation_id: int, by: AdminAct) -> int:
+        """Give a completed generation's captured credits back (ledger reason ``refund``),
+        exactly once: the charge flips captured → refunded in the transaction that moves the
+        credits and writes the audit entry. Returns the new balance; InvalidInput if it can't."""
+        with write_transaction(database.obj):
+            generation = self.get(generation_id)
+            flipped = fastsql.update(Generation, generation_id, "status = ? AND charge = ?",
+                                     (Status.COMPLETED, Charge.CAPTURED), charge=Charge.REFUNDED)
+            if not flipped:  # read again: another refund may have just committed
+                raise _refused("refund", self.get(generation_id))
+            before = self.credits.balance(generation.user_id)
+            balance = self.credits.add(generation.user_id, generation.cost, reason="refund", actor=by.actor,
+                                       note=by.reason or f"refund of generation #{generation_id}",
+                                       generation=generation_id)[0]
+            audit.record(by.actor, "refund", user_id=generation.user_id, target=f"generation:{generation_id}",
+                         before={"charge": Charge.CAPTURED, "balance": before},
+                         after={"charge": Charge.REFUNDED, "balance": balance, "amount": generation.cost},
+                         reason=by.reason)
+        return balance
+
+    def request_resend(self, generation_id: int, by: AdminAct) -> None:
+        """Have the bot send a completed result again: its delivery is marked undone, so the
+        bot's notifier sweep delivers it (exactly once more). Only for delivered bot results."""
+        with write_transaction(database.obj):
+            generation = self.get(generation_id)
+            reset = fastsql.update(
+                Generation, generation_id,
+                "status = ? AND source = 'bot' AND chat_id IS NOT NULL AND delivered_at IS NOT NULL",
+                (Status.COMPLETED,), delivered_at=None, delivered_parts=0,
+            )
+            if not reset:
+                raise _refused("resend", self.get(generation_id))
+            audit.record(by.actor, "resend", user_id=generation.user_id, target=f"generation:{generation_id}",
+                         before={"delivered_at": generation.delivered_at.isoformat(timespec="seconds")},
+                         after={"delivered_at": None}, reason=by.reason)
 
     # --- settling the hold ---------------------------------------------------------------
 

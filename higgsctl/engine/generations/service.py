@@ -26,7 +26,7 @@ from ..requests import CheckedRequest, GenerationRequest, check_request
 from ..storage import FileStore
 from .job import Job, JobPolicy, RunDb
 from .queue import FairQueue
-from .rows import GenerationRows
+from .rows import AdminAct, GenerationRows
 from .service_times import recent_service_times
 from .storage_alarm import StorageAlarm
 
@@ -211,14 +211,15 @@ class Generations:
             raise crashed[0]
         return [await self.get_async(g.id) for g in held], interrupted
 
-    async def cancel(self, generation_id: int) -> bool:
+    async def cancel(self, generation_id: int, by: AdminAct | None = None) -> bool:
         """Cancel a job that has not started generating. True if it will end as canceled.
-        Works for jobs run by this process or by another one (the row arbitrates)."""
+        Works for jobs run by this process or by another one (the row arbitrates). ``by``:
+        an admin's cancel, written to the audit trail when it succeeds."""
         generation = await self.get_async(generation_id)
         if generation.status in TERMINAL:
             return False
         if generation.submitted_at is None:
-            if await self.run_db(self.rows.cancel_unsubmitted, generation_id):
+            if await self.run_db(self.rows.cancel_unsubmitted, generation_id, by):
                 self.cancel_requested.add(generation_id)
                 self._wake(generation_id)
                 return True
@@ -231,7 +232,17 @@ class Generations:
             if generation_id not in self._wakeups:  # nobody here follows it
                 await self.run_db(self.rows.finish, generation_id, Status.CANCELED, "canceled while queued",
                                   error_code="canceled")
+            if by is not None:  # upstream agreed; whoever follows the job records the end
+                await self.run_db(self.rows.audit_cancel, generation_id, by, "while queued")
         return canceled
+
+    def refund(self, generation_id: int, by: AdminAct) -> int:
+        """Give a completed generation's credits back, once (see rows.refund); the new balance."""
+        return self.rows.refund(generation_id, by)
+
+    def request_resend(self, generation_id: int, by: AdminAct) -> None:
+        """Have the bot deliver a completed result again (see rows.request_resend)."""
+        self.rows.request_resend(generation_id, by)
 
     def nudge(self, generation_id: int) -> None:
         """Something says the job's request moved (a webhook): if this process follows the

@@ -9,6 +9,7 @@ from typing import Any, Callable, TypeVar
 
 from peewee import PeeweeException
 from textual import work
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import get_current_worker
@@ -122,12 +123,30 @@ class EngineScreen(Screen):
             pass
 
 
+PAGE_BINDINGS = [
+    Binding("n", "page(1)", "Next page"),
+    Binding("p", "page(-1)", "Prev page"),
+    Binding("P", "first_page", "First page", show=False),
+    Binding("N", "last_page", "Last page", show=False),
+]
+
+
 class PagedScreen(EngineScreen):
     """A list loaded one page at a time: ``query_state`` is a frozen dataclass with an
-    ``offset``, ``total`` the row count of the last load."""
+    ``offset``, ``total`` the row count of the last load. PAGE_BINDINGS turn pages."""
 
     query_state: Any
     total: int = 0
+    page_size: int = 100
+
+    def action_page(self, step: int) -> None:
+        self.turn_page(step, self.page_size)
+
+    def action_first_page(self) -> None:
+        self.jump_to_page(first=True, page_size=self.page_size)
+
+    def action_last_page(self) -> None:
+        self.jump_to_page(first=False, page_size=self.page_size)
 
     def change(self, **changes: Any) -> None:
         self.query_state = replace(self.query_state, **changes)
@@ -136,6 +155,14 @@ class PagedScreen(EngineScreen):
     def turn_page(self, step: int, page_size: int) -> None:
         offset = self.query_state.offset + step * page_size
         if offset < 0 or (step > 0 and offset >= self.total):
+            self.app.bell()
+            return
+        self.change(offset=offset)
+
+    def jump_to_page(self, *, first: bool, page_size: int) -> None:
+        """The first page, or the last one of the latest count."""
+        offset = 0 if first else max(0, (self.total - 1) // page_size * page_size)
+        if offset == self.query_state.offset:
             self.app.bell()
             return
         self.change(offset=offset)

@@ -1,4 +1,5 @@
-"""Generations: filter by status, model and user; page through 100 at a time; open one."""
+"""Generations: filter by status, model, user and prompt text; page through 100 at a time
+(or jump to the first or last page); open one."""
 
 from __future__ import annotations
 
@@ -13,13 +14,10 @@ from higgsctl.engine import ACTIVE, TERMINAL, Generation, HistoryFilter
 
 from ..messages import OpenGeneration
 from ..widgets.generation_filters import Filters, GenerationFilters
-from ..widgets.generations_table import GenerationsTable
+from ..widgets.generations_table import GenerationsWithErrorsTable
 from ..widgets.pager import Pager
 from ..widgets.record_table import RecordTable
-from .base import PagedScreen
-
-PAGE_SIZE = 100
-
+from .base import PAGE_BINDINGS, PagedScreen
 
 @dataclass(frozen=True)
 class GenerationQuery:
@@ -39,8 +37,7 @@ class GenerationsScreen(PagedScreen):
     AUTO_FOCUS = "#generations"
     BINDINGS = [
         Binding("f", "filters", "Filter"),
-        Binding("n", "page(1)", "Next page"),
-        Binding("p", "page(-1)", "Prev page"),
+        *PAGE_BINDINGS,
         Binding("ctrl+r", "reload", "Refresh", show=False),
     ]
 
@@ -52,7 +49,7 @@ class GenerationsScreen(PagedScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield GenerationFilters(ACTIVE + TERMINAL, list(self.engine.settings.models), id="filters")
-        yield GenerationsTable(id="generations")
+        yield GenerationsWithErrorsTable(id="generations")
         yield Pager(id="pager")
         yield Footer()
 
@@ -60,21 +57,19 @@ class GenerationsScreen(PagedScreen):
         q = self.query_state
         f = q.filters
         user_id = self.engine.users.resolve(f.user).id if f.user else None
-        history = HistoryFilter(user_id=user_id, model=f.model, status=f.status, limit=PAGE_SIZE, offset=q.offset)
+        history = HistoryFilter(user_id=user_id, model=f.model, status=f.status, text=f.text, limit=self.page_size,
+                                offset=q.offset)
         return GenerationsPage(q, self.engine.history.list(history), self.engine.history.count(history))
 
     def show(self, page: GenerationsPage) -> None:
         if page.query != self.query_state:
             return
         self.total = page.total
-        self.query_one("#generations", GenerationsTable).show_generations(page.generations)
-        self.query_one("#pager", Pager).show_page(page.query.offset, len(page.generations), page.total, PAGE_SIZE)
+        self.query_one("#generations", GenerationsWithErrorsTable).show_generations(page.generations)
+        self.query_one("#pager", Pager).show_page(page.query.offset, len(page.generations), page.total, self.page_size)
 
     def action_filters(self) -> None:
         self.query_one("#filters #status").focus()
-
-    def action_page(self, step: int) -> None:
-        self.turn_page(step, PAGE_SIZE)
 
     @on(GenerationFilters.Changed)
     def _filtered(self, event: GenerationFilters.Changed) -> None:

@@ -18,8 +18,8 @@ from ..widgets.record_table import RecordTable
 from ..widgets.topups_table import TopUpsTable
 from .base import EngineScreen, Failed
 from .dialogs import AmountChoice, AmountDialog, ConfirmDialog
+from .reason_dialog import ReasonChoice, ReasonDialog
 
-ACTOR = "tui"
 
 
 class TopUpsScreen(EngineScreen):
@@ -110,9 +110,10 @@ class TopUpsScreen(EngineScreen):
         if topup is None:
             return
         self.app.push_screen(
-            ConfirmDialog(f"Reject top-up #{topup.id} from {topup.user.display_name} "
-                          f"({topup.amount:,} credits requested)?", yes="Reject"),
-            lambda yes: self.decide(topup.id, None, reject=True) if yes else None,
+            ReasonDialog(f"Reject top-up #{topup.id} from {topup.user.display_name} "
+                         f"({topup.amount:,} credits requested)?", yes="Reject",
+                         share="Tell the user the reason"),
+            lambda choice: self.decide(topup.id, None, reject=choice) if choice else None,
         )
 
     def action_open_user(self) -> None:
@@ -129,12 +130,13 @@ class TopUpsScreen(EngineScreen):
         )
 
     @work(thread=True, exclusive=True, group="write")
-    def decide(self, topup_id: int, amount: int | None, *, reject: bool = False) -> None:
+    def decide(self, topup_id: int, amount: int | None, *, reject: ReasonChoice | None = None) -> None:
         try:
             if reject:
-                self.call_engine(self.engine.topups.reject, topup_id, actor=ACTOR)
+                self.call_engine(self.engine.topups.reject, topup_id, actor=self.app.actor, reason=reject.reason,
+                                 share_reason=reject.share)
             else:
-                self.call_engine(self.engine.topups.approve, topup_id, actor=ACTOR, amount=amount)
+                self.call_engine(self.engine.topups.approve, topup_id, actor=self.app.actor, amount=amount)
         except Failed:
             return
         if reject:

@@ -19,6 +19,7 @@ from ..widgets.record_table import RecordTable
 from ..widgets.user_card import UserCard
 from .base import EngineScreen, Failed
 from .dialogs import AmountChoice, AmountDialog, ConfirmDialog
+from .reason_dialog import ReasonDialog
 
 LEDGER_ROWS = 100
 GENERATION_ROWS = 50
@@ -96,7 +97,7 @@ class UserDetailScreen(EngineScreen):
     def grant(self, choice: AmountChoice) -> None:
         try:
             balance = self.call_engine(
-                self.engine.credits.grant, self.user_id, choice.amount, actor="tui", note=choice.reason
+                self.engine.credits.grant, self.user_id, choice.amount, actor=self.app.actor, note=choice.reason
             )
         except Failed:
             return
@@ -111,14 +112,14 @@ class UserDetailScreen(EngineScreen):
         block = not self.user.blocked
         verb = "Block" if block else "Unblock"
         self.app.push_screen(
-            ConfirmDialog(f"{verb} {self.name_shown}?", yes=verb),
-            lambda yes: self.set_blocked(block) if yes else None,
+            ReasonDialog(f"{verb} {self.name_shown}?", yes=verb),
+            lambda choice: self.set_blocked(block, choice.reason) if choice else None,
         )
 
     @work(thread=True, exclusive=True, group="write")
-    def set_blocked(self, blocked: bool) -> None:
+    def set_blocked(self, blocked: bool, reason: str | None = None) -> None:
         try:
-            self.call_engine(self.engine.users.set_blocked, self.user_id, blocked)
+            self.call_engine(self.engine.users.set_blocked, self.user_id, blocked, actor=self.app.actor, reason=reason)
         except Failed:
             return
         self.app.notify(f"{self.name_shown} is {'blocked' if blocked else 'unblocked'}.")

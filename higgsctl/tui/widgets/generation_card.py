@@ -1,4 +1,5 @@
-"""Everything about one generation: prompt, references, timings, error, charge, result files."""
+"""Everything about one generation: prompt, references, timings, error, charge, result files,
+and what admins did to it (cancel, refund, re-send)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from higgsctl.engine import Generation, User
+from higgsctl.engine import AuditEntry, Generation, User
 
 from .. import format as fmt
 
@@ -20,6 +21,7 @@ class GenerationDetails:
     user: User
     references: Sequence[str]  # absolute paths (or why a path was refused)
     results: Sequence[str]
+    actions: Sequence[AuditEntry] = ()  # admin actions on it, newest first
 
 
 class GenerationCard(Static):
@@ -45,7 +47,15 @@ class GenerationCard(Static):
         grid.add_row("Prompt", fmt.literal(g.prompt, multiline=True))
         grid.add_row("References", _paths(details.references))
         grid.add_row("Result files", _paths(details.results))
+        if details.actions:
+            grid.add_row("Admin actions", _actions(details.actions))
         self.update(grid)
+
+
+def _actions(entries: Sequence[AuditEntry]) -> Text:
+    lines = [f"{fmt.when(e.created_at, seconds=True)} {e.action} by {e.actor}" + (f": {e.reason}" if e.reason else "")
+             for e in entries]
+    return fmt.literal("\n".join(fmt.plain(line) for line in lines), multiline=True)
 
 
 def _paths(paths: Sequence[str]) -> Text:

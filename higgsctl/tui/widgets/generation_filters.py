@@ -1,4 +1,4 @@
-"""The filter bar over the generations list: status, model and user."""
+"""The filter bar over the generations list: status, model, user and text in the prompt."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ class Filters:
     status: str | None = None
     model: str | None = None
     user: str | None = None  # "123" or "@name", resolved by the screen
+    text: str | None = None  # what the prompt contains (any case, any script)
 
 
 class GenerationFilters(Horizontal):
@@ -36,16 +37,19 @@ class GenerationFilters(Horizontal):
         yield Select([(s, s) for s in self.statuses], prompt="any status", id="status")
         yield Select([(literal(m), m) for m in self.models], prompt="any model", id="model")
         yield Input(placeholder="user id or @name (Enter)", id="user")
+        yield Input(placeholder="prompt contains (Enter)", id="text")
 
     @property
     def filters(self) -> Filters:
         status = self.query_one("#status", Select).value
         model = self.query_one("#model", Select).value
         user = self.query_one("#user", Input).value.strip()
+        text = self.query_one("#text", Input).value.strip()
         return Filters(
             status=None if status is Select.NULL else str(status),
             model=None if model is Select.NULL else str(model),
             user=user or None,
+            text=text or None,
         )
 
     @on(Select.Changed)

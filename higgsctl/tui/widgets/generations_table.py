@@ -39,3 +39,14 @@ class GenerationsTable(RecordTable):
             fmt.literal(g.charge),
             fmt.literal(fmt.short(g.prompt, 40)),
         )
+
+
+class GenerationsWithErrorsTable(GenerationsTable):
+    """The generations list: the same, with why each one ended (its error code)."""
+
+    COLUMNS = (*GenerationsTable.COLUMNS[:-1], Column("error_code", "Error"), GenerationsTable.COLUMNS[-1])
+
+    @staticmethod
+    def _cells(g: Generation) -> tuple:
+        cells = GenerationsTable._cells(g)
+        return (*cells[:-1], fmt.literal(fmt.short(g.error_code, 20), style="red"), cells[-1])
