@@ -76,8 +76,11 @@ async def announce_decision(services: Services, topup: TopUpRequest, actor_name:
         user = await db(engine.users.get, topup.user_id)
         balance = await db(engine.credits.balance, topup.user_id)
         key = "topup_approved" if topup.status == "approved" else "topup_rejected"
+        if topup.status != "approved" and topup.reason_shared and topup.reason:
+            key = "topup_rejected_reason"  # the admin chose to tell the user why
         try:
-            await bot.send_message(user.id, t(user.language, key, id=topup.id, amount=topup.granted or 0, balance=balance))
+            await bot.send_message(user.id, t(user.language, key, id=topup.id, amount=topup.granted or 0, balance=balance,
+                                              reason=topup.reason or ""))
         except TelegramError as exc:
             log.warning("top-up #%s: user %s not notified: %s", topup.id, topup.user_id, exc)
     await update_admin_copies(services, topup, actor_name)

@@ -65,8 +65,11 @@ class ResultSender:
         return result_caption(lang, first.prompt, spec.label if spec else first.model, first.aspect_ratio,
                               [g.id for g in generations], sum(g.cost for g in generations), balance)
 
-    def paths(self, generation: Generation) -> list[Path]:
-        return [self.engine.store.inside(Path(p)) for p in generation.result_files]
+    async def paths(self, generation: Generation) -> list[Path]:
+        """The result files, fetched from the shared bucket first if another machine stored
+        them ([storage] url): on a worker thread."""
+        store = self.engine.store
+        return await asyncio.to_thread(lambda: [store.locate(p) for p in generation.result_files])
 
     async def send_result(self, generation: Generation, lang: str, balance: int, chat_id: int | None = None, *,
                           parts: Parts | None = None, status_id: int | None = None) -> bool:
@@ -76,7 +79,7 @@ class ResultSender:
         first photo. True if it did (the status message needs no further edit)."""
         chat_id = chat_id or generation.chat_id
         caption, entities = self.caption([generation], lang, balance)
-        paths = self.paths(generation)
+        paths = await self.paths(generation)
         if not paths or not all(p.is_file() for p in paths):
             with self.tracker.calling():
                 await self.app.bot.send_message(chat_id, t(lang, "file_gone", id=generation.id))
@@ -109,7 +112,7 @@ class ResultSender:
                           parts: Parts) -> None:
         """A batch's images: an album of photos (part 0, the caption on its first) and an album
         of the original files (part 1). Only for two or more images (an album's minimum)."""
-        items = [(g, i, p) for g in generations for i, p in enumerate(self.paths(g)) if p.is_file()]
+        items = [(g, i, p) for g in generations for i, p in enumerate(await self.paths(g)) if p.is_file()]
         if parts.due(0):
             caption, entities = self.caption(generations, lang, balance)
             photos = []

@@ -4,11 +4,13 @@ draft their text, photos or a pressed button go to."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from higgsctl.engine import NotFound
+from higgsctl.engine.models import utcnow
 
 from ..drafts import Draft
 from ..callbacks import draft_of
@@ -16,6 +18,7 @@ from ..services import Services, db, services
 from ..texts import language_for, t
 
 Context = ContextTypes.DEFAULT_TYPE
+SEEN_EVERY = timedelta(minutes=1)  # how often a user's last-seen time is written, at most
 
 
 @dataclass
@@ -52,6 +55,8 @@ async def identify(update: Update, context: Context) -> Who | None:
     s = services(context)
     try:
         user = await db(s.engine.users.get, tg_user.id)
+        if user.blocked_bot_at is not None or utcnow() - user.last_seen_at > SEEN_EVERY:
+            await db(s.engine.users.seen, user.id)  # active again (and no longer blocking the bot)
     except NotFound:
         user, _ = await db(s.engine.users.register, tg_user.id, username=tg_user.username,
                            first_name=tg_user.first_name or "", last_name=tg_user.last_name,
