@@ -1,0 +1,150 @@
+"""The fair queue itself (engine/generations/queue.py): who gets a freed slot, the positions
+and the estimates. Synchronous: the queue hands slots out on the event loop without waiting,
+so these tests drive it directly (the jobs' side is in test_queue_jobs.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from higgsctl.engine.generations.queue import FairQueue, about, in_line_detail, ordinal
+from higgsctl.engine.generations.service_times import ServiceTimes
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def join(queue: FairQueue, user: int, n: int = 1, model: str = "m", **kw):
+    return [queue.join(user * 100 + i, user, model, asyncio.Event(), **kw) for i in range(n)]
+
+
+def granted_order(queue: FairQueue, tickets) -> list[int]:
+    """Release running tickets one at a time (oldest first) until all have run; the order
+    in which ``tickets`` were granted."""
+    order = [t for t in queue.running if t in tickets]
+    while queue.running:
+        queue.release(next(iter(queue.running)))
+        order += [t for t in queue.running if t in tickets and t not in order]
+    return [t.generation_id for t in order]
+
+
+def test_a_burst_never_delays_another_users_single_image_by_more_than_one_turn():
+    queue = FairQueue(1)
+    heavy = join(queue, 1, 6)
+    light = join(queue, 2)
+    assert [t.position for t in heavy] == [None, 1, 3, 4, 5, 6] and light[0].position == 2
+    assert granted_order(queue, heavy + light) == [100, 101, 200, 102, 103, 104, 105]
+
+
+@pytest.mark.parametrize("capacity", [1, 2, 4])
+def test_users_take_turns_round_robin(capacity):
+    queue = FairQueue(capacity)
+    tickets = join(queue, 1, 5) + join(queue, 2, 3) + join(queue, 3, 1)
+    order = granted_order(queue, tickets)
+    waiting = order[capacity:]  # the first ones found free slots
+    users = [gid // 100 for gid in waiting]
+    for i in range(len(users) - 1):  # nobody runs twice in a row while another user waits
+        if users[i] == users[i + 1]:
+            assert all(u == users[i] for u in users[i:])
+    assert max(order.index(200), order.index(300)) <= capacity + 2
+
+
+def test_a_new_user_joins_the_end_of_the_rotation_and_positions_move_back_honestly():
+    queue = FairQueue(1)
+    heavy = join(queue, 1, 4)
+    assert [t.position for t in heavy[1:]] == [1, 2, 3]
+    for ticket in heavy:
+        ticket.wake.clear()
+    light = join(queue, 2)
+    assert light[0].position == 2 and [t.position for t in heavy[1:]] == [1, 3, 4]
+    assert not heavy[1].wake.is_set() and heavy[2].wake.is_set() and heavy[3].wake.is_set()
+
+
+def test_the_per_user_limit_leaves_slots_to_others_and_keeps_the_users_place():
+    queue = FairQueue(3, per_user=1)
+    heavy = join(queue, 1, 3)
+    assert [t.granted for t in heavy] == [True, False, False]
+    assert len(queue.running) == 1  # two slots stay free: heavy may run only one
+    light = join(queue, 2, 2)
+    assert [t.granted for t in light] == [True, False]
+    queue.release(heavy[0])
+    assert heavy[1].granted and not heavy[2].granted and not light[1].granted
+    queue.release(light[0])
+    assert light[1].granted and not heavy[2].granted
+    assert queue.running_per_user == {1: 1, 2: 1}
+
+
+def test_leaving_the_line_frees_nothing_it_did_not_take():
+    queue = FairQueue(1)
+    [running] = join(queue, 1)
+    waiting = join(queue, 2) + join(queue, 3)
+    queue.leave(waiting[0])
+    assert list(queue.running) == [running] and not waiting[1].granted and waiting[1].position == 1
+    queue.leave(waiting[0])  # twice: still nothing
+    queue.release(running)
+    queue.release(running)  # a second release gives nothing back twice
+    assert list(queue.running) == [waiting[1]]
+    queue.leave(waiting[1])  # granted, then cancelled before it ran: the slot comes back
+    assert not queue.running and queue.waiting == 0
+
+
+def test_a_resumed_job_goes_before_the_rotation():
+    queue = FairQueue(1)
+    join(queue, 1, 3)
+    [resumed] = join(queue, 2, resumed=True)
+    assert resumed.position == 1
+    queue.release(next(iter(queue.running)))
+    assert resumed.granted
+
+
+def test_a_grant_hands_the_slot_over_inside_release_and_wakes_the_job():
+    queue = FairQueue(1)
+    [first, second] = join(queue, 1, 2)
+    second.wake.clear()
+    queue.release(first, completed=True)
+    assert second.granted and second.wake.is_set() and second.position is None
+
+
+def test_estimates_come_from_measured_times():
+    clock = Clock()
+    queue = FairQueue(2, clock=clock)
+    running = join(queue, 1, 2)
+    waiting = join(queue, 2, 4)
+    assert queue.eta(waiting[0]) is None  # nothing measured yet
+    queue.times.record("m", 10.0)
+    clock.now = 6.0
+    queue.release(running[0], completed=False)  # a failure is not a measurement
+    assert queue.times.typical("m") == 10.0
+    # running: waiting[0] from t=6 (10 s left), running[1] from t=0 (4 s left)
+    # waiting: positions 1..3 -> slots free at 4, 10, then one service time later each
+    assert [queue.eta(t) for t in waiting[1:]] == [4.0, 10.0, 14.0]
+    clock.now = 20.0  # both overdue: a slot may free any moment
+    assert queue.eta(waiting[1]) == 0.0
+
+
+def test_service_times_are_the_median_of_the_newest_samples():
+    times = ServiceTimes(samples=3)
+    assert times.typical("m") is None
+    for seconds in (100.0, 10.0, 12.0, 11.0):
+        times.record("m", seconds)
+    assert times.typical("m") == 11.0  # 100 s fell out; one outlier never rules
+    times.seed({"m": [1.0, 2.0], "other": [5.0]})
+    assert times.typical("m") == 11.0 and times.typical("other") == 5.0  # newer measurements win
+
+
+@pytest.mark.parametrize("n, text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
+                                     (13, "13th"), (21, "21st"), (22, "22nd"), (101, "101st"), (111, "111th")])
+def test_english_ordinals(n, text):
+    assert ordinal(n) == text
+
+
+def test_the_engines_detail_names_position_and_estimate():
+    assert in_line_detail(3, 37.0) == "3rd in line, about 40 s"
+    assert in_line_detail(1, None) == "1st in line"
+    assert [about(s) for s in (0, 4, 55, 56, 150, 3600 * 2)] == ["5 s", "5 s", "55 s", "1 min", "2 min", "2 h"]
