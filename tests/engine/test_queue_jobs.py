@@ -47,6 +47,17 @@ async def hold(engine: Engine, user: int, count: int = 1):
     return await engine.generations.create_batch(GenerationRequest(user, "nano-banana", f"u{user}", "1:1", count=count))
 
 
+async def busy_and_waiting(engine: Engine, submits: Submits, waiting: int = 1):
+    """One job (user 1) holding the only slot, then ``waiting`` jobs (user 2) in line."""
+    [busy] = await hold(engine, 1)
+    queued = await hold(engine, 2, waiting)
+    busy_task = asyncio.create_task(engine.generations.execute(busy.id, submits))
+    await submits.until(lambda: busy.id in submits.order)
+    tasks = [asyncio.create_task(engine.generations.execute(g.id, submits)) for g in queued]
+    await submits.until(lambda: all(g.id in submits.lines for g in queued))
+    return busy, busy_task, queued, tasks
+
+
 async def test_a_burst_takes_one_turn_before_another_users_single_image(settings, sandbox):
     sandbox.options.service_time = 0.2
     engine = engine_for(settings, sandbox, max_concurrent=1)
@@ -112,13 +123,8 @@ async def test_positions_are_emitted_and_updated_for_a_queue_of_ten(settings, sa
 async def test_a_cancel_while_waiting_frees_nothing_it_did_not_take(settings, sandbox):
     sandbox.options.service_time = 30
     engine = engine_for(settings, sandbox, max_concurrent=1)
-    [busy] = await hold(engine, 1)
-    waiting = await hold(engine, 2, 2)
     submits = Submits()
-    busy_task = asyncio.create_task(engine.generations.execute(busy.id, submits))
-    await submits.until(lambda: busy.id in submits.order)
-    tasks = [asyncio.create_task(engine.generations.execute(g.id, submits)) for g in waiting]
-    await submits.until(lambda: all(g.id in submits.lines for g in waiting))
+    busy, busy_task, waiting, tasks = await busy_and_waiting(engine, submits, 2)
     assert await engine.generations.cancel(waiting[0].id)
     canceled = await asyncio.wait_for(tasks[0], 5)
     assert (canceled.status, canceled.charge, canceled.request_id) == ("canceled", "released", None)
@@ -137,13 +143,8 @@ async def test_a_task_cancelled_mid_wait_never_leaks_a_slot(settings, sandbox):
     """Even when the slot was handed over in the same loop turn as the cancel."""
     sandbox.options.service_time = 30
     engine = engine_for(settings, sandbox, max_concurrent=1)
-    [busy] = await hold(engine, 1)
-    [waiting] = await hold(engine, 2)
     submits = Submits()
-    busy_task = asyncio.create_task(engine.generations.execute(busy.id, submits))
-    await submits.until(lambda: busy.id in submits.order)
-    task = asyncio.create_task(engine.generations.execute(waiting.id, submits))
-    await submits.until(lambda: waiting.id in submits.lines)
+    busy, busy_task, [waiting], [task] = await busy_and_waiting(engine, submits)
     queue = engine.generations.slots
     queue.resize(2)  # granted now, and cancelled before its job runs again
     task.cancel()
@@ -165,13 +166,8 @@ async def test_estimates_start_from_the_service_times_in_the_database(settings, 
         submitted = g.created_at
         Generation.update(status="completed", submitted_at=submitted, finished_at=submitted + timedelta(seconds=seconds),
                           charge="captured").where(Generation.id == g.id).execute()
-    [busy] = await hold(engine, 1)
-    [waiting] = await hold(engine, 2)
     submits = Submits()
-    busy_task = asyncio.create_task(engine.generations.execute(busy.id, submits))
-    await submits.until(lambda: busy.id in submits.order)
-    task = asyncio.create_task(engine.generations.execute(waiting.id, submits))
-    await submits.until(lambda: waiting.id in submits.lines)
+    busy, busy_task, [waiting], [task] = await busy_and_waiting(engine, submits)
     [event] = submits.lines[waiting.id]
     assert event.position == 1 and 25 <= event.eta <= 30  # median 30 s, minus what busy has run
     assert event.detail in ("1st in line, about 25 s", "1st in line, about 30 s")
