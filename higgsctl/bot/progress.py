@@ -8,6 +8,11 @@ draws it. That task edits the status message at most once every ``EDIT_EVERY`` s
 action alive (one per chat every ``ACTION_EVERY`` seconds, skipped while the bot's own calls
 queue up: it is decoration, the status message says the same). The outcome is not drawn
 here: delivery (delivery.py) ends the job's task, sends the result, then edits the message.
+
+A job waiting in the fair queue (JobEvent code IN_LINE) shows its place sparsely: the line
+changes only when the position crosses a step of ``LINE_STEPS`` ("3rd in line", then "no
+further back than 20th" between steps), and such a change is drawn within ``LINE_EDIT_EVERY``
+seconds of the previous edit instead of ``EDIT_EVERY``: a long queue moving costs few edits.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
 from higgsctl.engine import JobEvent
+from higgsctl.engine.events import IN_LINE
+from higgsctl.engine.generations.queue import ordinal, rounded_duration
 
 from . import keyboards
 from .texts import progress_key, t
@@ -32,6 +39,8 @@ log = logging.getLogger("higgsctl.bot.delivery")
 ACTION_EVERY = 5.0  # a chat action shows for 5 s; at most one per chat in that time
 EDIT_EVERY = 4.0  # seconds between two edits of one job's status message; states in between coalesce
 ACTION_BUSY = 20  # our Telegram calls in flight beyond which a chat action is skipped (~2/3 s of pacing)
+LINE_STEPS = (1, 2, 3, 5, 8, 13, 20, 30, 50, 100, 200, 500, 1000)  # queue positions that are redrawn
+LINE_EDIT_EVERY = 1.0  # seconds between two edits when the queue position crossed a step
 
 
 @dataclass
@@ -47,6 +56,8 @@ class Drawing:
     edited_at: float = -math.inf  # loop time when that edit ended
     started: bool = False
     ended: bool = False
+    line: tuple[str, int] | None = None  # IN_LINE: the step shown (line_step), else None
+    line_eta: float | None = None  # the estimate when that step was reached
 
     def end(self) -> None:
         """Stop the task: cancel it mid-call (a queued edit or chat action leaves the rate
@@ -78,6 +89,7 @@ class Progress:
             drawing = self.tracker.record(gid).drawing = Drawing(event.status, event.code)
         else:
             drawing.status, drawing.code = event.status, event.code
+        set_line(drawing, event)
         if drawing.task is None or drawing.task.done():
             drawing.task = self.tracker.spawn(self._draw(gid, drawing), f"bot-progress-{gid}")
         else:
@@ -96,24 +108,27 @@ class Progress:
         loop = asyncio.get_running_loop()
         while not drawing.ended:
             now = loop.time()
-            text = t(target.lang, progress_key(drawing.status, drawing.code), id=generation_id)
+            text = status_text(target.lang, generation_id, drawing)
             changed = target.message_id is not None and text != drawing.drawn
-            if changed and now >= drawing.edited_at + EDIT_EVERY:
+            edit_every = EDIT_EVERY if drawing.line is None else LINE_EDIT_EVERY
+            if changed and now >= drawing.edited_at + edit_every:
                 drawing.drawn = text
                 await self.tracker.show(generation_id, target, text,
                                         keyboards.job_status(target.lang, generation_id, drawing.status))
                 drawing.edited_at = loop.time()
                 continue
             action_due = self._action_due.get(target.chat_id, -math.inf)
-            if now >= action_due:
+            if drawing.line is not None:  # nothing is being made yet: no "sending a photo" action
+                action_due = math.inf
+            elif now >= action_due:
                 self._action_due[target.chat_id] = now + ACTION_EVERY
                 if self.tracker.busy < ACTION_BUSY:  # else Telegram is the bottleneck: it would only delay results
                     await self._send_action(target.chat_id)
                 continue
-            wake_at = min(action_due, drawing.edited_at + EDIT_EVERY) if changed else action_due
+            wake_at = min(action_due, drawing.edited_at + edit_every) if changed else action_due
             drawing.wake.clear()
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(wake_at - now):  # a new state wakes us early
+                async with asyncio.timeout(None if wake_at == math.inf else wake_at - now):  # a new state wakes us early
                     await drawing.wake.wait()
 
     async def _send_action(self, chat_id: int) -> None:
@@ -148,3 +163,36 @@ class Progress:
         for record in self.tracker.records.values():
             if record.drawing is not None:
                 record.drawing.end()
+
+
+# --- a job waiting in the fair queue --------------------------------------------------------
+
+def line_step(position: int) -> tuple[str, int]:
+    """The step a queue position is shown at: ("exact", n) on a step, ("within", next step)
+    between steps, ("beyond", last step) past the schedule."""
+    for step in LINE_STEPS:
+        if position <= step:
+            return ("exact" if position == step else "within", step)
+    return ("beyond", LINE_STEPS[-1])
+
+
+def set_line(drawing: Drawing, event: JobEvent) -> None:
+    """Record a waiting job's step; its estimate is kept from when that step was reached, so
+    the line changes only when the step does."""
+    if event.code != IN_LINE or event.position is None:
+        drawing.line = None
+        return
+    step = line_step(event.position)
+    if step != drawing.line:
+        drawing.line, drawing.line_eta = step, event.eta
+
+
+def status_text(lang: str, generation_id: int, drawing: Drawing) -> str:
+    if drawing.line is None:
+        return t(lang, progress_key(drawing.status, drawing.code), id=generation_id)
+    kind, n = drawing.line
+    eta = ""
+    if drawing.line_eta is not None:
+        amount, unit = rounded_duration(drawing.line_eta)
+        eta = t(lang, f"q_eta_{unit}", n=amount)
+    return t(lang, f"q_{kind}", id=generation_id, n=n, place=ordinal(n), eta=eta)

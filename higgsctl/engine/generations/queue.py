@@ -171,9 +171,16 @@ def in_line_detail(position: int, eta: float | None) -> str:
 
 
 def about(seconds: float) -> str:
-    """A rounded duration in English: 5 s steps under a minute, then minutes, then hours."""
+    """A rounded duration in English: "40 s", "3 min", "2 h"."""
+    amount, unit = rounded_duration(seconds)
+    return f"{amount} {unit}"
+
+
+def rounded_duration(seconds: float) -> tuple[int, str]:
+    """An estimate as faces show it: 5 s steps up to 55 s, then minutes, then hours
+    (unit "s", "min" or "h")."""
     if seconds <= 55:
-        return f"{max(5, 5 * math.ceil(seconds / 5))} s"
+        return max(5, 5 * math.ceil(seconds / 5)), "s"
     if seconds < 3570:
-        return f"{max(1, round(seconds / 60))} min"
-    return f"{round(seconds / 3600)} h"
+        return max(1, round(seconds / 60)), "min"
+    return round(seconds / 3600), "h"
