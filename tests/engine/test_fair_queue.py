@@ -34,12 +34,21 @@ def granted_order(queue: FairQueue, tickets) -> list[int]:
     return [t.generation_id for t in order]
 
 
-def test_a_burst_never_delays_another_users_single_image_by_more_than_one_turn():
+def test_a_user_who_just_had_a_slot_waits_behind_one_who_had_none():
     queue = FairQueue(1)
     heavy = join(queue, 1, 6)
     light = join(queue, 2)
-    assert [t.position for t in heavy] == [None, 1, 3, 4, 5, 6] and light[0].position == 2
-    assert granted_order(queue, heavy + light) == [100, 101, 200, 102, 103, 104, 105]
+    assert [t.position for t in heavy] == [None, 2, 3, 4, 5, 6] and light[0].position == 1
+    assert granted_order(queue, heavy + light) == [100, 200, 101, 102, 103, 104, 105]
+
+
+def test_a_burst_arriving_second_takes_one_turn_at_most():
+    queue = FairQueue(1)
+    [busy] = join(queue, 3)
+    heavy = join(queue, 1, 5)
+    light = join(queue, 2)
+    assert light[0].position == 2  # behind the burst's first job (it came first), never further
+    assert granted_order(queue, heavy + light) == [100, 200, 101, 102, 103, 104]
 
 
 @pytest.mark.parametrize("capacity", [1, 2, 4])
@@ -55,15 +64,25 @@ def test_users_take_turns_round_robin(capacity):
     assert max(order.index(200), order.index(300)) <= capacity + 2
 
 
-def test_a_new_user_joins_the_end_of_the_rotation_and_positions_move_back_honestly():
+def test_a_new_user_goes_ahead_of_a_served_burst_and_positions_move_back_honestly():
     queue = FairQueue(1)
     heavy = join(queue, 1, 4)
     assert [t.position for t in heavy[1:]] == [1, 2, 3]
     for ticket in heavy:
         ticket.wake.clear()
     light = join(queue, 2)
-    assert light[0].position == 2 and [t.position for t in heavy[1:]] == [1, 3, 4]
-    assert not heavy[1].wake.is_set() and heavy[2].wake.is_set() and heavy[3].wake.is_set()
+    assert light[0].position == 1 and [t.position for t in heavy[1:]] == [2, 3, 4]
+    assert all(t.wake.is_set() for t in heavy[1:]) and not heavy[0].wake.is_set()
+
+
+def test_a_user_whose_jobs_ran_out_starts_afresh():
+    queue = FairQueue(1)
+    [a] = join(queue, 1)
+    queue.release(a, completed=True)  # user 1 has nothing left: forgotten
+    assert queue.served == {} and queue.running_per_user == {}
+    [b] = join(queue, 2)
+    later = join(queue, 2) + join(queue, 1)
+    assert [t.position for t in later] == [2, 1]  # user 2 was just served, user 1 is fresh
 
 
 def test_the_per_user_limit_leaves_slots_to_others_and_keeps_the_users_place():

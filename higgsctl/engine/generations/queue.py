@@ -1,20 +1,24 @@
 """The account's submission slots, shared fairly between users.
 
 Higgsfield runs ``[higgsfield] max_concurrent`` requests of an account at once. Jobs that
-find every slot taken wait here in **round-robin order across users**: a user with a burst
-of forty images gets one slot turn, then every other waiting user gets theirs, so a single
-image never waits behind more than one turn of someone else's burst. ``per_user`` (``[higgsfield]
+find every slot taken wait here, and users take turns (round-robin): a freed slot goes to
+the waiting user **served least recently** (one who was never served, or not since their
+jobs last ran out, counts as never), that user's oldest job first. A user with a burst of
+forty images gets one slot turn, then every other waiting user gets theirs; a single image
+never waits behind more than one turn of someone else's burst, and a user who just had
+several slots waits behind everyone who had none. ``per_user`` (``[higgsfield]
 max_running_per_user``, 0 = none) caps how many slots one user holds at once.
 
 Everything here is synchronous and runs on the event loop: a freed slot is handed to the
 next ticket inside ``release`` (no polling), and the ticket's job is woken through its
-``wake`` event. Positions (1 = next to start) are renumbered after every change; a ticket
-whose position moved has its ``wake`` set, and its job emits the new position.
+``wake`` event. Positions (1 = next to start, if nobody else came) are renumbered after
+every change; a ticket whose position moved has its ``wake`` set, and its job emits it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import itertools
 import math
 import time
@@ -23,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .service_times import ServiceTimes
+
+NEVER = -1  # the turn of a user who was not served (since their jobs last ran out)
 
 
 @dataclass(eq=False)
@@ -34,6 +40,7 @@ class Ticket:
     model: str
     wake: asyncio.Event
     resumed: bool = False  # already submitted upstream (a restart): it goes first
+    arrival: int = 0  # order of joining (among users not served yet: first come, first served)
     position: int | None = None
     granted_at: float | None = None  # clock time the slot was handed over
     released: bool = False
@@ -53,19 +60,22 @@ class FairQueue:
     def __post_init__(self) -> None:
         self.running: dict[Ticket, None] = {}  # granted and not released, in grant order
         self.running_per_user: Counter[int] = Counter()
-        self.resumed: deque[Ticket] = deque()  # served before the rotation
-        self.lines: dict[int, deque[Ticket]] = {}  # user -> waiting tickets; dict order = rotation
+        self.resumed: deque[Ticket] = deque()  # served before everyone else
+        self.lines: dict[int, deque[Ticket]] = {}  # user -> waiting tickets, oldest first
+        self.served: dict[int, int] = {}  # user -> the turn they were last served in
+        self._arrivals = itertools.count()
+        self._next_turn = 0
 
     # --- a job's way through -------------------------------------------------------------
 
     def join(self, generation_id: int, user_id: int, model: str, wake: asyncio.Event, *,
              resumed: bool = False) -> Ticket:
         """Take a place (granted at once if a slot is free and nobody is ahead)."""
-        ticket = Ticket(generation_id, user_id, model, wake, resumed)
+        ticket = Ticket(generation_id, user_id, model, wake, resumed, next(self._arrivals))
         if resumed:
             self.resumed.append(ticket)
         else:
-            self.lines.setdefault(user_id, deque()).append(ticket)  # a new user joins the rotation's end
+            self.lines.setdefault(user_id, deque()).append(ticket)
         self._dispatch()
         return ticket
 
@@ -79,6 +89,7 @@ class FairQueue:
         self.running_per_user[ticket.user_id] -= 1
         if completed and not ticket.resumed:
             self.times.record(ticket.model, self.clock() - ticket.granted_at)
+        self._forget_if_idle(ticket.user_id)
         self._dispatch()
 
     def leave(self, ticket: Ticket) -> None:
@@ -92,6 +103,7 @@ class FairQueue:
             if not line and line is not self.resumed:
                 del self.lines[ticket.user_id]
         ticket.position = None
+        self._forget_if_idle(ticket.user_id)
         self._dispatch()
 
     def resize(self, capacity: int) -> None:
@@ -106,10 +118,18 @@ class FairQueue:
         return len(self.resumed) + sum(len(line) for line in self.lines.values())
 
     def order(self) -> list[Ticket]:
-        """The waiting tickets in the order they would start if nobody else came: resumed
-        jobs, then one ticket per user per round, users in rotation order."""
-        rounds = itertools.zip_longest(*self.lines.values())
-        return [*self.resumed, *(t for round_ in rounds for t in round_ if t is not None)]
+        """The waiting tickets in the order they would start if nobody else came (and no
+        per-user limit held anyone back): resumed jobs, then users by turn."""
+        heap = [(self._turn(user), line[0].arrival, user, 0) for user, line in self.lines.items()]
+        heapq.heapify(heap)
+        order, turn = list(self.resumed), itertools.count(self._next_turn)
+        while heap:
+            _, _, user, index = heapq.heappop(heap)
+            line = self.lines[user]
+            order.append(line[index])
+            if index + 1 < len(line):
+                heapq.heappush(heap, (next(turn), line[index + 1].arrival, user, index + 1))
+        return order
 
     def eta(self, ticket: Ticket) -> float | None:
         """Estimated seconds until ``ticket`` starts, from the measured service times: the
@@ -127,6 +147,9 @@ class FairQueue:
 
     # --- handing out slots -----------------------------------------------------------------
 
+    def _turn(self, user: int) -> int:
+        return self.served.get(user, NEVER)
+
     def _dispatch(self) -> None:
         while len(self.running) < self.capacity:
             ticket = self._next()
@@ -136,21 +159,30 @@ class FairQueue:
             ticket.position = None
             self.running[ticket] = None
             self.running_per_user[ticket.user_id] += 1
+            self.served[ticket.user_id] = self._next_turn
+            self._next_turn += 1
             ticket.wake.set()
         self._renumber()
 
     def _next(self) -> Ticket | None:
         if self.resumed:  # already upstream: they hold an account slot there whatever we do
             return self.resumed.popleft()
-        for user, line in self.lines.items():
-            if self.per_user and self.running_per_user[user] >= self.per_user:
-                continue  # keeps its place in the rotation
-            ticket = line.popleft()
+        eligible = [(self._turn(user), line[0].arrival, user) for user, line in self.lines.items()
+                    if not self.per_user or self.running_per_user[user] < self.per_user]
+        if not eligible:
+            return None
+        _, _, user = min(eligible)
+        line = self.lines[user]
+        ticket = line.popleft()
+        if not line:
             del self.lines[user]
-            if line:
-                self.lines[user] = line  # served: to the end of the rotation
-            return ticket
-        return None
+        return ticket
+
+    def _forget_if_idle(self, user: int) -> None:
+        """A user with nothing running or waiting starts afresh (and the table stays small)."""
+        if not self.running_per_user[user] and user not in self.lines:
+            self.running_per_user.pop(user, None)
+            self.served.pop(user, None)
 
     def _renumber(self) -> None:
         for position, ticket in enumerate(self.order(), 1):
