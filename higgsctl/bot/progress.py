@@ -10,9 +10,10 @@ queue up: it is decoration, the status message says the same). The outcome is no
 here: delivery (delivery.py) ends the job's task, sends the result, then edits the message.
 
 A job waiting in the fair queue (JobEvent code IN_LINE) shows its place sparsely: the line
-changes only when the position crosses a step of ``LINE_STEPS`` ("3rd in line", then "no
-further back than 20th" between steps), and such a change is drawn within ``LINE_EDIT_EVERY``
-seconds of the previous edit instead of ``EDIT_EVERY``: a long queue moving costs few edits.
+changes only when the position crosses a step of ``LINE_STEPS`` ("3rd in line"; "no further
+back than 20th" from 20 down to 14), and such a change is drawn within ``LINE_EDIT_EVERY``
+seconds of the previous edit instead of ``EDIT_EVERY``: a job that waits behind 900 others
+costs about 13 edits.
 """
 
 from __future__ import annotations
@@ -168,11 +169,14 @@ class Progress:
 # --- a job waiting in the fair queue --------------------------------------------------------
 
 def line_step(position: int) -> tuple[str, int]:
-    """The step a queue position is shown at: ("exact", n) on a step, ("within", next step)
-    between steps, ("beyond", last step) past the schedule."""
+    """What a queue position is shown as: ("exact", n) where a step holds one place (1st, 2nd,
+    3rd), ("within", step) for the places up to the next step ("no further back than 20th"),
+    ("beyond", last step) past the schedule. It changes only when the position crosses a step."""
+    below = 0
     for step in LINE_STEPS:
         if position <= step:
-            return ("exact" if position == step else "within", step)
+            return ("exact" if step - below == 1 else "within", step)
+        below = step
     return ("beyond", LINE_STEPS[-1])
 
 
