@@ -47,8 +47,14 @@ def watch_steps(queue) -> dict[int, list[tuple[float, tuple]]]:
     return crossings
 
 
-async def run_bot(args, users: list[int], settings) -> None:
+def line_prefix(generation_id: int, step: tuple) -> str:
+    """The status line of a step, without its estimate."""
     from higgsctl.bot.progress import Drawing, status_text
+
+    return status_text("en", generation_id, Drawing("pending", "in_line", line=step)).removesuffix(".")
+
+
+async def run_bot(args, users: list[int], settings) -> None:
     from higgsctl.bot.runner import start_bot, stop_bot
     from higgsctl.bot.tracking import Target
     from higgsctl.engine import GenerationRequest
@@ -82,17 +88,17 @@ async def run_bot(args, users: list[int], settings) -> None:
         await stop_bot(app)
     await emu.stop()
 
-    lags, superseded = [], 0
+    lags, never = [], 0
     for g in jobs:
         shown = edits.by_message.get((g.chat_id, g.status_message_id), [])
         steps = crossings.get(g.id, [])
-        for i, (when, step) in enumerate(steps):
-            drawing = Drawing("pending", "in_line", line=step)
-            prefix = status_text("en", g.id, drawing).removesuffix(".")
-            later = steps[i + 1][0] if i + 1 < len(steps) else float("inf")
-            drawn = next((t for t, text in shown if t >= when and text.startswith(prefix)), None)
-            if drawn is None or drawn > later + 5:  # moved on before it was drawn: the newer step was
-                superseded += 1
+        for i, (when, _) in enumerate(steps):
+            # The first edit after the crossing that no longer shows an earlier step (it shows
+            # this step, a later one when the queue moved on meanwhile, or the job started).
+            older = tuple(line_prefix(g.id, step) for _, step in steps[:i])
+            drawn = next((t for t, text in shown if t >= when and not (older and text.startswith(older))), None)
+            if drawn is None:
+                never += 1
             else:
                 lags.append(drawn - when)
     lags.sort()
@@ -101,4 +107,4 @@ async def run_bot(args, users: list[int], settings) -> None:
     print(f"position-update lag (bot)   step crossed in the queue → the edit showing it at the emulator: "
           f"median {statistics.median(lags):.2f} s, p95 {lags[int(0.95 * (len(lags) - 1))]:.2f} s, "
           f"max {lags[-1]:.2f} s (n={len(lags)}; {sum(lag > 2 for lag in lags)} over 2 s; "
-          f"{superseded} steps passed before they were drawn)")
+          f"{never} never drawn)")

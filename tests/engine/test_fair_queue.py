@@ -167,3 +167,16 @@ def test_the_engines_detail_names_position_and_estimate():
     assert in_line_detail(3, 37.0) == "3rd in line, about 40 s"
     assert in_line_detail(1, None) == "1st in line"
     assert [about(s) for s in (0, 4, 55, 56, 150, 3600 * 2)] == ["5 s", "5 s", "55 s", "1 min", "2 min", "2 h"]
+
+
+@pytest.mark.parametrize("value, error", [("2", None), ("0", None), ("-1", "must not be negative"),
+                                          ("'two'", "must be an integer"), ("1.5", "must be an integer")])
+def test_the_per_user_limit_setting(write_config, value, error):
+    from higgsctl.engine import ConfigError, load_settings
+
+    path = write_config(f"[higgsfield]\nmax_running_per_user = {value}\n")
+    if error is None:
+        assert load_settings(path).higgsfield.max_running_per_user == int(value)
+    else:
+        with pytest.raises(ConfigError, match=f"max_running_per_user {error}"):
+            load_settings(path)
