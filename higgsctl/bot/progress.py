@@ -11,9 +11,9 @@ here: delivery (delivery.py) ends the job's task, sends the result, then edits t
 
 A job waiting in the fair queue (JobEvent code IN_LINE) shows its place sparsely: the line
 changes only when the position crosses a step of ``LINE_STEPS`` ("3rd in line"; "no further
-back than 20th" from 20 down to 14), and such a change is drawn within ``LINE_EDIT_EVERY``
-seconds of the previous edit instead of ``EDIT_EVERY``: a job that waits behind 900 others
-costs about 13 edits.
+back than 20th" from 20 down to 14), and such a change (or the job leaving the line) is drawn
+within ``LINE_EDIT_EVERY`` seconds of the previous edit instead of ``EDIT_EVERY``: a job that
+waits behind 900 others costs about 13 edits.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ class Drawing:
     ended: bool = False
     line: tuple[str, int] | None = None  # IN_LINE: the step shown (line_step), else None
     line_eta: float | None = None  # the estimate when that step was reached
+    line_drawn: bool = False  # the message shows a place in line (leaving the line is drawn as fast)
 
     def end(self) -> None:
         """Stop the task: cancel it mid-call (a queued edit or chat action leaves the rate
@@ -111,15 +112,16 @@ class Progress:
             now = loop.time()
             text = status_text(target.lang, generation_id, drawing)
             changed = target.message_id is not None and text != drawing.drawn
-            edit_every = EDIT_EVERY if drawing.line is None else LINE_EDIT_EVERY
+            in_line = drawing.line is not None
+            edit_every = LINE_EDIT_EVERY if in_line or drawing.line_drawn else EDIT_EVERY
             if changed and now >= drawing.edited_at + edit_every:
-                drawing.drawn = text
+                drawing.drawn, drawing.line_drawn = text, in_line
                 await self.tracker.show(generation_id, target, text,
                                         keyboards.job_status(target.lang, generation_id, drawing.status))
                 drawing.edited_at = loop.time()
                 continue
             action_due = self._action_due.get(target.chat_id, -math.inf)
-            if drawing.line is not None:  # nothing is being made yet: no "sending a photo" action
+            if in_line:  # nothing is being made yet: no "sending a photo" action
                 action_due = math.inf
             elif now >= action_due:
                 self._action_due[target.chat_id] = now + ACTION_EVERY
