@@ -29,10 +29,11 @@ from telegram.error import TelegramError
 
 from higgsctl.engine import JobEvent
 from higgsctl.engine.events import IN_LINE
-from higgsctl.engine.generations.queue import ordinal, rounded_duration
+from higgsctl.engine.generations.queue import rounded_duration
 
 from . import keyboards
 from .texts import progress_key, t
+from .texts.queue import place
 from .tracking import Tracker
 
 log = logging.getLogger("higgsctl.bot.delivery")
@@ -201,4 +202,4 @@ def status_text(lang: str, generation_id: int, drawing: Drawing) -> str:
     if drawing.line_eta is not None:
         amount, unit = rounded_duration(drawing.line_eta)
         eta = t(lang, f"q_eta_{unit}", n=amount)
-    return t(lang, f"q_{kind}", id=generation_id, n=n, place=ordinal(n), eta=eta)
+    return t(lang, f"q_{kind}", id=generation_id, place=place(lang, n), eta=eta)
