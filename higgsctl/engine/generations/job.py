@@ -121,7 +121,8 @@ class Job:
                     self.slots.leave(ticket)
                     return False
                 if ticket.granted:
-                    self.wakeup.clear()  # (set by the grant: not a reason for the first poll to come early)
+                    if not ticket.resumed:  # the grant set it; a resumed job's request may have
+                        self.wakeup.clear()  # moved meanwhile (a webhook we took): it asks at once
                     return True
                 if ticket.position != shown:
                     shown = ticket.position
