@@ -150,8 +150,8 @@ class JobProgress:
         if self._last.get(event.generation_id) == key:
             return
         self._last[event.generation_id] = key
-        text = event.status.replace("_", " ") + (f" ({event.detail})" if event.detail else "")
-        style = STATUS_STYLE.get(event.status, "cyan")
+        text = status_line(event)
+        style = STATUS_STYLE.get(event.status, "cyan" if event.position is None else "yellow")
         if self._progress is None:
             self.console.print(f"generation #{event.generation_id}: [{style}]{escape(text)}[/]")
             return
@@ -161,3 +161,11 @@ class JobProgress:
                 f"#{event.generation_id}", total=len(STEPS), status="")
         done = len(STEPS) if event.status not in STEPS else STEPS[event.status]
         self._progress.update(task, completed=done, status=f"[{style}]{escape(text)}[/]")
+
+
+def status_line(event) -> str:
+    """One job's state in words: "queued", "pending (retrying ...)", or, waiting in the fair
+    queue, its place and estimate as the engine words it ("3rd in line, about 40 s")."""
+    if event.position is not None and event.detail:
+        return event.detail
+    return event.status.replace("_", " ") + (f" ({event.detail})" if event.detail else "")

@@ -29,6 +29,7 @@ class HiggsfieldSettings:
     api_key: str = ""
     api_secret: str = ""
     max_concurrent: int = 4
+    max_running_per_user: int = 0
     request_timeout: float = 30.0
     generation_timeout: float = 300.0
     poll_initial: float = 2.0
@@ -257,6 +258,7 @@ def _check_ranges(s: Settings, path: Path) -> None:
     need(s.higgsfield.base_url.startswith(("http://", "https://")), "[higgsfield] base_url", "must start with http:// or https://")
     need(s.telegram.api_base_url.startswith(("http://", "https://")), "[telegram] api_base_url", "must start with http:// or https://")
     need(s.higgsfield.max_concurrent >= 1, "[higgsfield] max_concurrent", "must be at least 1")
+    need(s.higgsfield.max_running_per_user >= 0, "[higgsfield] max_running_per_user", "must not be negative (0: no limit)")
     need(s.higgsfield.generation_timeout > 0, "[higgsfield] generation_timeout", "must be positive")
     need(0 < s.higgsfield.poll_initial <= s.higgsfield.poll_max, "[higgsfield] poll_initial", "must be positive and at most poll_max")
     need(s.higgsfield.poll_factor >= 1, "[higgsfield] poll_factor", "must be at least 1")

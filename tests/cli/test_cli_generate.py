@@ -317,3 +317,16 @@ def test_generate_runs_its_database_work_through_the_engine_door(cli, engine, mo
     assert cli("generate", "a fox", *FAST).exit_code == 0
     # the synchronous checks before the run, then one door thread: never asyncio.to_thread's
     assert set(threads) == {"MainThread", "higgsctl-db_0"}
+
+
+def test_jobs_waiting_for_a_slot_show_their_place_in_line(cli, engine, write_config):
+    write_config("[higgsfield]\nmax_concurrent = 1\n")
+    result = cli("generate", "three foxes", "--count", "3", *FAST)
+    assert result.exit_code == 0, result.output
+    first, second, third = sorted(g.id for g in generations(engine))
+    lines = result.stderr.splitlines()
+    assert f"generation #{second}: 1st in line" in lines  # nothing measured yet: no estimate
+    assert f"generation #{third}: 2nd in line" in lines
+    # When its turn comes the third is 1st, with an estimate from the first job's measured time.
+    assert any(line.startswith(f"generation #{third}: 1st in line, about ") and line.endswith(" s") for line in lines)
+    assert not any(line.startswith(f"generation #{first}: ") and "in line" in line for line in lines)

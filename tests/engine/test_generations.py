@@ -261,7 +261,7 @@ async def test_cancel_while_waiting_for_a_local_slot(settings, sandbox):
     await asyncio.wait_for(busy_queued.wait(), 5)
     waiting = await engine.generations.create(GenerationRequest(1, "nano-banana", "waits", "1:1"))
     task = asyncio.create_task(engine.generations.execute(
-        waiting.id, lambda e: e.code == "local_slot" and slot_wait.set()))
+        waiting.id, lambda e: e.code == "in_line" and slot_wait.set()))
     await asyncio.wait_for(slot_wait.wait(), 5)
     assert await engine.generations.cancel(waiting.id) is True
     final = await asyncio.wait_for(task, 5)
@@ -316,16 +316,16 @@ async def test_a_resume_never_resubmits_a_job_a_live_process_is_driving(settings
     a.users.register(1)
     generation = await a.generations.create(GenerationRequest(
         1, "seedream-4.5", "shared", "1:1", references=(png(tmp_path),), source="cli"))
-    a.generations._slots = asyncio.Semaphore(0)  # A's slots are busy with other jobs
+    a.generations.slots.resize(0)  # A's slots are busy with other jobs
     waiting = asyncio.Event()
     job_a = asyncio.create_task(a.generations.execute(
-        generation.id, lambda e: e.code == "local_slot" and waiting.set()))
+        generation.id, lambda e: e.code == "in_line" and waiting.set()))
     await asyncio.wait_for(waiting.wait(), 5)
     [job_b] = await b.generations.resume_unfinished(source="cli")
     async with asyncio.timeout(10):
         while b.generations.get(generation.id).request_id is None:
             await asyncio.sleep(0.02)
-    a.generations.slots.release()  # A goes on with this job
+    a.generations.slots.resize(1)  # A goes on with this job
     ra, rb = await asyncio.gather(job_a, job_b)
     assert (ra.status, rb.status) == ("completed", "completed")
     assert sandbox.stats.submits == 1 and sandbox.stats.uploads == 1

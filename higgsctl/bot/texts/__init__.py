@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 
-from . import core, promo, settings
+from . import core, promo, queue, settings
 from .core import ADMIN, ADMIN_COMMANDS, COMMANDS
 
 LANGUAGES = ("en", "ru")
 # Telegram language codes we don't ship, read as the language their speakers most likely read
 # among ours; any other code gets English.
 FALLBACKS = {"uk": "ru", "be": "ru", "kk": "ru"}
-AREAS = (core, promo, settings)
+AREAS = (core, promo, queue, settings)
 
 
 def _assemble(name: str) -> dict[str, str]:

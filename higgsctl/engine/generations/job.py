@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 from ..catalog import ModelSpec
 from ..errors import ConcurrencyLimitError, DownloadTooLarge, HiggsctlError, HiggsfieldError, InvalidInput
 from ..events import (
-    ACCOUNT_BUSY, ACTIVE, DOWNLOAD_RETRY, LOCAL_SLOT, SERVICE_UNREACHABLE, STORAGE_RETRY, TERMINAL,
+    ACCOUNT_BUSY, ACTIVE, DOWNLOAD_RETRY, IN_LINE, SERVICE_UNREACHABLE, STORAGE_RETRY, TERMINAL,
     EventHandler, JobEvent, Status,
 )
 from ..higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
@@ -24,6 +24,7 @@ from ..higgsfield import Status as Upstream
 from ..models import Generation, utcnow
 from ..requests import CONTENT_TYPES
 from ..storage import FileStore
+from .queue import FairQueue, Ticket, in_line_detail
 from .rows import GenerationRows
 from .storage_alarm import StorageAlarm
 
@@ -57,7 +58,7 @@ class Job:
 
     def __init__(self, generation: Generation, *, rows: GenerationRows, db: RunDb,
                  client: Callable[[], HiggsfieldClient], store: FileStore, policy: JobPolicy,
-                 slots: asyncio.Semaphore, storage: StorageAlarm, on_event: EventHandler | None,
+                 slots: FairQueue, storage: StorageAlarm, on_event: EventHandler | None,
                  cancel_requested: Callable[[], bool], keep_on_interrupt: bool = False):
         self.g = generation
         self.rows, self.db, self.client, self.store = rows, db, client, store
@@ -67,7 +68,8 @@ class Job:
         self.keep_on_interrupt = keep_on_interrupt
         # A submit was sent whose outcome we may not know (by us, or by a process that died).
         self.maybe_created = generation.submitted_at is not None and generation.request_id is None
-        self.wakeup = asyncio.Event()
+        self.wakeup = asyncio.Event()  # a cancel, or the fair queue: a slot or a new position
+        self.ticket: Ticket | None = None
         self.slot_held = False
         self.deadline = time.monotonic() + policy.generation_timeout
         if generation.submitted_at is not None:  # resumed: the timeout counts from the submit
@@ -100,40 +102,38 @@ class Job:
             await self.end(Status.FAILED, f"internal error: {type(exc).__name__}", error_code="internal")
         return self.g
 
-    def release_slot(self) -> None:
+    def release_slot(self, *, completed: bool = False) -> None:
         if self.slot_held:
             self.slot_held = False
-            self.slots.release()
+            self.slots.release(self.ticket, completed=completed)
 
     async def take_slot(self) -> bool:
-        """Wait for one of the account's submission slots, or for a cancel (False)."""
-        slots = self.slots
-        if not slots.locked():
-            await slots.acquire()
-            return True
-        await self.emit(Status.PENDING, "waiting for a local slot", LOCAL_SLOT)
-        acquire = asyncio.ensure_future(slots.acquire())
+        """Wait for one of the account's submission slots in the fair queue, or for a cancel
+        (False). While it waits, every change of its position is emitted (IN_LINE)."""
+        g = self.g
+        # A job already submitted (a restart) holds an account slot upstream: it goes first.
+        ticket = self.ticket = self.slots.join(g.id, g.user_id, g.model, self.wakeup,
+                                               resumed=g.submitted_at is not None)
+        shown = None
         try:
-            while not acquire.done():
-                woken = asyncio.ensure_future(self.wakeup.wait())
-                try:
-                    await asyncio.wait({acquire, woken}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    woken.cancel()
-                self.wakeup.clear()
-                if self.canceled() and not acquire.done():
-                    acquire.cancel()
+            while True:
+                if self.canceled():
+                    self.slots.leave(ticket)
                     return False
+                if ticket.granted:
+                    if not ticket.resumed:  # the grant set it; a resumed job's request may have
+                        self.wakeup.clear()  # moved meanwhile (a webhook we took): it asks at once
+                    return True
+                if ticket.position != shown:
+                    shown = ticket.position
+                    eta = self.slots.eta(ticket)
+                    await self.emit(Status.PENDING, in_line_detail(shown, eta), IN_LINE, position=shown, eta=eta)
+                    continue  # the queue may have moved meanwhile
+                self.wakeup.clear()  # (nothing can set it between the checks above and here)
+                await self.wakeup.wait()
         except asyncio.CancelledError:  # our task was cancelled: never leave a slot taken
-            if acquire.done() and not acquire.cancelled():
-                slots.release()
-            else:
-                acquire.cancel()
+            self.slots.leave(ticket)
             raise
-        if self.canceled():
-            slots.release()
-            return False
-        return True
 
     async def submit(self) -> bool:
         """Submit the job; True when there is a request to follow."""
@@ -248,8 +248,8 @@ class Job:
         if not urls:
             await self.end(Status.FAILED, "the generation finished without an image", error_code="no_image")
             return
+        self.release_slot(completed=True)  # a finished request no longer counts against the account's limit
         await self.set_status(Status.DOWNLOADING)
-        self.release_slot()  # a finished request no longer counts against the account's limit
         await self.store_results(urls)
 
     async def store_results(self, urls: tuple[str, ...] | None) -> None:
@@ -383,11 +383,12 @@ class Job:
     async def reload(self) -> Generation:
         return await self.db(self.rows.get, self.g.id)
 
-    async def emit(self, status: str, detail: str | None = None, code: str | None = None) -> None:
+    async def emit(self, status: str, detail: str | None = None, code: str | None = None, *,
+                   position: int | None = None, eta: float | None = None) -> None:
         if self.on_event is None:
             return
         try:
-            result = self.on_event(JobEvent(self.g.id, status, detail, code))
+            result = self.on_event(JobEvent(self.g.id, status, detail, code, position, eta))
             if inspect.isawaitable(result):
                 await result
         except Exception:  # a face's rendering bug must never stop a paid job

@@ -25,7 +25,9 @@ from ..models import Generation
 from ..requests import CheckedRequest, GenerationRequest, check_request
 from ..storage import FileStore
 from .job import Job, JobPolicy, RunDb
+from .queue import FairQueue
 from .rows import GenerationRows
+from .service_times import recent_service_times
 from .storage_alarm import StorageAlarm
 
 __all__ = ["ACTIVE", "TERMINAL", "Generations", "JobEvent"]
@@ -43,7 +45,8 @@ class Generations:
         self.rows = GenerationRows(credits)
         self._client_factory = client
         self._client: HiggsfieldClient | None = None
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: FairQueue | None = None
+        self._service_times_loaded: asyncio.Future | None = None
         self._wakeups: dict[int, asyncio.Event] = {}
         self.cancel_requested: set[int] = set()
         # Sinks that see every job's events besides the caller's (metrics.StageTimer)
@@ -70,11 +73,24 @@ class Generations:
         return self._client
 
     @property
-    def slots(self) -> asyncio.Semaphore:
+    def slots(self) -> FairQueue:
         # Submitted-but-unfinished requests count against the account's concurrency limit.
         if self._slots is None:
-            self._slots = asyncio.Semaphore(self.settings.higgsfield.max_concurrent)
+            hf = self.settings.higgsfield
+            self._slots = FairQueue(hf.max_concurrent, hf.max_running_per_user)
         return self._slots
+
+    async def _load_service_times(self) -> None:
+        """Once per process: the queue's estimates start from the database's measurements."""
+        if self._service_times_loaded is None:
+            self._service_times_loaded = asyncio.ensure_future(self._seed_service_times())
+        await asyncio.shield(self._service_times_loaded)
+
+    async def _seed_service_times(self) -> None:
+        try:
+            self.slots.times.seed(await self.run_db(recent_service_times))
+        except Exception:  # estimates are a courtesy: the queue works without them
+            log.warning("could not read the measured service times", exc_info=True)
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -152,6 +168,7 @@ class Generations:
         if generation.status in TERMINAL:
             await self._settle_leftover(generation)
             return generation
+        await self._load_service_times()
         job = Job(generation, rows=self.rows, db=self.run_db, client=lambda: self.client, store=self.store,
                   policy=self.policy, slots=self.slots, storage=self.storage_alarm, on_event=self._observed(on_event),
                   cancel_requested=lambda: generation_id in self.cancel_requested,
