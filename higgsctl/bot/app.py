@@ -10,7 +10,7 @@ from telegram.ext import AIORateLimiter, Application
 
 from higgsctl.engine import ConfigError, Engine, Settings
 
-from . import alerts, heartbeat
+from . import alerts, heartbeat, takeover
 from .broadcaster import Broadcaster
 from .delivery import Delivery
 from .handlers import register_all
@@ -73,6 +73,7 @@ async def on_startup(app: Application) -> None:
     if resumed:
         log.info("resumed %d generation(s)", resumed)
     services.notifier.start()
+    takeover.start(app)
     await alerts.start(app, services.engine, resumed)
 
 
@@ -80,11 +81,13 @@ async def on_stop(app: Application) -> None:
     """Before Application.stop(): it waits for every task, and a generation can take minutes."""
     services: Services = app.bot_data[KEY]
     await alerts.stop(app)
+    await takeover.stop(app)
     await services.notifier.stop()
     broadcaster = app.bot_data.pop(BROADCASTER, None)
     if broadcaster is not None:
         await broadcaster.stop()
     await services.delivery.stop()
+    await services.engine.generations.hand_back()  # open jobs: any other process takes them at once
     for server in app.bot_data.pop(SERVERS, []):
         await server.stop()
     await heartbeat.stop(app, services.engine)

@@ -85,8 +85,8 @@ class Delivery:
 
     async def resume(self) -> int:
         """Finish what a previous process left running; each resumed job delivers as usual."""
-        pending = await db(self.engine.generations.unfinished, "bot")
-        resumed = sum(self.launch(g.id) for g in pending)
+        pending = await db(self.engine.generations.takeable, "bot")  # ours, or nobody's (leases)
+        resumed = sum(self.launch(gid) for gid in pending)
         if resumed:
             log.info("resuming %d unfinished generation(s)", resumed)
         return resumed

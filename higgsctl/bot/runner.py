@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, Tel
 from telegram.ext import Application
 
 from higgsctl.engine import ConfigError, Engine, HiggsctlError, Settings
+from higgsctl.engine.leases import process_name
 from higgsctl.engine.logs import setup_logging
 from higgsctl.launch import open_engine
 
@@ -69,6 +70,7 @@ async def start_bot(settings: Settings, engine: Engine, *, notifier_interval: fl
     """Build and start the bot on the running loop; returns the running Application. With
     ``stopped``, an unreachable Telegram is waited out (None if ``stopped`` is set first)."""
     webhook = _webhook_args(settings) if settings.telegram.mode == "webhook" else None
+    engine.generations.leases.owner = process_name("bot")  # a restart reclaims its jobs at once
     app = build_application(settings, engine, notifier_interval=notifier_interval, album_delay=album_delay)
     try:
         if not await _initialize(app, settings.telegram.api_base_url, stopped):

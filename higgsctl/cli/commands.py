@@ -27,6 +27,7 @@ COMMANDS = {
     "models": Lazy("models", "models", "List the models you can generate with: price, reference limit, aspect "
                    "ratios, options and the Higgsfield application path each is sent to."),
     "styles": Lazy("models", "styles", "List the style presets `generate --style` and the bot's Style button offer."),
+    "worker": Lazy("worker", "worker", "Run generations without serving Telegram, until Ctrl-C or SIGTERM."),
     "admin": Lazy("faces", "admin", "Open the admin TUI: dashboard, users, generations, top-ups."),
     "credits": Lazy("credits", "app", "Balances, grants, the ledger and top-up requests."),
     "broadcast": Lazy("broadcast", "broadcast", "Queue a message to every user of an audience; the running bot sends it.",

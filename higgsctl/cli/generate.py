@@ -33,6 +33,7 @@ def generate(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Spend without asking (required when stdin is not a terminal).")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of file paths.")] = False,
     sandbox: Annotated[bool, typer.Option("--sandbox", help="Use the built-in offline sandbox instead of Higgsfield (no keys needed).")] = False,
+    queue: Annotated[bool, typer.Option("--queue", help="Hold the credits and leave the jobs to `higgsctl worker` processes; print their ids and exit.")] = False,
     service_time: Annotated[float, typer.Option("--sandbox-service-time", min=0.0, hidden=True)] = 2.0,
 ) -> None:
     """Generate images from a prompt and print the saved file paths.
@@ -47,13 +48,28 @@ def generate(
       higgsctl generate "logo ideas for a bakery" --count 3 --out ./logos --yes
       higgsctl generate "a tea house in the rain" --style anime --option resolution=4K -m seedream-4.5
       higgsctl generate "a lighthouse at dusk" --sandbox --yes --json
+      higgsctl generate "a city of glass" --count 20 --queue --yes   # workers run them
     """
     settings = load_settings(log_to_file=True)
+    if queue and sandbox:
+        from higgsctl.engine import InvalidInput
+
+        raise InvalidInput("--queue leaves the jobs to workers, and --sandbox lives only as long as this command.",
+                           hint="Point [higgsfield] base_url at a running `higgsctl sandbox serve` instead.")
     choice = Choice(model, aspect, style, _options(option or []))
     plan = _prepare(settings, prompt, choice, tuple(ref or ()), count, as_user, sandbox)
     _confirm(plan, yes)
     import asyncio
 
+    if queue:
+        ids = asyncio.run(_queue_for_workers(settings, plan.requests))
+        if json_out:
+            render.print_json({"queued": ids})
+        else:
+            for generation_id in ids:
+                render.line(str(generation_id))
+        render.note(f"Queued {len(ids)} job(s) for `higgsctl worker`; `higgsctl history show ID` follows one.")
+        return
     with _run_lock(settings, exclusive=False):
         result = asyncio.run(run_generate(settings, plan.requests, sandbox=sandbox, service_time=service_time))
     files = {row["id"]: _deliver(row["files"], out) for row in result.rows}
@@ -134,6 +150,14 @@ def _prepare(settings: Settings, prompt, choice: Choice, refs, count, as_user, s
     spec = settings.model(request.model)
     label = f"{count} × {spec.label}" + (f", {style.label('en')}" if style else "")
     return Plan([request] * count, user_label(user), total, user.balance, label)
+
+
+async def _queue_for_workers(settings: Settings, requests: list[GenerationRequest]) -> list[int]:
+    """Hold the credits and record the jobs without a lease: any worker may take them."""
+    from higgsctl.launch import open_engine as open_async_engine
+
+    async with open_async_engine(settings) as engine:
+        return [g.id for r in requests for g in await engine.generations.create_batch(r, lease=False)]
 
 
 def _verify_key(settings: Settings) -> None:

@@ -47,6 +47,9 @@ class HiggsfieldSettings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8081
     webhook_poll: float = 30.0
+    # Several processes on one database: a process renews its jobs' leases every third of
+    # this; when it dies, another takes its jobs over once this many seconds have passed.
+    lease_seconds: float = 20.0
 
     @property
     def has_credentials(self) -> bool:
@@ -268,6 +271,7 @@ def _check_ranges(s: Settings, path: Path) -> None:
          "[higgsfield] webhook_url", "must start with https:// (Higgsfield calls it from the internet)")
     need(not s.higgsfield.webhook_url or bool(s.higgsfield.webhook_secret.split()), "[higgsfield] webhook_secret",
          "must be set when webhook_url is (the whsec_... secret from Higgsfield's console): unsigned webhooks are refused")
+    need(s.higgsfield.lease_seconds >= 3, "[higgsfield] lease_seconds", "must be at least 3")
     need(s.higgsfield.webhook_poll > 0, "[higgsfield] webhook_poll", "must be positive")
     need(s.higgsfield.max_download_mb >= 1, "[higgsfield] max_download_mb", "must be at least 1")
     need(s.credits.initial >= 0, "[credits] initial", "must not be negative")

@@ -11,7 +11,6 @@ stops cleanly hands its leases back, so another one takes over at once.
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 from datetime import timedelta
 
@@ -21,8 +20,15 @@ from .models import Generation, utcnow
 TTL = 20.0  # seconds; the takeover time is at most this (plus one look for orphans)
 
 
-def process_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+def process_name(role: str = "engine", *, unique: bool = False) -> str:
+    """The name a process's leases carry: ``HIGGSCTL_PROCESS_NAME``, else host and role. The
+    same name after a restart reclaims the jobs at once (a restarted bot, `higgsctl resume`);
+    ``unique`` (workers, of which a host may run several) adds the pid."""
+    name = os.environ.get("HIGGSCTL_PROCESS_NAME")
+    if name:
+        return name[:200]
+    base = f"{socket.gethostname()}:{role}"
+    return f"{base}:{os.getpid()}" if unique else base
 
 
 class Leases:
@@ -45,7 +51,7 @@ class Leases:
 
     def give_back(self, generation_id: int | None = None) -> int:
         """Hand a lease (or all of ours) back for another process to take at once."""
-        query = (Generation.lease_owner == self.owner)
+        query = (Generation.lease_owner == self.owner) & Generation.status.in_(ACTIVE)
         if generation_id is not None:
             query &= (Generation.id == generation_id)
         return Generation.update(lease_owner=None, lease_until=None).where(query).execute()
@@ -66,8 +72,20 @@ class Leases:
                | ((Generation.lease_until < now) & (Generation.lease_owner != self.owner))))
         if source is not None:
             query = query.where(Generation.source == source)
-        return [gid for (gid,) in query.order_by(Generation.id).limit(limit).tuples()]
+        # Jobs holding one of the account's slots first: until someone follows them, the slot
+        # stays taken for every process.
+        return [gid for (gid,) in query.order_by(Generation.slot_held.desc(), Generation.id).limit(limit).tuples()]
 
-    def mine(self) -> list[int]:
-        return [gid for (gid,) in Generation.select(Generation.id).where(
-            (Generation.lease_owner == self.owner) & Generation.status.in_(ACTIVE)).tuples()]
+    @staticmethod
+    def holding_slots(ids: list[int]) -> set[int]:
+        if not ids:
+            return set()
+        return {gid for (gid,) in Generation.select(Generation.id).where(
+            Generation.id.in_(ids) & Generation.slot_held).tuples()}
+
+    def mine(self, source: str | None = None) -> list[int]:
+        query = Generation.select(Generation.id).where((Generation.lease_owner == self.owner)
+                                                       & Generation.status.in_(ACTIVE))
+        if source is not None:
+            query = query.where(Generation.source == source)
+        return [gid for (gid,) in query.order_by(Generation.id).tuples()]

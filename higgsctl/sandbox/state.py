@@ -42,6 +42,7 @@ class SandboxStats:
     downloads: int = 0
     webhook_attempts: int = 0
     webhook_deliveries: int = 0
+    peak_active: int = 0  # the most requests queued or in progress at once (the account's limit at work)
 
     @property
     def total_status_calls(self) -> int:
@@ -150,6 +151,7 @@ class SandboxState:
         )
         self.requests[record.request_id] = record
         self._active.add(record.request_id)
+        self.stats.peak_active = max(self.stats.peak_active, self.active_count())
         if idempotency_key is not None:
             self.idempotency[idempotency_key] = (key_fingerprint, record.request_id)
         self.stats.submits += 1

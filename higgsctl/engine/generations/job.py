@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlparse
 
+from ..account_slots import AccountSlots
 from ..catalog import ModelSpec
 from ..errors import ConcurrencyLimitError, DownloadTooLarge, HiggsctlError, HiggsfieldError, InvalidInput
 from ..events import (
@@ -31,6 +32,8 @@ from .storage_alarm import StorageAlarm
 log = logging.getLogger("higgsctl.generations")
 RunDb = Callable[..., Awaitable[Any]]  # the engine's database door: await db(fn, *args)
 
+ACCOUNT_POLL_FIRST = 0.05  # seconds between looks for a free account slot held by another process; doubles
+ACCOUNT_POLL_MAX = 1.0
 GONE = (404, 410)  # the result file (or the whole request) no longer exists upstream
 # error_code of a generation Higgsfield itself ended (engine errors carry their own .code).
 UPSTREAM_CODES = {"failed": "upstream_failed", "nsfw": "nsfw", "canceled": "canceled"}
@@ -45,6 +48,7 @@ class JobPolicy:
     result_deadline_hours: float  # how long a finished image is retried before giving up
     max_download_bytes: int
     webhook_url: str | None  # sent with every submit (hf_webhook) when set
+    account: AccountSlots  # the account's limit, counted in the database across processes
     poll: PollPolicy
     retry: RetryPolicy  # the one backoff of the job's retry loops (submit, download)
 
@@ -82,10 +86,14 @@ class Job:
             if self.g.status == Status.DOWNLOADING:  # resumed after the image was finished upstream
                 await self.store_results(None)
                 return self.g
-            if not await self.take_slot():
-                await self.end(Status.CANCELED, "canceled while waiting for a free slot", error_code="canceled")
-                return self.g
-            self.slot_held = True
+            # A job that already holds one of the account's slots (taken over from a process
+            # that died) is in flight upstream: it skips the local line, where it could wait
+            # behind local jobs that wait for that very slot.
+            if not self.g.slot_held:
+                if not await self.take_slot():
+                    await self.end(Status.CANCELED, "canceled while waiting for a free slot", error_code="canceled")
+                    return self.g
+                self.slot_held = True
             try:
                 if self.g.request_id is None and not await self.submit():
                     return self.g
@@ -147,6 +155,8 @@ class Job:
             return False
         arguments = spec.arguments_for(self.g.prompt, self.g.aspect_ratio, urls, self.g.options)
         application = spec.application_for(len(urls))
+        if not await self.take_account_slot():
+            return False
         # From here on the request may exist upstream: a cancel from elsewhere must no longer
         # settle the job as unsubmitted. The row decides who wins.
         if not await self.db(self.rows.claim_submit, self.g.id):
@@ -186,6 +196,23 @@ class Job:
             setattr(self.g, name, value)
         log.info("generation %s submitted as %s", self.g.id, self.g.request_id)
         await self.emit(Status.QUEUED)
+        return True
+
+    async def take_account_slot(self) -> bool:
+        """Hold one of the account's slots in the database (other processes on it count too),
+        waiting with backoff while they are all taken; False if canceled or timed out meanwhile."""
+        attempt = 0
+        while not await self.db(self.policy.account.claim, self.g.id):
+            if attempt == 0:
+                await self.emit(Status.PENDING, "the account's slots are taken by other processes", ACCOUNT_BUSY)
+            if self.canceled():
+                await self.end(Status.CANCELED, "canceled before submission", error_code="canceled")
+                return False
+            if time.monotonic() > self.deadline:
+                await self.end(Status.TIMED_OUT, "no free slot on the account in time", error_code="timed_out")
+                return False
+            attempt += 1
+            await self.sleep(min(ACCOUNT_POLL_MAX, ACCOUNT_POLL_FIRST * 2 ** min(attempt, 6)))
         return True
 
     async def reference_urls(self) -> list[str]:
@@ -249,6 +276,7 @@ class Job:
             await self.end(Status.FAILED, "the generation finished without an image", error_code="no_image")
             return
         self.release_slot(completed=True)  # a finished request no longer counts against the account's limit
+        await self.db(self.policy.account.release, self.g.id)
         await self.set_status(Status.DOWNLOADING)
         await self.store_results(urls)
 

@@ -20,6 +20,8 @@ from ..config import Settings
 from ..credits import Credits
 from ..events import ACTIVE, TERMINAL, Charge, EventHandler, JobEvent, Status
 from ..higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
+from ..account_slots import AccountSlots
+from ..leases import Leases
 from ..metrics import StageTimer
 from ..models import Generation
 from ..requests import CheckedRequest, GenerationRequest, check_request
@@ -52,13 +54,17 @@ class Generations:
         # Sinks that see every job's events besides the caller's (metrics.StageTimer)
         self.observers: list[Callable[[JobEvent], None]] = [StageTimer()]
         self.storage_alarm = StorageAlarm(store.root)
+        # Which jobs this process drives (several processes on one database; leases.py)
+        self.leases = Leases(ttl=settings.higgsfield.lease_seconds)
+        self._keeper: asyncio.Task | None = None
+        self._driving: set[int] = set()  # jobs an execute() of this process is on
         hf = settings.higgsfield
         # With webhooks a finished request wakes its job; polling is the slow safety net.
         poll_initial, poll_max = (hf.webhook_poll, hf.webhook_poll) if hf.webhook_url else (hf.poll_initial, hf.poll_max)
         self.policy = JobPolicy(
             model=settings.model, generation_timeout=hf.generation_timeout,
             result_deadline_hours=hf.result_deadline_hours, max_download_bytes=hf.max_download_mb * 1024 * 1024,
-            webhook_url=hf.webhook_url or None,
+            webhook_url=hf.webhook_url or None, account=AccountSlots(hf.max_concurrent),
             poll=PollPolicy(initial=poll_initial, factor=hf.poll_factor, maximum=poll_max,
                             jitter=0.0 if poll_initial == poll_max else 0.5, timeout=hf.generation_timeout),
             # As fast as polling, at most as slow as its longest wait. The HTTP client keeps its
@@ -105,15 +111,16 @@ class Generations:
             raise ValueError("a request for several images is created with create_batch")
         return (await self.create_batch(request))[0]
 
-    async def create_batch(self, request: GenerationRequest) -> list[Generation]:
+    async def create_batch(self, request: GenerationRequest, *, lease: bool = True) -> list[Generation]:
         """Validate, then hold ``count × price`` and record one job per image (sharing a
-        ``batch`` key), all at once or not at all. Nothing is sent yet."""
+        ``batch`` key), all at once or not at all. Nothing is sent yet. The jobs are this
+        process's to run (leased to it), or, with ``lease=False``, any worker's to take."""
         self.client  # no API key: ConfigError now, before any credit is held
         if request.references:  # Pillow reads the files: keep that off the database thread
             checked = await asyncio.to_thread(check_request, self.settings, request)
-            hold = asyncio.ensure_future(self.run_db(self._hold, checked))
+            hold = asyncio.ensure_future(self.run_db(self._hold, checked, lease))
         else:
-            hold = asyncio.ensure_future(self.run_db(lambda: self._hold(check_request(self.settings, request))))
+            hold = asyncio.ensure_future(self.run_db(lambda: self._hold(check_request(self.settings, request), lease)))
         try:
             return await asyncio.shield(hold)
         except asyncio.CancelledError:
@@ -124,7 +131,7 @@ class Generations:
                                       "interrupted before submission", error_code="canceled")
             raise
 
-    def _hold(self, checked: CheckedRequest) -> list[Generation]:
+    def _hold(self, checked: CheckedRequest, lease: bool = True) -> list[Generation]:
         request = checked.request
         paths = [self._own_copy(request.user_id, r.path) for r in checked.references]
         generations = self.rows.hold_batch(
@@ -132,7 +139,7 @@ class Generations:
             model=request.model, prompt=checked.prompt, aspect_ratio=request.aspect_ratio,
             style=request.style, options=checked.options or None,
             references=[self.store.relative(p) for p in paths], source=request.source, chat_id=request.chat_id,
-            status_message_id=request.status_message_id,
+            status_message_id=request.status_message_id, **(self.leases.lease() if lease else {}),
         )
         if paths:  # paid for: the uploads move on to `used` (as in the old bot); a crash
             # between these two steps is covered by FileStore.locate.
@@ -164,10 +171,23 @@ class Generations:
         If the task is cancelled, a queued request is cancelled upstream and its hold
         released — unless ``keep_on_interrupt`` (a service shutting down to restart): then
         the job stays open for the next ``resume_unfinished``."""
+        if generation_id in self._driving:  # (checked before any await: a second call never overlaps)
+            return await self.get_async(generation_id)
+        self._driving.add(generation_id)
+        try:
+            return await self._execute(generation_id, on_event, keep_on_interrupt)
+        finally:
+            self._driving.discard(generation_id)
+
+    async def _execute(self, generation_id: int, on_event: EventHandler | None, keep_on_interrupt: bool) -> Generation:
         generation = await self.get_async(generation_id)
         if generation.status in TERMINAL:
             await self._settle_leftover(generation)
             return generation
+        if not await self.run_db(self.leases.claim, generation_id):
+            log.info("generation %s is driven by another process (%s)", generation_id, generation.lease_owner)
+            return generation
+        self._keep_leases()
         await self._load_service_times()
         job = Job(generation, rows=self.rows, db=self.run_db, client=lambda: self.client, store=self.store,
                   policy=self.policy, slots=self.slots, storage=self.storage_alarm, on_event=self._observed(on_event),
@@ -264,15 +284,42 @@ class Generations:
 
     async def resume_unfinished(self, on_event: EventHandler | None = None, *, source: str | None = None,
                                 keep_on_interrupt: bool = False) -> list[asyncio.Task]:
-        """Start tasks that finish every job a previous process left unfinished."""
-        pending = await self.run_db(self.rows.unfinished, source)
+        """Start tasks that finish every job a previous process left unfinished and that no
+        live process drives: this process's own (a restart under the same name) and orphans."""
         tasks = [
-            asyncio.create_task(self.execute(g.id, on_event, keep_on_interrupt=keep_on_interrupt), name=f"generation-{g.id}")
-            for g in pending
+            asyncio.create_task(self.execute(gid, on_event, keep_on_interrupt=keep_on_interrupt), name=f"generation-{gid}")
+            for gid in await self.run_db(self.takeable, source)
         ]
         if tasks:
             log.info("resuming %d unfinished generation(s)", len(tasks))
         return tasks
+
+    def takeable(self, source: str | None = None) -> list[int]:
+        """Unfinished jobs this process may drive now, not driven here already."""
+        ids = [*self.leases.mine(source), *self.leases.orphans(source)]
+        return sorted(set(ids) - self._driving)
+
+    def _keep_leases(self) -> None:
+        """One task renews this process's leases while it drives any job."""
+        if self._keeper is None or self._keeper.done():
+            self._keeper = asyncio.create_task(self._renew_leases(), name="higgsctl-leases")
+
+    async def _renew_leases(self) -> None:
+        every = self.leases.ttl / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.run_db(self.leases.renew)
+            except Exception:  # a database hiccup: the next renewal is still inside the lease
+                log.warning("could not renew the leases", exc_info=True)
+            if not self._driving:
+                return
+
+    async def hand_back(self) -> int:
+        """Stop driving: give every lease back so another process takes the jobs at once."""
+        if self._keeper is not None:
+            self._keeper.cancel()
+        return await self.run_db(self.leases.give_back)
 
     # --- records (the statements are in rows.py) ----------------------------------------
 
