@@ -51,4 +51,15 @@ async def _work(settings, jobs: int, sandbox: bool) -> None:
             loop.add_signal_handler(sig, stopped.set)
     async with open_engine(settings, sandbox=sandbox) as engine:
         engine.generations.leases.owner = process_name("worker", unique=True)
-        await Worker(engine.generations, capacity=jobs).run(stopped)
+        metrics = None
+        if engine.settings.observability.metrics_port:  # /metrics, /healthz, /readyz, as the bot serves them
+            from higgsctl.engine.metrics_server import MetricsServer
+
+            o = engine.settings.observability
+            metrics = MetricsServer(engine, o.metrics_host, o.metrics_port)
+            await metrics.start()
+        try:
+            await Worker(engine.generations, capacity=jobs).run(stopped)
+        finally:
+            if metrics is not None:
+                await metrics.stop()
