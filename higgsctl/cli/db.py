@@ -45,6 +45,7 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
     from higgsctl.engine import Engine
     from higgsctl.engine.db import migration_runner
     from higgsctl.engine.models import ALL_MODELS
+    from higgsctl.engine.reconcile import book_discrepancies
 
     settings = load_settings()
     engine = Engine(settings)
@@ -52,10 +53,11 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         migrations = [{"name": m.name, "applied": m.applied} for m in migration_runner(engine.db).status()]
         rows = {model._meta.table_name: model.select().count() for model in ALL_MODELS}
         wrong = [{"user_id": uid, "balance": balance, "ledger": total} for uid, balance, total in engine.credits.discrepancies()]
+        payments = book_discrepancies()
     finally:
         engine.close()
     data = {"database_url": engine.redactor(settings.database_url), "migrations": migrations, "rows": rows,
-            "books_balanced": not wrong, "discrepancies": wrong}
+            "books_balanced": not wrong and not payments, "discrepancies": wrong, "payment_discrepancies": payments}
     if json_out:
         render.print_json(data)
     else:
@@ -63,6 +65,10 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
     if wrong:
         render.error(f"The books don't balance for {len(wrong)} user(s).",
                      "Each balance must equal the sum of that user's ledger entries; check recent manual edits.")
+        raise typer.Exit(exit_codes.GENERIC)
+    if payments:
+        render.error(f"{len(payments)} payment(s) don't match the ledger.",
+                     "Credits bought must equal the purchase entries and refunds the refund entries.")
         raise typer.Exit(exit_codes.GENERIC)
 
 
@@ -73,8 +79,10 @@ def _print_status(data: dict) -> None:
         render.line(f"  {m['name']:<24} {'applied ' + render.when(m['applied']).removesuffix(' UTC') if m['applied'] else 'PENDING'}")
     render.line("Rows: " + ", ".join(f"{name} {count}" for name, count in data["rows"].items()))
     if data["books_balanced"]:
-        render.line("Books: balanced (every balance equals its ledger)")
+        render.line("Books: balanced (every balance equals its ledger; payments match their ledger entries)")
         return
     render.line("Books: NOT balanced")
     for d in data["discrepancies"]:
         render.line(f"  user {d['user_id']}: balance {d['balance']}, ledger sum {d['ledger']}")
+    for problem in data["payment_discrepancies"]:
+        render.line(f"  {problem}")

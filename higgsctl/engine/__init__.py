@@ -16,6 +16,9 @@ _EXPORTS = {
     "ConfigError": "errors", "HiggsctlError": "errors", "HiggsfieldError": "errors",
     "InsufficientCredits": "errors", "InvalidInput": "errors", "NotFound": "errors",
     "TopUpAlreadyDecided": "errors", "TopUpPending": "errors", "UserBlocked": "errors",
+    "RefundFailed": "errors", "RefundPending": "errors", "RefundRefused": "errors",
+    "PackSpec": "packs", "PaymentSettings": "packs",
+    "RefundAnswer": "payments", "StarTx": "reconcile", "Payment": "models",
     "ACTIVE": "events", "TERMINAL": "events", "JobEvent": "events", "Status": "events", "Charge": "events",
     "HistoryFilter": "history", "Overview": "history",
     "OPERATOR_ID": "models", "Draft": "models", "Generation": "models", "LedgerEntry": "models",
@@ -42,12 +45,15 @@ if TYPE_CHECKING:
     from .core import Engine
     from .errors import (
         ConfigError, HiggsctlError, HiggsfieldError, InsufficientCredits, InvalidInput, NotFound,
-        TopUpAlreadyDecided, TopUpPending, UserBlocked,
+        TopUpAlreadyDecided, TopUpPending, UserBlocked, RefundFailed, RefundPending, RefundRefused,
     )
+    from .packs import PackSpec, PaymentSettings
+    from .payments import RefundAnswer
+    from .reconcile import StarTx
     from .events import ACTIVE, TERMINAL, Charge, JobEvent, Status
     from .exports import ExportOptions
     from .generations import AdminAct
     from .history import HistoryFilter, Overview
-    from .models import OPERATOR_ID, AuditEntry, Draft, Generation, LedgerEntry, PromoCode, TopUpRequest, User
+    from .models import OPERATOR_ID, AuditEntry, Draft, Generation, LedgerEntry, Payment, PromoCode, TopUpRequest, User
     from .promos import PromoRefused
     from .requests import CONTENT_TYPES, GenerationRequest, check_reference

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import ModelSpec, default_catalog, parse_catalog
+from .packs import PaymentSettings, parse_payments
 from .styles import StyleSpec, default_styles, parse_styles
 from .errors import ConfigError
 
@@ -115,6 +116,7 @@ class Settings:
     observability: ObservabilitySettings = ObservabilitySettings()
     models: dict[str, ModelSpec] = field(default_factory=default_catalog)
     styles: dict[str, StyleSpec] = field(default_factory=default_styles)
+    payments: PaymentSettings = PaymentSettings()
 
     @property
     def log_dir(self) -> Path:
@@ -177,7 +179,7 @@ _SECTIONS: dict[str, type] = {
     "alerts": AlertSettings,
     "observability": ObservabilitySettings,
 }
-_TOP_LEVEL = {"database", "storage", "logging", "models", "styles", *_SECTIONS}
+_TOP_LEVEL = {"database", "storage", "logging", "models", "styles", "payments", *_SECTIONS}
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -232,9 +234,10 @@ def build_settings(raw: dict[str, Any], path: Path) -> Settings:
 
     models = parse_catalog(raw.get("models"), path) if "models" in raw else default_catalog()
     styles = parse_styles(raw["styles"], path, models) if "styles" in raw else default_styles()
+    payments = parse_payments(raw["payments"], path) if "payments" in raw else PaymentSettings()
     settings = Settings(
         config_path=path, data_dir=ddir, database_url=db_url, storage_path=storage_path, storage_url=storage_url,
-        log_level=level, models=models, styles=styles, **sections,
+        log_level=level, models=models, styles=styles, payments=payments, **sections,
     )
     _check_ranges(settings, path)
     return settings

@@ -20,6 +20,7 @@ from .history import History
 from .preferences import Preferences
 from .promos import Promos
 from .object_store import ObjectStore
+from .payments import Payments
 from .redaction import Redactor
 from .storage import FileStore
 from .topups import TopUps
@@ -51,6 +52,7 @@ class Engine:
         self.drafts = Drafts(self.store)
         self.audit = Audit()
         self.exports = Exports(self.audit)
+        self.payments = Payments(self.door.run)
         self.generations = Generations(settings, self.credits, self.store, lambda: self._client(transport),
                                        self.door.run)
 

@@ -75,6 +75,35 @@ class TopUpAlreadyDecided(InvalidInput):
         self.decided_by = decided_by
 
 
+class RefundRefused(InvalidInput):
+    """The user has spent (some of) the credits a payment bought: refunding it would take the
+    balance below zero, so nothing was refunded."""
+
+    default_code = "refund_spent"
+
+    def __init__(self, charge_id: str, credits: int, balance: int) -> None:
+        super().__init__(
+            f"Payment {charge_id} bought {credits} credits but the balance is {balance}: they were spent, "
+            "so it can't be refunded.", hint="Nothing changed. Grant credits first if you want to refund anyway.",
+            code="refund_spent", credits=credits, balance=balance,
+        )
+        self.credits = credits
+        self.balance = balance
+
+
+class RefundFailed(HiggsctlError):
+    """Telegram refused the refund; the credits were given back."""
+
+    default_code = "refund_failed"
+
+
+class RefundPending(HiggsctlError):
+    """Telegram's answer to a refund never came (network); the payment stays ``refunding``
+    with its credits taken back until ``payments reconcile`` learns the outcome."""
+
+    default_code = "refund_pending"
+
+
 # --- Higgsfield API ---------------------------------------------------------------------
 
 class HiggsfieldError(HiggsctlError):

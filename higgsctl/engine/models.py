@@ -116,14 +116,37 @@ class TopUpRequest(BaseModel):
     reason_shared = BooleanField(default=False)  # the user is told the reason with the decision
 
 
+class Payment(BaseModel):
+    """A Telegram Stars payment; ``charge_id`` (telegram_payment_charge_id) makes crediting it
+    happen once. Status: credited → refunding → refunded (see payments.py)."""
+
+    charge_id = CharField(unique=True)
+    provider_charge_id = CharField(null=True)
+    user = ForeignKeyField(User, backref="payments", on_delete="RESTRICT")
+    pack = CharField()  # the pack id the invoice named ("" when the payload was not ours)
+    stars = IntegerField()  # total_amount in XTR
+    credits = BigIntegerField()  # what the purchase added
+    payload = TextField()
+    status = CharField(default="credited", index=True)  # credited | refunding | refunded
+    taken_back = BigIntegerField(default=0)  # credits a refund took back
+    shortfall = BigIntegerField(default=0)  # credits a refund made outside could not take back (spent)
+    refund_origin = CharField(null=True)  # "higgsctl" (we called refundStarPayment) | "telegram" (made outside)
+    refund_reason = TextField(null=True)
+    refunded_by = CharField(null=True)  # actor
+    support_status = CharField(null=True)  # a user's /paysupport refund request: pending | declined | refunded
+    created_at = DateTimeField(default=utcnow, index=True)
+    refunded_at = DateTimeField(null=True)
+
+
 class LedgerEntry(BaseModel):
     user = ForeignKeyField(User, backref="ledger", on_delete="RESTRICT")
     amount = BigIntegerField()  # signed: what this entry did to the balance
-    reason = CharField()  # signup | hold | release | grant | topup | promo | refund
+    reason = CharField()  # signup | hold | release | grant | topup | promo | refund | purchase | refund_undone
     actor = CharField()  # who caused it: "system", "admin:<id>", "cli", "user:<id>"
     note = TextField(null=True)
     generation = ForeignKeyField(Generation, null=True, backref="ledger", on_delete="RESTRICT")
     topup = ForeignKeyField(TopUpRequest, null=True, backref="ledger", on_delete="RESTRICT")
+    payment = ForeignKeyField(Payment, null=True, backref="ledger", on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow, index=True)
 
 
@@ -234,4 +257,4 @@ class AuditEntry(BaseModel):
 
 
 ALL_MODELS = (User, Generation, LedgerEntry, TopUpRequest, PromoCode, PromoRedemption, Heartbeat, Broadcast,
-              BroadcastRecipient, AlertSent, WebhookDelivery, Draft, AuditEntry)
+              BroadcastRecipient, AlertSent, WebhookDelivery, Draft, AuditEntry, Payment)

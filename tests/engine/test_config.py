@@ -5,6 +5,7 @@ import pytest
 from higgsctl.engine import ConfigError, load_settings
 from higgsctl.engine.catalog import default_catalog
 from higgsctl.engine.config import HiggsfieldSettings
+from higgsctl.engine.packs import PaymentSettings
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
 
@@ -24,6 +25,7 @@ def test_example_file_documents_the_defaults(write_config):
     s = load_settings(write_config(EXAMPLE.read_text()))
     assert s.higgsfield == HiggsfieldSettings()
     assert s.models == default_catalog()
+    assert s.payments == PaymentSettings()
 
 
 def test_every_default_key_is_documented_in_the_example():
@@ -94,3 +96,25 @@ def test_custom_catalog_replaces_defaults(write_config):
     assert list(s.models) == ["soul"]
     assert s.models["soul"].price == 75
     assert s.models["soul"].arguments_for("p", "1:1", ["u"]) == {"prompt": "p", "aspect_ratio": "1:1", "image_urls": ["u"]}
+
+
+def test_payments_packs_and_switches(write_config):
+    s = load_settings(write_config('[payments]\nstars = true\ntopup_requests = false\nterms = { en = "T" }\n'
+                                   '[payments.packs.mini]\nstars = 1\ncredits = 10\nlabel = { ru = "Мини" }\n'))
+    assert s.payments.stars and not s.payments.topup_requests
+    mini = s.payments.pack("mini")
+    assert list(s.payments.packs) == ["mini"] and (mini.label("ru"), mini.label("en")) == ("Мини", "mini")
+    assert s.payments.text("terms", "ru") == "T"  # English when the language has none
+    assert s.payments.support == PaymentSettings().support
+
+
+@pytest.mark.parametrize("body", [
+    "[payments]\nstars = 1\n", "[payments]\nshop = true\n", "[payments.packs.x]\nstars = 0\ncredits = 5\n",
+    "[payments.packs.x]\nstars = 10001\ncredits = 5\n", "[payments.packs.x]\nstars = 5\n",
+    "[payments.packs.x]\nstars = 5\ncredits = true\n", "[payments.packs.\"Big Pack\"]\nstars = 5\ncredits = 5\n",
+    "[payments.packs.x]\nstars = 5\ncredits = 5\nprice = 3\n", "[payments]\nterms = { en = \"\" }\n",
+])
+def test_payments_config_errors_name_the_key(write_config, body):
+    with pytest.raises(ConfigError) as info:
+        load_settings(write_config(body))
+    assert "payments" in info.value.message
