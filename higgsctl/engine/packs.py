@@ -123,12 +123,7 @@ _PACK_KEYS = {"stars": int, "credits": int, "label": dict}
 def parse_payments(raw: Any, path: Path) -> PaymentSettings:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: payments must be a table ([payments]).")
-    for key, value in raw.items():
-        kind = _KEYS.get(key)
-        if kind is None:
-            raise ConfigError(f"{path}: unknown key [payments] {key}.", hint=f"Known keys: {', '.join(_KEYS)}.")
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ConfigError(f"{path}: [payments] {key} has the wrong type ({value!r}).")
+    _check_keys(raw, _KEYS, "[payments]", path)
     defaults = PaymentSettings()
     return PaymentSettings(
         stars=raw.get("stars", defaults.stars),
@@ -137,6 +132,15 @@ def parse_payments(raw: Any, path: Path) -> PaymentSettings:
         terms=_texts(raw, "terms", path) or defaults.terms,
         support=_texts(raw, "support", path) or defaults.support,
     )
+
+
+def _check_keys(table: dict, kinds: dict[str, type], where: str, path: Path) -> None:
+    for key, value in table.items():
+        kind = kinds.get(key)
+        if kind is None:
+            raise ConfigError(f"{path}: unknown key {where} {key}.", hint=f"Known keys: {', '.join(kinds)}.")
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise ConfigError(f"{path}: {where} {key} has the wrong type ({value!r}).")
 
 
 def _texts(raw: dict, key: str, path: Path) -> dict[str, str]:
@@ -154,12 +158,7 @@ def _packs(raw: dict, path: Path) -> dict[str, PackSpec]:
             raise ConfigError(f"{path}: {where}: a pack id is 1-16 of a-z, 0-9, _ and -.")
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: {where} must be a table.")
-        for key, value in table.items():
-            kind = _PACK_KEYS.get(key)
-            if kind is None:
-                raise ConfigError(f"{path}: unknown key {where} {key}.", hint=f"Known keys: {', '.join(_PACK_KEYS)}.")
-            if not isinstance(value, kind) or isinstance(value, bool):
-                raise ConfigError(f"{path}: {where} {key} has the wrong type ({value!r}).")
+        _check_keys(table, _PACK_KEYS, where, path)
         stars, credits = table.get("stars"), table.get("credits")
         if stars is None or not 1 <= stars <= MAX_STARS:
             raise ConfigError(f"{path}: {where} stars must be a whole number from 1 to {MAX_STARS}.")
