@@ -19,6 +19,9 @@ carry, so it never changes:
     st           the settings card      sv:<menu>        one of its menus (language, model, aspect, zone, type)
     ss:<what>:<value>  set a preference (l language, m model, a aspect, z zone, r ask before repeats;
                  an empty value: the last used / UTC); the value may itself contain ``:``
+    buy          the packs                 bp:<pack>:<stars>  an invoice for <pack> at <stars>
+    ps:<payment> ask for a refund (/paysupport)
+    pr:r:<payment> / pr:d:<payment>          refund / decline a refund request (admins)
 
 A wizard's buttons carry its draft id (``<d>``, see drafts.py) last; the argument before it
 (a model key, a ratio such as ``16:9``) may itself contain ``:``.
@@ -110,3 +113,9 @@ LANGUAGE = Kind("lg", "", fields=1)
 SETTINGS = Kind("st")
 SETTINGS_MENU = Kind("sv", r"\w+$", fields=1)
 SET = Kind("ss", "[lmazr]:", fields=2)
+# payments
+PACK = r"[a-z0-9_-]{1,16}"
+BUY = Kind("buy")
+BUY_PACK = Kind("bp", rf"{PACK}:{ROW}$", fields=2)
+ASK_REFUND = Kind("ps", rf"{ROW}$", fields=1)
+DECIDE_REFUND = Kind("pr", rf"[rd]:{ROW}$", fields=2)

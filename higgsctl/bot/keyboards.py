@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
-from higgsctl.engine import ModelSpec
+from higgsctl.engine import ModelSpec, PackSpec
 
 from . import callbacks as cb
 from .texts import t
@@ -131,8 +131,28 @@ def topup_decision(lang: str, request_id: int) -> Markup:
                     Button(t(lang, "b_reject"), callback_data=cb.DECIDE_TOPUP.data("r", request_id))]])
 
 
-def balance(lang: str) -> Markup:
-    return Markup([[Button(t(lang, "b_topup"), callback_data=cb.TOPUP.data()), Button(t(lang, "b_generate"), callback_data=cb.GENERATE.data())]])
+def balance(lang: str, *, buy: bool = False, topup: bool = True) -> Markup:
+    """Under the balance: Buy (when Stars are on), Top up (when requests are on), Generate."""
+    row = [Button(t(lang, "b_buy"), callback_data=cb.BUY.data())] if buy else []
+    if topup:
+        row.append(Button(t(lang, "b_topup"), callback_data=cb.TOPUP.data()))
+    return Markup([[*row, Button(t(lang, "b_generate"), callback_data=cb.GENERATE.data())]])
+
+
+def packs(lang: str, specs: list[PackSpec]) -> Markup:
+    """One button per pack, naming its price (and carrying it: a changed pack is refused)."""
+    return Markup([[Button(t(lang, "b_pack", label=p.label(lang), credits=p.credits, stars=p.stars),
+                           callback_data=cb.BUY_PACK.data(p.id, p.stars))] for p in specs])
+
+
+def refundable(lang: str, payments: list) -> Markup:
+    return Markup([[Button(t(lang, "b_payment", id=p.id, date=p.created_at.strftime("%Y-%m-%d"), stars=p.stars,
+                                  credits=p.credits), callback_data=cb.ASK_REFUND.data(p.id))] for p in payments])
+
+
+def refund_decision(payment_id: int) -> Markup:
+    return Markup([[Button("↩ Refund", callback_data=cb.DECIDE_REFUND.data("r", payment_id)),
+                    Button("✖ Decline", callback_data=cb.DECIDE_REFUND.data("d", payment_id))]])
 
 
 def low_balance(lang: str) -> Markup:

@@ -30,7 +30,7 @@ from .app import LONG_POLL, build_application, on_stop
 
 log = logging.getLogger("higgsctl.bot")
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "pre_checkout_query"]  # without it every Stars checkout times out
 STARTUP_RETRY_FIRST = 1.0  # seconds before the second getMe when Telegram is unreachable
 STARTUP_RETRY_CAP = 60.0
 

@@ -224,6 +224,12 @@ class Payments:
             log.warning("payment %s refunded outside: %d of %d credits were spent already (shortfall)",
                         payment.charge_id, payment.credits - take, payment.credits)
 
+    def claim_refund_notice(self, payment_id: int) -> bool:
+        """True for exactly one caller once the payment is refunded: who tells the user."""
+        return bool(Payment.update(refund_notified_at=utcnow())
+                    .where((Payment.id == payment_id) & (Payment.status == "refunded")
+                           & Payment.refund_notified_at.is_null()).execute())
+
     # --- /paysupport ----------------------------------------------------------------------
     def ask_refund(self, payment_id: int, user_id: int) -> Payment:
         """A user's refund request for their own credited payment; one at a time per payment."""

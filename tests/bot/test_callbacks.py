@@ -21,6 +21,8 @@ OLD_PATTERNS = {
     "SETTINGS": r"^st$", "SETTINGS_MENU": r"^sv:\w+$", "SET": r"^ss:[lmazr]:",
     "EDIT": r"^e:.+:[\w-]+$", "COUNT": r"^n:\d:[\w-]+$", "STYLE": r"^sy:.+:[\w-]+$",
     "OPTION": r"^o:.+=.*:[\w-]+$", "BACK": r"^bk:[\w-]+$",
+    # payments (new with them)
+    "BUY": r"^buy$", "BUY_PACK": r"^bp:[a-z0-9_-]{1,16}:\d+$", "ASK_REFUND": r"^ps:\d+$", "DECIDE_REFUND": r"^pr:[rd]:\d+$",
 }
 DRAFTS = ["k3", "a-b_9", "Z" * 20]
 IDS = [1, 42, MAX_ROW_ID]
@@ -44,6 +46,8 @@ SAMPLES = {
     "SETTINGS_MENU": [(m,) for m in ("language", "model", "aspect", "zone", "type")],
     "SET": [("l", "ru"), ("m", "seedream-4.5"), ("m", ""), ("a", "16:9"), ("a", ""), ("z", "America/Argentina/Buenos_Aires"),
             ("z", ""), ("r", 0), ("r", 1)],
+    "BUY": [()], "BUY_PACK": [(p, n) for p in ("small", "x", "a-b_c" + "9" * 11) for n in (1, 100, 10000)],
+    "ASK_REFUND": [(i,) for i in IDS], "DECIDE_REFUND": [(v, i) for v in "rd" for i in IDS],
 }
 
 

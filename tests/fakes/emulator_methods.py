@@ -364,6 +364,7 @@ async def get_file(self: TelegramEmulator, p: dict) -> dict:
 
 
 from . import emulator_webhook as _webhook  # noqa: E402  (webhook mode: it replaces getUpdates and deleteWebhook)
+from . import emulator_payments as _payments  # noqa: E402
 
 # Bot API method name -> attribute name on TelegramEmulator
 METHODS = {
@@ -377,6 +378,7 @@ METHODS = {
     "deleteMessage": "api_delete_message",
     "answerCallbackQuery": "api_answer_callback_query", "getFile": "api_get_file",
     **_webhook.METHODS,
+    **_payments.METHODS,
 }
 IMPLEMENTATIONS = {
     "api_get_me": get_me, "api_get_updates": get_updates, "api_delete_webhook": delete_webhook,
@@ -390,4 +392,5 @@ IMPLEMENTATIONS = {
     "api_delete_message": delete_message,
     "api_answer_callback_query": answer_callback_query, "api_get_file": get_file,
     **_webhook.IMPLEMENTATIONS,
+    **_payments.IMPLEMENTATIONS,
 }

@@ -1,5 +1,5 @@
-"""Bot handlers, one module per feature (account, admin, card_edits, errors, jobs, photos,
-promo, prompts, results, settings, start, topup, wizard); ``register_all`` wires them in
+"""Bot handlers, one module per feature (account, admin, buy, card_edits, errors, jobs, photos,
+promo, prompts, refunds, results, settings, start, topup, wizard); ``register_all`` wires them in
 order. No feature imports another (an import-linter contract in pyproject.toml): what several
 share is in who.py (the user, their draft), guards.py, replies.py, ids.py, menus.py,
 pastes.py and cards.py (the confirm card), and starting a generation is ../launch.py."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from . import account, admin, card_edits, errors, jobs, photos, promo, prompts, results, settings, start, topup, wizard
+from . import account, admin, buy, card_edits, errors, jobs, photos, promo, prompts, refunds, results, settings, start, topup, wizard
 
 
 def register_all(app: Application, admin_ids: tuple[int, ...]) -> None:
@@ -24,5 +24,7 @@ def register_all(app: Application, admin_ids: tuple[int, ...]) -> None:
     results.register(app)
     account.register(app)
     topup.register(app)
+    buy.register(app)
+    refunds.register(app, admin_ids)
     start.register_fallbacks(app)  # last: only what nothing above matched
     app.add_error_handler(errors.on_error)

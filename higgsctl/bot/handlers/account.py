@@ -30,10 +30,12 @@ def cheapest(who: Who) -> int:
 async def balance(update: Update, context: Context, who: Who) -> None:
     amount = await db(who.services.engine.credits.balance, who.id)
     text = t(who.lang, "balance", balance=amount, price=cheapest(who))
+    payments = who.services.settings.payments
+    markup = keyboards.balance(who.lang, buy=payments.stars, topup=payments.topup_requests)
     if update.callback_query:
-        await reply(update, text, keyboards.balance(who.lang))
+        await reply(update, text, markup)
     else:
-        await update.effective_message.reply_text(text, reply_markup=keyboards.balance(who.lang))
+        await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def history_page(who: Who, page: int) -> tuple[str, keyboards.Markup | None]:

@@ -28,6 +28,9 @@ log = logging.getLogger("higgsctl.bot.topup")
 @guarded
 async def request_topup(update: Update, context: Context, who: Who) -> None:
     s = who.services
+    if not s.settings.payments.topup_requests:
+        await _answer(update, t(who.lang, "topup_off"))
+        return
     try:
         topup = await db(s.engine.topups.request, who.id)
     except TopUpPending:

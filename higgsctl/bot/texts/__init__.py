@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 
-from . import audit, conversation, core, outcomes, promo, queue, settings
+from . import audit, conversation, core, outcomes, payments, promo, queue, settings
 from .core import ADMIN, ADMIN_COMMANDS, COMMANDS
 
 LANGUAGES = ("en", "ru")
 # Telegram language codes we don't ship, read as the language their speakers most likely read
 # among ours; any other code gets English.
 FALLBACKS = {"uk": "ru", "be": "ru", "kk": "ru"}
-AREAS = (core, promo, queue, settings, outcomes, conversation, audit)
+AREAS = (core, promo, queue, settings, outcomes, conversation, audit, payments)
 
 
 def _assemble(name: str) -> dict[str, str]:

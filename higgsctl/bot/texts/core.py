@@ -323,11 +323,14 @@ COMMANDS = {
     "en": [("start", "Main menu"), ("balance", "Your balance"), ("imagine", "PROMPT: make an image"),
            ("generate", "PROMPT: make an image"), ("history", "Your generations"),
            ("topup", "Ask for more credits"), ("cancel", "Cancel the current step or queued job"),
-           ("lang", "Language"), ("settings", "Settings: model, aspect, time zone"), ("help", "How it works")],
+           ("lang", "Language"), ("settings", "Settings: model, aspect, time zone"), ("help", "How it works"),
+           ("buy", "Buy credits with Stars"), ("paysupport", "Payment support and refunds"), ("terms", "Terms of sale")],
     "ru": [("start", "Главное меню"), ("balance", "Баланс"), ("imagine", "ПРОМПТ: создать картинку"),
            ("generate", "ПРОМПТ: создать картинку"), ("history", "Мои генерации"),
            ("topup", "Запросить кредиты"), ("cancel", "Отменить шаг или генерацию в очереди"),
-           ("lang", "Язык"), ("settings", "Настройки: модель, формат, часовой пояс"), ("help", "Как это работает")],
+           ("lang", "Язык"), ("settings", "Настройки: модель, формат, часовой пояс"), ("help", "Как это работает"),
+           ("buy", "Купить кредиты за Stars"), ("paysupport", "Помощь с оплатой и возвраты"), ("terms", "Условия продажи")],
 }
 ADMIN_COMMANDS = [("grant", "USER AMOUNT [reason]: add credits"), ("user", "USER: account details"),
-                  ("stats", "Business overview"), ("block", "USER [reason]: block"), ("unblock", "USER [reason]: unblock")]
+                  ("stats", "Business overview"), ("block", "USER [reason]: block"), ("unblock", "USER [reason]: unblock"),
+                  ("refund", "CHARGE_ID reason: refund a Stars payment")]
