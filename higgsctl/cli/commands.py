@@ -30,6 +30,7 @@ COMMANDS = {
     "worker": Lazy("worker", "worker", "Run generations without serving Telegram, until Ctrl-C or SIGTERM."),
     "admin": Lazy("faces", "admin", "Open the admin TUI: dashboard, users, generations, top-ups."),
     "credits": Lazy("credits", "app", "Balances, grants, the ledger and top-up requests."),
+    "payments": Lazy("payments", "app", "Telegram Stars payments: list them, refund one, reconcile them with Telegram."),
     "broadcast": Lazy("broadcast", "broadcast", "Queue a message to every user of an audience; the running bot sends it.",
                       {"no_args_is_help": True}),
     "broadcasts": Lazy("broadcast", "app", "Follow, pause, resume or cancel broadcasts (the running bot sends them)."),

@@ -16,7 +16,7 @@ TABLE = (
     (USAGE, "usage error, invalid input, unknown user / model / id"),
     (CONFIG, "configuration problem, missing or rejected credentials"),
     (API, "Higgsfield or Telegram API / network error"),
-    (REFUSED, "insufficient credits, blocked user, a generation ended failed / nsfw / timed out"),
+    (REFUSED, "insufficient credits, blocked user, a generation ended failed / nsfw / timed out, a refund of spent credits"),
     (INTERRUPTED, "interrupted (Ctrl-C)"),
 )
 
@@ -31,6 +31,9 @@ BY_ERROR = {
     "TopUpPending": USAGE,
     "InsufficientCredits": REFUSED,
     "UserBlocked": REFUSED,
+    "RefundRefused": REFUSED,  # the credits were spent
+    "RefundFailed": API,
+    "RefundPending": API,
     "HiggsctlError": GENERIC,
 }
 

@@ -62,6 +62,21 @@ class RefundAnswer(enum.Enum):
 Send = Callable[[int, str], Awaitable[tuple[RefundAnswer, str]]]  # (user id, charge id) → (answer, detail)
 
 
+async def ask_telegram(call: Awaitable, *, answered: tuple[type[BaseException], ...],
+                       unanswered: tuple[type[BaseException], ...]) -> tuple[RefundAnswer, str]:
+    """Await a face's refundStarPayment call: ``answered`` are its client's error responses
+    from Telegram (a refusal, or CHARGE_ALREADY_REFUNDED), ``unanswered`` its network
+    failures (the outcome is unknown)."""
+    try:
+        await call
+    except answered as exc:
+        detail = str(getattr(exc, "message", exc))
+        return RefundAnswer.for_error(detail), detail
+    except unanswered as exc:
+        return RefundAnswer.NO_ANSWER, str(exc)
+    return RefundAnswer.REFUNDED, ""
+
+
 @dataclass(frozen=True)
 class Credited:
     payment: Payment

@@ -17,6 +17,7 @@ README = Path(__file__).parents[2] / "README.md"
 DOCUMENTED = {
     "ConfigError": 3, "InvalidInput": 2, "NotFound": 2, "TopUpPending": 2, "TopUpAlreadyDecided": 2,
     "InsufficientCredits": 5, "UserBlocked": 5, "HiggsctlError": 1, "HiggsfieldAuthError": 3,
+    "RefundRefused": 5, "RefundFailed": 4, "RefundPending": 4,
 }
 
 
@@ -29,6 +30,8 @@ def make(cls):
         return cls(10, 5)
     if cls is errors.TopUpAlreadyDecided:
         return cls(7, "approved", "cli")
+    if cls is errors.RefundRefused:
+        return cls("stx1", 2500, 10)
     return cls("message")
 
 

@@ -39,7 +39,8 @@ def test_every_command_has_help_with_an_example(cli):
                 ("credits", "requests"), ("credits", "approve"), ("credits", "reject"), ("users", "list"),
                 ("users", "show"), ("users", "block"), ("users", "unblock"), ("history",), ("history", "show"),
                 ("config", "init"), ("config", "path"), ("config", "show"), ("config", "check"), ("db", "migrate"),
-                ("db", "status"), ("sandbox", "serve"), ("bot", "run")}
+                ("db", "status"), ("sandbox", "serve"), ("bot", "run"), ("payments", "list"), ("payments", "refund"),
+                ("payments", "reconcile")}
     assert expected <= set(paths)
     groups = {path[:-1] for path in paths if len(path) > 1}  # a group's help lists its commands
     assert {("credits",), ("users",), ("config",), ("db",), ("sandbox",), ("bot",)} <= groups

@@ -12,7 +12,8 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from higgsctl.engine import HiggsctlError, InvalidInput, NotFound, RefundAnswer
+from higgsctl.engine import HiggsctlError, InvalidInput, NotFound
+from higgsctl.engine.payments import ask_telegram
 
 from .. import callbacks as cb
 from .. import keyboards
@@ -105,14 +106,9 @@ async def refund_command(update: Update, context: Context, who: Who) -> None:
 async def refund(update: Update, who: Who, charge_id: str, reason: str) -> bool:
     engine, bot = who.services.engine, update.get_bot()
 
-    async def send(user_id: int, charge: str) -> tuple[RefundAnswer, str]:
-        try:
-            await bot.refund_star_payment(user_id, charge)
-        except (BadRequest, Forbidden) as exc:  # Telegram's answer (BadRequest is a NetworkError too)
-            return RefundAnswer.for_error(exc.message), exc.message
-        except TelegramError as exc:  # no answer: the outcome is unknown
-            return RefundAnswer.NO_ANSWER, str(exc)
-        return RefundAnswer.REFUNDED, ""
+    def send(user_id: int, charge: str):  # BadRequest is a NetworkError too: answered first
+        return ask_telegram(bot.refund_star_payment(user_id, charge), answered=(BadRequest, Forbidden),
+                            unanswered=(TelegramError,))
 
     try:
         payment = await engine.payments.refund(charge_id, actor=f"admin:{who.id}", reason=reason, send=send)
