@@ -11,9 +11,9 @@ import pytest
 from higgsctl.engine.models import Payment
 from higgsctl.engine.packs import PackSpec
 from higgsctl.engine.reconcile import book_discrepancies
-from tests.fakes.emulator_payments import Declined, answer, checkout, complete, deliver_again, refund_outside, stars
+from tests.fakes.emulator_payments import Declined, answer, checkout, complete, deliver_again, pay, refund_outside, stars
 
-from .harness import ADMIN, ALICE, Offline, configure, last_text
+from .harness import ADMIN, ALICE, Offline, Running, configure, eventually, last_text
 
 BOB = 7
 
@@ -77,6 +77,39 @@ async def test_buying_a_pack_credits_once_with_a_receipt(bot, emu):
     assert bot.engine.credits.balance(ALICE) == 12500
     assert [m.text for m in alice.messages()].count(receipt) == 1
     assert Payment.select().count() == 1 and books_clean(bot)
+
+
+async def test_the_same_payment_delivered_twice_at_once_is_credited_once(bot, emu):
+    alice = await started(bot, emu)
+    await invoice_for(bot, alice)
+    query = checkout(emu, alice)
+    await bot.feed()
+    charge = complete(emu, query)
+    deliver_again(emu, charge)
+    await bot.feed(concurrently=True)
+    assert bot.engine.credits.balance(ALICE) == 12500
+    assert len([m for m in alice.messages() if (m.text or "").startswith("✅ Payment received")]) == 1
+    assert books_clean(bot)
+
+
+async def test_a_polling_bot_sells_a_pack_and_an_admin_refunds_it(settings, emu, database_url):
+    """As `higgsctl bot run` runs: getUpdates must ask for pre_checkout_query, or every checkout times out."""
+    running = await Running(replace(selling(configure(settings, emu)), database_url=database_url)).start()
+    try:
+        alice, admin = emu.user(ALICE, "Alice"), emu.user(ADMIN, "Admin")
+        await alice.send_text("/buy")
+        await alice.wait_for_text("Choose a pack")
+        await alice.press("bp:large:500")
+        await alice.wait_for(lambda m: m.kind == "invoice")
+        charge = await pay(emu, alice)
+        await alice.wait_for_text("✅ Payment received: 500 ⭐ → +14000 credits. Balance: 24000.")
+        await admin.send_text(f"/refund {charge} test")
+        await admin.wait_for_text("Refunded payment #1")
+        await alice.wait_for_text("↩ Payment #1 was refunded", since_last_action=False)
+        await eventually(lambda: running.engine.payments.get(charge).status == "refunded")
+        assert stars(emu).charges[charge].refunded and running.engine.credits.balance(ALICE) == 10000
+    finally:
+        await running.stop()
 
 
 @pytest.mark.parametrize(("change", "expected"), [

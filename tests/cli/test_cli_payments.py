@@ -134,3 +134,37 @@ def test_refund_and_reconcile_need_the_bot_token(cli, write_config):
     for args in (("refund", "x", "--reason", "r", "--yes"), ("reconcile",)):
         result = cli("payments", *args)
         assert result.exit_code == 3 and "No bot token" in result.stderr
+
+
+def test_a_refund_telegram_never_answered_is_finished_by_reconcile(cli, telegram, engine):
+    charge = paid(telegram, engine)
+    telegram.fail_next("refundStarPayment", error_code=500, description="Internal Server Error")
+    lost = cli("payments", "refund", charge, "--reason", "r", "--yes")
+    assert lost.exit_code == 4 and "No answer from Telegram" in lost.stderr
+    # never both: the credits are taken back while the outcome is unknown
+    assert engine.payments.get(charge).status == "refunding" and engine.credits.balance(ALICE) == 10000
+    result = cli("payments", "reconcile", "--yes")
+    assert result.exit_code == 1 and "unfinished_refund" in result.stdout and "fixed: 1" in result.stdout
+    # never neither: the Stars went back too
+    assert stars(telegram).charges[charge].refunded and engine.payments.get(charge).status == "refunded"
+    assert book_discrepancies() == [] and cli("payments", "reconcile").exit_code == 0
+
+
+def test_a_refund_interrupted_after_telegram_did_it_is_finished_by_reconcile(cli, telegram, engine):
+    charge = paid(telegram, engine)
+    engine.payments.begin_refund(charge, actor="cli", reason="crashed")  # then the process died...
+    telegram.on_loop(refund_outside, telegram, charge)  # ...after Telegram had refunded
+    result = cli("payments", "reconcile", "--yes")
+    assert result.exit_code == 1 and "fixed: 1" in result.stdout
+    assert engine.payments.get(charge).status == "refunded" and engine.credits.balance(ALICE) == 10000
+    assert book_discrepancies() == []
+
+
+def test_db_status_checks_payments_against_the_ledger(cli, telegram, engine):
+    paid(telegram, engine)
+    assert cli("db", "status").exit_code == 0
+    from higgsctl.engine.models import Payment
+
+    Payment.update(credits=3000).execute()
+    broken = cli("db", "status")
+    assert broken.exit_code == 1 and "bought 3000 credits, purchase entries sum to 2500" in broken.stdout
