@@ -112,14 +112,21 @@ async def start_servers(app: Application, services: Services) -> None:
 
 async def set_commands(app: Application, settings: Settings) -> None:
     bot = app.bot
+    payments = settings.payments
+    switched_off = {"buy"} if not payments.stars else set()
+    switched_off |= {"topup"} if not payments.topup_requests else set()
+
+    def menu(lang: str) -> list[BotCommand]:
+        return [BotCommand(c, d) for c, d in COMMANDS[lang] if c not in switched_off]
+
     try:
-        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["en"]])
-        await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS["ru"]], language_code="ru")
+        await bot.set_my_commands(menu("en"))
+        await bot.set_my_commands(menu("ru"), language_code="ru")
         for code, lang in FALLBACKS.items():  # Telegram picks a menu by the user's code: theirs too
-            await bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS[lang]], language_code=code)
+            await bot.set_my_commands(menu(lang), language_code=code)
     except TelegramError as exc:
         log.warning("command menu not set: %s", exc)
-    admin_menu = [BotCommand(c, d) for c, d in COMMANDS["en"] + ADMIN_COMMANDS]
+    admin_menu = menu("en") + [BotCommand(c, d) for c, d in ADMIN_COMMANDS]
     for admin_id in settings.telegram.admin_ids:
         try:
             await bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))

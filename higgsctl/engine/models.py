@@ -136,6 +136,7 @@ class Payment(BaseModel):
     support_status = CharField(null=True)  # a user's /paysupport refund request: pending | declined | refunded
     created_at = DateTimeField(default=utcnow, index=True)
     refunded_at = DateTimeField(null=True)
+    receipt_at = DateTimeField(null=True)  # when the bot sent the receipt
     refund_notified_at = DateTimeField(null=True)  # when the bot told the user of the refund
 
 

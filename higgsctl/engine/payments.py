@@ -239,6 +239,12 @@ class Payments:
             log.warning("payment %s refunded outside: %d of %d credits were spent already (shortfall)",
                         payment.charge_id, payment.credits - take, payment.credits)
 
+    def claim_receipt(self, payment_id: int) -> bool:
+        """True for exactly one caller: who sends the receipt (also after a crash between
+        crediting and the receipt: the redelivered update finds it unclaimed)."""
+        return bool(Payment.update(receipt_at=utcnow())
+                    .where((Payment.id == payment_id) & Payment.receipt_at.is_null()).execute())
+
     def claim_refund_notice(self, payment_id: int) -> bool:
         """True for exactly one caller once the payment is refunded: who tells the user."""
         return bool(Payment.update(refund_notified_at=utcnow())

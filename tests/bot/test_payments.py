@@ -92,6 +92,20 @@ async def test_the_same_payment_delivered_twice_at_once_is_credited_once(bot, em
     assert books_clean(bot)
 
 
+async def test_a_receipt_lost_to_a_crash_is_sent_when_the_update_comes_again(bot, emu):
+    alice = await started(bot, emu)
+    charge = await buy(bot, emu, alice, deliver=False)
+    # the bot credited it and died before the receipt; Telegram, unconfirmed, delivers the update again
+    bot.engine.payments.credit(charge_id=charge, user_id=ALICE, payload=f"buy:small:100:2500:{ALICE}", stars=100)
+    for _ in range(2):
+        deliver_again(emu, charge)
+        await bot.feed()
+    receipts = [m.text for m in alice.messages() if (m.text or "").startswith("✅ Payment received")]
+    assert receipts == ["✅ Payment received: 100 ⭐ → +2500 credits. Balance: 12500.\n"
+                        "Payment #1. For a refund of unspent credits use /paysupport."]
+    assert bot.engine.credits.balance(ALICE) == 12500 and books_clean(bot)
+
+
 async def test_a_polling_bot_sells_a_pack_and_an_admin_refunds_it(settings, emu, database_url):
     """As `higgsctl bot run` runs: getUpdates must ask for pre_checkout_query, or every checkout times out."""
     running = await Running(replace(selling(configure(settings, emu)), database_url=database_url)).start()

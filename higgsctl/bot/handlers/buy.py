@@ -80,7 +80,7 @@ async def pre_checkout(update: Update, context: Context) -> None:
 
 
 async def paid(update: Update, context: Context) -> None:
-    """Credit once (a repeated update finds the payment credited and stays silent). Not
+    """Credit once, receipt once (a repeated update finds both done and stays silent). Not
     ``guarded``: a user blocked after paying still gets what they paid for."""
     message, s = update.effective_message, services(context)
     payment = message.successful_payment
@@ -90,8 +90,9 @@ async def paid(update: Update, context: Context) -> None:
                         provider_charge_id=payment.provider_payment_charge_id or None)
     if not credited.new:
         log.info("payment %s delivered again; credited once already", payment.telegram_payment_charge_id)
-        return
     p = credited.payment
+    if not await db(s.engine.payments.claim_receipt, p.id):
+        return
     key = "receipt" if p.credits else "receipt_unknown"
     await message.reply_text(t(user.language, key, stars=p.stars, credits=p.credits, balance=credited.balance, id=p.id))
 

@@ -34,6 +34,7 @@ def up(migrator, db):
         support_status = CharField(null=True)
         created_at = DateTimeField(default=now, index=True)
         refunded_at = DateTimeField(null=True)
+        receipt_at = DateTimeField(null=True)
         refund_notified_at = DateTimeField(null=True)
 
     db.create_tables([Payment])
