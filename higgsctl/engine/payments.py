@@ -84,6 +84,14 @@ class Credited:
     new: bool  # False: this charge was credited before (a repeated update)
 
 
+@dataclass(frozen=True)
+class Revenue:
+    days: int
+    payments: int
+    stars: int
+    refunded: int  # Stars of those payments returned since
+
+
 class Payments:
     def __init__(self, run_db: RunDb) -> None:
         self.run_db = run_db
@@ -138,6 +146,17 @@ class Payments:
 
     def all(self) -> list[Payment]:
         return list(Payment.select().order_by(Payment.id))
+
+    def revenue(self, days: int) -> Revenue:
+        """Stars paid in the last ``days`` days, and of those how many were refunded."""
+        since = utcnow() - timedelta(days=days)
+        rows = Payment.select(Payment.stars, Payment.status).where(Payment.created_at >= since).tuples()
+        paid = refunded = count = 0
+        for stars, status in rows:
+            count += 1
+            paid += stars
+            refunded += stars if status in ("refunding", "refunded") else 0
+        return Revenue(days, count, paid, refunded)
 
     def refundable(self, user_id: int, *, days: int = 30, limit: int = 5) -> list[Payment]:
         """A user's recent credited payments, newest first (/paysupport offers these)."""

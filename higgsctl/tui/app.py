@@ -24,6 +24,7 @@ from .screens.export_dialog import ExportChoice, ExportDialog
 from .screens.generation_detail import GenerationDetailScreen
 from .screens.generations import GenerationsScreen
 from .screens.overview import OverviewScreen
+from .screens.payments import PaymentsScreen
 from .screens.topups import TopUpsScreen
 from .screens.user_detail import UserDetailScreen
 from .screens.users import UsersScreen
@@ -34,6 +35,7 @@ SCREENS = {
     "topups": TopUpsScreen,
     "generations": GenerationsScreen,
     "audit": AuditScreen,
+    "payments": PaymentsScreen,
 }
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class AdminApp(App[None]):
         Binding("4", "switch_mode('generations')", "Generations"),
         Binding("5", "switch_mode('audit')", "Audit", show=False),
         Binding("x", "export", "Export", show=False),
+        Binding("6", "switch_mode('payments')", "Payments", show=False),  # also in the command palette
         Binding("q", "quit", "Quit"),
     ]
 

@@ -3,39 +3,20 @@ on its own thread), with a real SQLite file."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-
 import pytest
 
 from higgsctl.engine import Engine, load_settings
 from higgsctl.engine.reconcile import book_discrepancies
-from tests.fakes.emulator_payments import Invoice, checkout, complete, refund_outside, stars
-from tests.fakes.telegram_emulator import TelegramEmulator
+from tests.fakes.emulator_payments import paid_without_the_bot, refund_outside, stars
+from tests.fakes.emulator_thread import configured_emulator
 
-TOKEN = "123456:CLI-token-abcdefghijklmnopqrstuvwxyz"
 ALICE = 42
 
 
 @pytest.fixture
 def telegram(write_config):
-    """The emulator on its own event loop and thread; the config points the CLI at it."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    emu = TelegramEmulator(token=TOKEN)
-    asyncio.run_coroutine_threadsafe(emu.start(), loop).result(timeout=10)
-    write_config(f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{emu.url}"\n[payments]\nstars = true\n')
-    emu.on_loop = lambda fn, *args: asyncio.run_coroutine_threadsafe(_call(fn, *args), loop).result(timeout=10)
-    yield emu
-    asyncio.run_coroutine_threadsafe(emu.stop(), loop).result(timeout=10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-    loop.close()
-
-
-async def _call(fn, *args):
-    return fn(*args)
+    with configured_emulator(write_config) as emu:
+        yield emu
 
 
 @pytest.fixture
@@ -48,14 +29,7 @@ def engine(telegram):
 
 def paid_at_telegram(emu, user_id=ALICE) -> str:
     """Alice pays 100 Stars for the small pack; the bot's update is lost (nobody polls)."""
-    def pay():
-        user = emu.user(user_id, "Alice")
-        invoice = Invoice(user.chat_id, 0, "2500 credits", "d", f"buy:small:100:2500:{user_id}", "XTR", 100)
-        query = checkout(emu, user, invoice)
-        stars(emu).queries[query].answer = {"ok": True, "error_message": None}
-        return complete(emu, query, deliver=False)
-
-    return emu.on_loop(pay)
+    return emu.on_loop(paid_without_the_bot, emu, emu.user(user_id, "Alice"), f"buy:small:100:2500:{user_id}", 100)
 
 
 def paid(emu, engine, user_id=ALICE) -> str:

@@ -255,3 +255,12 @@ def refund_outside(emu: "TelegramEmulator", charge_id: str) -> None:
     if charge.refunded:
         raise ValueError(f"{charge_id} is refunded already")
     _refund(emu, charge)
+
+
+def paid_without_the_bot(emu: "TelegramEmulator", user: "EmulatedUser", payload: str, amount: int) -> str:
+    """A payment Telegram completed whose updates never reached the bot (nobody polled, or
+    they were lost): the Stars moved; returns the charge id."""
+    invoice = Invoice(user.chat_id, 0, "credits", "credits", payload, "XTR", amount)
+    query_id = checkout(emu, user, invoice)
+    stars(emu).queries[query_id].answer = {"ok": True, "error_message": None}
+    return complete(emu, query_id, deliver=False)
