@@ -15,6 +15,7 @@ from .errors import ConfigError
 PACK_ID = re.compile(r"^[a-z0-9_-]{1,16}$")  # it travels in callback data and invoice payloads
 MAX_STARS = 10_000  # Telegram's cap on one Stars invoice
 MAX_CREDITS = 10_000_000  # the ledger's per-entry limit (credits.MAX_GRANT)
+MAX_LABEL = 40  # a label goes into the invoice description (Telegram: at most 255 characters)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,8 @@ def _texts(raw: dict, key: str, path: Path) -> dict[str, str]:
 
 
 def _packs(raw: dict, path: Path) -> dict[str, PackSpec]:
+    if not raw:
+        raise ConfigError(f"{path}: [payments.packs] must hold at least one [payments.packs.<id>] table.")
     packs: dict[str, PackSpec] = {}
     for pack_id, table in raw.items():
         where = f"[payments.packs.{pack_id}]"
@@ -165,7 +168,8 @@ def _packs(raw: dict, path: Path) -> dict[str, PackSpec]:
         if credits is None or not 1 <= credits <= MAX_CREDITS:
             raise ConfigError(f"{path}: {where} credits must be a whole number from 1 to {MAX_CREDITS}.")
         labels = table.get("label", {})
-        if not all(isinstance(v, str) and v.strip() for v in labels.values()):
-            raise ConfigError(f"{path}: {where} label must map languages to text, like {{ en = \"Starter\", ru = \"Старт\" }}.")
+        if not all(isinstance(v, str) and v.strip() and len(v) <= MAX_LABEL for v in labels.values()):
+            raise ConfigError(f"{path}: {where} label must map languages to text of 1-{MAX_LABEL} characters, "
+                              "like { en = \"Starter\", ru = \"Старт\" }.")
         packs[pack_id] = PackSpec(id=pack_id, stars=stars, credits=credits, labels=dict(labels))
     return packs

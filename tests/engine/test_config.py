@@ -113,6 +113,7 @@ def test_payments_packs_and_switches(write_config):
     "[payments.packs.x]\nstars = 10001\ncredits = 5\n", "[payments.packs.x]\nstars = 5\n",
     "[payments.packs.x]\nstars = 5\ncredits = true\n", "[payments.packs.\"Big Pack\"]\nstars = 5\ncredits = 5\n",
     "[payments.packs.x]\nstars = 5\ncredits = 5\nprice = 3\n", "[payments]\nterms = { en = \"\" }\n",
+    "[payments.packs]\n", "[payments.packs.x]\nstars = 5\ncredits = 5\nlabel = { en = \"%s\" }\n" % ("x" * 41),
 ])
 def test_payments_config_errors_name_the_key(write_config, body):
     with pytest.raises(ConfigError) as info:

@@ -153,6 +153,16 @@ def test_a_refund_made_outside_takes_back_what_the_balance_allows(any_engine):
     assert books_clean(any_engine)
 
 
+def test_the_refunded_payment_message_of_our_own_refund_finishes_it_without_taking_twice(any_engine):
+    any_engine.users.register(1)
+    payload = pay(any_engine).payment.payload
+    any_engine.payments.begin_refund("ch-1", actor="cli", reason="r")  # Telegram refunds; its message comes first
+    payment = any_engine.payments.record_outside_refund("ch-1", user_id=1, stars=100, payload=payload)
+    assert (payment.status, payment.taken_back, payment.refund_origin) == ("refunded", 2500, "higgsctl")
+    assert any_engine.payments.finish_refund("ch-1").status == "refunded"  # then our own call returns
+    assert balance(any_engine) == 10000 and books_clean(any_engine)
+
+
 def test_an_outside_refund_of_a_payment_we_never_saw_is_recorded(any_engine):
     any_engine.users.register(1)
     payment = any_engine.payments.record_outside_refund("lost", user_id=1, stars=100, payload="buy:small:100:2500:1")
