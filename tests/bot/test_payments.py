@@ -11,7 +11,7 @@ import pytest
 from higgsctl.engine.models import Payment
 from higgsctl.engine.packs import PackSpec
 from higgsctl.engine.reconcile import book_discrepancies
-from tests.fakes.emulator_payments import Declined, answer, checkout, complete, deliver_again, pay, refund_outside, stars
+from tests.fakes.emulator_payments import Declined, Invoice, answer, checkout, complete, deliver_again, pay, refund_outside, stars
 
 from .harness import ADMIN, ALICE, Offline, Running, configure, eventually, last_text
 
@@ -161,6 +161,33 @@ async def test_someone_else_paying_an_invoice_is_declined_in_their_language(bot,
     query = checkout(emu, bob, stars(emu).invoices[(ALICE, alice.messages()[-1].message_id)])
     await bot.feed()
     assert answer(emu, query) == {"ok": False, "error_message": "Этот счёт выставлен другому аккаунту; деньги не списаны. Используйте /buy."}
+
+
+async def test_forged_invoices_are_declined_at_checkout(bot, emu):
+    """Payloads the bot never made (markup, other scripts, bidi controls, extra parts, a huge
+    count) are declined, whatever the amount."""
+    alice = await started(bot, emu)
+    for payload in (f"buy:small:100:2500:{ALICE}:x", f"<b>buy:small:100:2500:{ALICE}</b>", "buy:small:١٠٠:2500:42",
+                    f"buy:small\u202e:100:2500:{ALICE}", f"buy:small:100:99999999999999999999:{ALICE}", "[b]x[/b]"):
+        invoice = Invoice(ALICE, 0, "t", "d", payload, "XTR", 100)
+        query = checkout(emu, alice, invoice)
+        await bot.feed()
+        assert answer(emu, query) == {"ok": False, "error_message": "This pack is no longer sold; you were not charged. "
+                                                                      "Use /buy to see the current packs."}, payload
+    assert Payment.select().count() == 0
+
+
+async def test_refund_command_with_hostile_arguments(bot, emu):
+    alice = await started(bot, emu)
+    admin = await started(bot, emu, ADMIN, "Admin")
+    await alice.send_text("/refund x")  # not an admin: an unknown command
+    await bot.feed()
+    assert last_text(alice).startswith("I don't know that command")
+    for text, expected in (("/refund", "Usage: /refund CHARGE_ID reason"),
+                           ("/refund <b>[x]</b> why", "Refund of <b>[x]</b> not done: No payment '<b>[x]</b>'.")):
+        await admin.send_text(text)
+        await bot.feed()
+        assert last_text(admin).startswith(expected), last_text(admin)
 
 
 async def test_an_old_pack_button_after_a_price_change_sends_no_invoice(bot, emu):
