@@ -15,7 +15,7 @@ KINDS = {name: kind for name, kind in vars(cb).items() if isinstance(kind, cb.Ki
 OLD_PATTERNS = {
     "GENERATE": r"^g$", "MODEL": r"^m:.+:[\w-]+$", "SKIP": r"^sk:[\w-]+$", "ASPECT": r"^a:.+:[\w-]+$",
     "CONFIRM": r"^go:[\w-]+$", "LEAVE": r"^x:[\w-]+$", "CANCEL": r"^c:\d+$", "REGENERATE": r"^rg:\d+$",
-    "OTHER_ASPECT": r"^oa:\d+$", "RUN_IN_ASPECT": r"^ra:\d+:", "USE_AS_REFERENCE": r"^ur:\d+$", "REPROMPT": r"^np:\d+$",
+    "OTHER_ASPECT": r"^oa:\d+$", "RUN_IN_ASPECT": r"^ra:\d+:", "USE_AS_REFERENCE": r"^ur:\d+$",
     "BALANCE": r"^bal$", "HELP": r"^help$", "HISTORY": r"^h:\d+$", "HISTORY_ITEM": r"^hi:\d+$",
     "TOPUP": r"^tu$", "DECIDE_TOPUP": r"^tu:[ar]:\d+$", "LANGUAGE": r"^lg:", "REPROMPT": r"^np:\d+$",
     "SETTINGS": r"^st$", "SETTINGS_MENU": r"^sv:\w+$", "SET": r"^ss:[lmazr]:",
