@@ -157,7 +157,9 @@ async def _refund(settings: Settings, charge_id: str, reason: str):
 
     async def refund_with(settings, bot):
         async with Engine(settings) as engine:
-            return await engine.payments.refund(charge_id, actor="cli", reason=reason, send=_sender(bot))
+            from higgsctl.engine.audit import operator_actor
+
+            return await engine.payments.refund(charge_id, actor=operator_actor("cli"), reason=reason, send=_sender(bot))
 
     return await _with_bot(settings, refund_with)
 

@@ -35,7 +35,7 @@ from typing import Awaitable, Callable
 
 from peewee import IntegrityError
 
-from . import fastsql
+from . import audit, fastsql
 from .db import write_transaction
 from .errors import InvalidInput, NotFound, RefundFailed, RefundPending, RefundRefused
 from .models import LedgerEntry, Payment, User, database, utcnow
@@ -188,12 +188,12 @@ class Payments:
         with write_transaction(database.obj):
             payment = self.get(charge_id)
             if payment.status != "credited":
-                raise InvalidInput(f"Payment {charge_id} is already {payment.status}.", code="refund_already")
+                raise InvalidInput(f"Payment {charge_id} is already {payment.status}.", code="payment_refund_already")
             moved = fastsql.execute('UPDATE "payment" SET status = ?, refund_origin = ?, refund_reason = ?, '
                                     'refunded_by = ?, taken_back = credits WHERE id = ? AND status = ?',
                                     "refunding", "higgsctl", reason, actor, payment.id, "credited")
             if not moved:
-                raise InvalidInput(f"Payment {charge_id} is being refunded already.", code="refund_already")
+                raise InvalidInput(f"Payment {charge_id} is being refunded already.", code="payment_refund_already")
             if payment.credits:
                 taken = fastsql.execute('UPDATE "user" SET balance = balance - ? WHERE id = ? AND balance >= ?',
                                         payment.credits, payment.user_id, payment.credits)
@@ -201,6 +201,9 @@ class Payments:
                     raise RefundRefused(charge_id, payment.credits, User.get_by_id(payment.user_id).balance)
                 fastsql.insert(LedgerEntry, user=payment.user_id, amount=-payment.credits, reason="refund",
                                actor=actor, payment=payment.id, note=reason or None)
+            audit.record(actor, "refund", user_id=payment.user_id, target=f"payment:{charge_id}",
+                         before={"status": "credited"}, after={"status": "refunding", "credits_taken": payment.credits,
+                                                               "stars": payment.stars}, reason=reason)
             return Payment.get_by_id(payment.id)
 
     def finish_refund(self, charge_id: str) -> Payment:
@@ -220,6 +223,9 @@ class Payments:
                 fastsql.execute('UPDATE "user" SET balance = balance + ? WHERE id = ?', payment.taken_back, payment.user_id)
                 fastsql.insert(LedgerEntry, user=payment.user_id, amount=payment.taken_back, reason="refund_undone",
                                actor="system", payment=payment.id, note=f"Telegram refused the refund: {detail}")
+            audit.record("system", "refund", user_id=payment.user_id, target=f"payment:{charge_id}",
+                         before={"status": "refunding"}, after={"status": "credited", "credits_back": payment.taken_back},
+                         reason=f"Telegram refused the refund: {detail}")
             return Payment.get_by_id(payment.id)
 
     # --- refunds made outside -----------------------------------------------------------
@@ -254,6 +260,10 @@ class Payments:
         if take:
             fastsql.insert(LedgerEntry, user=payment.user_id, amount=-take, reason="refund", actor="telegram",
                            payment=payment.id, note="refunded outside higgsctl")
+        audit.record("telegram", "refund", user_id=payment.user_id, target=f"payment:{payment.charge_id}",
+                     before={"status": "credited"}, after={"status": "refunded", "credits_taken": take,
+                                                           "shortfall": payment.credits - take},
+                     reason="refunded outside higgsctl")
         if take < payment.credits:
             log.warning("payment %s refunded outside: %d of %d credits were spent already (shortfall)",
                         payment.charge_id, payment.credits - take, payment.credits)
@@ -280,7 +290,7 @@ class Payments:
                  .where((Payment.id == payment_id) & (Payment.status == "credited")
                         & (Payment.support_status.is_null() | (Payment.support_status != "pending"))).execute())
         if not asked:
-            raise InvalidInput(f"Payment #{payment_id} is {payment.status} or has a request pending.", code="refund_already")
+            raise InvalidInput(f"Payment #{payment_id} is {payment.status} or has a request pending.", code="payment_refund_already")
         return self.by_id(payment_id)
 
     def decide_request(self, payment_id: int, status: str) -> bool:

@@ -96,9 +96,13 @@ async def test_refund_takes_the_credits_back_then_refunds_the_stars(any_engine):
     payment = await any_engine.payments.refund("ch-1", actor="cli", reason="asked", send=send)
     assert payment.status == "refunded" and payment.taken_back == 2500 and payment.refund_origin == "higgsctl"
     assert send.calls == [(1, "ch-1")] and balance(any_engine) == 10000
+    from higgsctl.engine.models import AuditEntry
+
+    entry = AuditEntry.get(AuditEntry.target == "payment:ch-1")
+    assert (entry.actor, entry.action, entry.reason, entry.after["credits_taken"]) == ("cli", "refund", "asked", 2500)
     with pytest.raises(InvalidInput) as again:
         await any_engine.payments.refund("ch-1", actor="cli", reason="again", send=send)
-    assert again.value.code == "refund_already" and len(send.calls) == 1
+    assert again.value.code == "payment_refund_already" and len(send.calls) == 1
     assert books_clean(any_engine)
 
 

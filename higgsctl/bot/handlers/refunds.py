@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from higgsctl.engine import HiggsctlError, InvalidInput, NotFound
+from higgsctl.engine.audit import bot_actor
 from higgsctl.engine.payments import ask_telegram
 
 from .. import callbacks as cb
@@ -111,7 +112,8 @@ async def refund(update: Update, who: Who, charge_id: str, reason: str) -> bool:
                             unanswered=(TelegramError,))
 
     try:
-        payment = await engine.payments.refund(charge_id, actor=f"admin:{who.id}", reason=reason, send=send)
+        actor = bot_actor(who.id, update.effective_user.username, who.name)
+        payment = await engine.payments.refund(charge_id, actor=actor, reason=reason, send=send)
     except HiggsctlError as exc:
         await reply(update, admin_text("refund_error", charge=charge_id, message=exc.message))
         return False

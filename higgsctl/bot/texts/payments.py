@@ -36,7 +36,7 @@ EN = {
     "err_refund_spent": "These credits were spent already ({balance} left of {credits}), so the payment can't be refunded.",
     "err_refund_failed": "Telegram refused the refund; the credits were given back.",
     "err_refund_pending": "The refund is on its way; it will be finished shortly.",
-    "err_refund_already": "This payment is already refunded or being refunded.",
+    "err_payment_refund_already": "This payment is already refunded or being refunded.",
 }
 
 RU = {
@@ -71,7 +71,7 @@ RU = {
     "err_refund_spent": "Эти кредиты уже потрачены (осталось {balance} из {credits}), поэтому платёж вернуть нельзя.",
     "err_refund_failed": "Telegram отказал в возврате; кредиты возвращены на баланс.",
     "err_refund_pending": "Возврат в пути; он скоро завершится.",
-    "err_refund_already": "Этот платёж уже возвращён или возвращается.",
+    "err_payment_refund_already": "Этот платёж уже возвращён или возвращается.",
 }
 
 # Admin texts (English only, like core.ADMIN).

@@ -133,6 +133,7 @@ class PaymentsScreen(EngineScreen):
         from telegram.error import BadRequest, Forbidden, TelegramError
 
         from higgsctl.engine import ConfigError
+        from higgsctl.engine.audit import operator_actor
         from higgsctl.engine.payments import ask_telegram
 
         tg = self.engine.settings.telegram
@@ -144,7 +145,7 @@ class PaymentsScreen(EngineScreen):
                 return ask_telegram(bot.refund_star_payment(user_id, charge), answered=(BadRequest, Forbidden),
                                     unanswered=(TelegramError,))
 
-            return await self.engine.payments.refund(charge_id, actor=ACTOR, reason=reason, send=send)
+            return await self.engine.payments.refund(charge_id, actor=operator_actor(ACTOR), reason=reason, send=send)
 
     @on(PaymentsTable.Chosen, "#payments")
     def _open(self, event: PaymentsTable.Chosen) -> None:
