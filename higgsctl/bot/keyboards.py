@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton as Button
 from telegram import InlineKeyboardMarkup as Markup
 
 from higgsctl.engine import ModelSpec, PackSpec
+from higgsctl.engine.packs import PaymentSettings
 
 from . import callbacks as cb
 from .texts import t
@@ -155,8 +156,12 @@ def refund_decision(payment_id: int) -> Markup:
                     Button("✖ Decline", callback_data=cb.DECIDE_REFUND.data("d", payment_id))]])
 
 
-def low_balance(lang: str) -> Markup:
-    return Markup([[Button(t(lang, "b_topup"), callback_data=cb.TOPUP.data())]])
+def low_balance(lang: str, payments: PaymentSettings) -> Markup:
+    """The ways to get credits when they are short: Buy (Stars on) and Top up (requests on)."""
+    row = [Button(t(lang, "b_buy"), callback_data=cb.BUY.data())] if payments.stars else []
+    if payments.topup_requests or not row:  # never a dead end: a request says when requests are switched off
+        row.append(Button(t(lang, "b_topup"), callback_data=cb.TOPUP.data()))
+    return Markup([row])
 
 
 def languages() -> Markup:

@@ -32,7 +32,7 @@ async def start_generation(update: Update, who: Who, request: GenerationRequest)
         batch = await s.engine.generations.create_batch(request)
     except InsufficientCredits as exc:
         await edit(bot, chat_id, message_id, t(who.lang, "not_enough", needed=exc.needed, balance=exc.balance),
-                   keyboards.balance(who.lang))
+                   keyboards.low_balance(who.lang, s.settings.payments))
         return False
     except UserBlocked:
         await edit(bot, chat_id, message_id, t(who.lang, "blocked"))

@@ -15,7 +15,7 @@ from peewee import Case, fn
 
 from .events import ACTIVE, Charge, Status
 from .heartbeat import Beat, Heartbeats
-from .models import Generation, LedgerEntry, TopUpRequest, User, utcnow
+from .models import Generation, LedgerEntry, Payment, TopUpRequest, User, utcnow
 
 DAYS = 30
 WINDOWS = (1, 7, 30)  # today, 7 days, 30 days
@@ -36,6 +36,8 @@ class Window:
     promo_credits: int = 0
     new_users: int = 0
     active_users: int = 0  # seen in the window
+    stars: int = 0  # Stars paid for credits (Telegram Stars payments)
+    stars_refunded: int = 0  # of those, refunded (or being refunded)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Figures:
     days: tuple[date, ...]  # the last 30 days, oldest first
     generations_per_day: tuple[int, ...]
     credits_per_day: tuple[int, ...]
+    stars_per_day: tuple[int, ...]  # revenue: Stars paid (refunds not taken off)
     users: int
     blocked_users: int
     pending_topups: int
@@ -113,6 +116,12 @@ class Business:
                                            & LedgerEntry.reason.in_(("grant", "topup", "promo")))
                                     .group_by(booked, LedgerEntry.reason).tuples()):
             add(day, "promo_credits" if reason == "promo" else "credits_granted", amount)
+        paid = fn.DATE(Payment.created_at)
+        refunded = fn.SUM(Payment.stars).filter(Payment.status.in_(("refunding", "refunded")))
+        for day, stars, back in (Payment.select(paid, fn.SUM(Payment.stars), fn.COALESCE(refunded, 0))
+                                 .where(Payment.created_at >= since).group_by(paid).tuples()):
+            add(day, "stars", stars)
+            add(day, "stars_refunded", back)
         joined = fn.DATE(User.created_at)
         for day, count in (User.select(joined, fn.COUNT(User.id)).where(User.created_at >= since)
                            .group_by(joined).tuples()):
@@ -126,7 +135,7 @@ class Business:
             Window(days=n, active_users=int(active[i] or 0),
                    **{k: sum(per_day[d].get(k, 0) for d in days[-n:])
                       for k in ("generations", "completed", "failed", "credits_spent", "credits_granted",
-                                "promo_credits", "new_users")})
+                                "promo_credits", "new_users", "stars", "stars_refunded")})
             for i, n in enumerate(WINDOWS)
         )
         pending = TopUpRequest.select(fn.COUNT(TopUpRequest.id), fn.MIN(TopUpRequest.created_at)).where(
@@ -135,6 +144,7 @@ class Business:
             now=now, windows=windows, days=days,
             generations_per_day=tuple(per_day[d].get("generations", 0) for d in days),
             credits_per_day=tuple(per_day[d].get("credits_spent", 0) for d in days),
+            stars_per_day=tuple(per_day[d].get("stars", 0) for d in days),
             users=int(users or 0), blocked_users=int(blocked or 0),
             pending_topups=int(pending[0] or 0), oldest_topup=pending[1],
             active_generations=Generation.select().where(Generation.status.in_(ACTIVE)).count(),

@@ -4,7 +4,7 @@ days, the 30-day series, and what needs an admin now."""
 from datetime import datetime, timedelta
 
 from higgsctl.engine.events import Status
-from higgsctl.engine.models import Generation, Heartbeat, LedgerEntry, TopUpRequest, User
+from higgsctl.engine.models import Generation, Heartbeat, LedgerEntry, Payment, TopUpRequest, User
 
 NOW = datetime(2026, 12, 5, 10, 0)
 
@@ -38,6 +38,10 @@ def test_figures_per_window_and_day(any_engine):
     LedgerEntry.update(created_at=NOW - timedelta(hours=1)).where(LedgerEntry.reason.in_(("grant", "promo"))).execute()
     e.topups.request(2)
     TopUpRequest.update(created_at=NOW - timedelta(minutes=42)).execute()
+    for charge, stars, days_ago, status in (("c1", 100, 0.2, "credited"), ("c2", 250, 2, "refunded"),
+                                            ("c3", 500, 40, "credited")):
+        Payment.create(charge_id=charge, user=1, pack="p", stars=stars, credits=1, payload="x", status=status,
+                       created_at=NOW - timedelta(days=days_ago))
 
     f = e.business.figures(NOW)
     today, week, month = f.windows
@@ -46,6 +50,8 @@ def test_figures_per_window_and_day(any_engine):
     assert (month.generations, month.completed, month.credits_spent) == (6, 3, 170)
     assert (today.credits_granted, today.promo_credits, month.credits_granted) == (500, 30, 500)
     assert (today.new_users, month.new_users) == (1, 1)
+    assert (today.stars, week.stars, month.stars, week.stars_refunded) == (100, 350, 350, 250)
+    assert f.stars_per_day[-1] == 100 and f.stars_per_day[-3] == 250
     assert (today.active_users, week.active_users, month.active_users) == (1, 2, 2)
     assert len(f.days) == 30 and f.days[-1] == NOW.date()
     assert f.generations_per_day[-1] == 3 and f.generations_per_day[-4] == 2 and sum(f.generations_per_day) == 6

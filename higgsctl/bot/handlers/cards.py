@@ -48,7 +48,7 @@ async def affordable(who: Who, bot, chat_id: int, price: int) -> bool:
     if who.balance >= price:  # read as this update arrived
         return True
     await bot.send_message(chat_id, t(who.lang, "start_low_balance", price=price, balance=who.balance),
-                           reply_markup=keyboards.low_balance(who.lang))
+                           reply_markup=keyboards.low_balance(who.lang, who.services.settings.payments))
     return False
 
 

@@ -138,7 +138,7 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
     if spec is not None and who.balance < spec.price * shown.count:  # the card stays, to change or top up
         await update.get_bot().send_message(
             update.effective_chat.id, t(who.lang, "not_enough", needed=spec.price * shown.count, balance=who.balance),
-            reply_markup=keyboards.low_balance(who.lang))
+            reply_markup=keyboards.low_balance(who.lang, who.services.settings.payments))
         return
     draft = await who.services.drafts.take(who.id, draft_id, query.message.message_id)
     if draft is None:

@@ -87,7 +87,7 @@ class OverviewScreen(EngineScreen):
         self._show_bot(f, now)
         self._show_higgsfield(f, now)
         self.query_one("#figures", FiguresPanel).show_windows(f.windows)
-        self.query_one("#trend", TrendPanel).show_series(f.generations_per_day, f.credits_per_day)
+        self.query_one("#trend", TrendPanel).show_series(f.generations_per_day, f.stars_per_day)
         self.query_one("#latest", GenerationsTable).show_generations(data.latest)
 
     def _show_bot(self, f: Figures, now: datetime) -> None:

@@ -11,9 +11,10 @@ from .. import format as fmt
 
 ROWS = (
     ("Generations", lambda w: f"{w.generations:,}"),
-    ("Completed", lambda w: f"{w.completed:,}"),
     ("Failed", lambda w: f"{w.failed:,}"),
     ("Failure rate", lambda w: fmt.rate(w.failed / w.generations if w.generations else 0.0)),
+    ("Stars revenue", lambda w: f"{w.stars:,}"),
+    ("Stars refunded", lambda w: f"{w.stars_refunded:,}"),
     ("Credits spent", lambda w: fmt.credits(w.credits_spent)),
     ("Credits granted", lambda w: fmt.credits(w.credits_granted)),
     ("Promo credits", lambda w: fmt.credits(w.promo_credits)),

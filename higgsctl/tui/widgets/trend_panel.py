@@ -1,4 +1,4 @@
-"""The last 30 days, one bar per day: generations and credits spent."""
+"""The last 30 days, one bar per day: generations and Stars revenue."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ class TrendPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", id="generations-caption", classes="trend-caption")
         yield Sparkline([], id="generations-trend", summary_function=max)
-        yield Label("", id="credits-caption", classes="trend-caption")
-        yield Sparkline([], id="credits-trend", summary_function=max)
+        yield Label("", id="stars-caption", classes="trend-caption")
+        yield Sparkline([], id="stars-trend", summary_function=max)
 
-    def show_series(self, generations: tuple[int, ...], credits: tuple[int, ...]) -> None:
+    def show_series(self, generations: tuple[int, ...], stars: tuple[int, ...]) -> None:
         self.query_one("#generations-caption", Label).update(
             literal(f"Generations a day, peak {max(generations, default=0):,}"))
         self.query_one("#generations-trend", Sparkline).data = list(generations)
-        self.query_one("#credits-caption", Label).update(
-            literal(f"Credits spent a day, peak {max(credits, default=0):,}"))
-        self.query_one("#credits-trend", Sparkline).data = list(credits)
+        self.query_one("#stars-caption", Label).update(
+            literal(f"Stars revenue a day, peak {max(stars, default=0):,} ⭐"))
+        self.query_one("#stars-trend", Sparkline).data = list(stars)
