@@ -4,7 +4,7 @@ Seeds 10,000 users and 100,000 generations (plus their ledger, some top-up reque
 50,000 audit entries) into a temporary SQLite database with bulk inserts, then drives the real app headless
 (``App.run_test``) and times each screen from the request until its data is on screen.
 
-    python -m bench.tui_screens [--users N] [--generations N] [--audit N]
+    python -m bench.tui_screens [--users N] [--generations N] [--audit N] [--payments N]
 """
 
 from __future__ import annotations
@@ -129,6 +129,30 @@ def seed_audit(engine, entries: int, busiest: int) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
+def seed_payments(engine, payments: int) -> None:
+    """Stars purchases over 60 days (a tenth refunded), each with its purchase in the ledger and
+    the balance it added, so the books still balance."""
+    from higgsctl.engine.models import LedgerEntry, Payment, database, utcnow
+
+    rng, now = random.Random(13), utcnow()
+    bought: dict[int, int] = {}
+    pay_rows, ledger_rows = [], []
+    for i in range(payments):
+        user, at = 1_000_001 + rng.randrange(10_000), now - timedelta(minutes=rng.randrange(60 * 24 * 60))
+        stars, credits = rng.choice(((100, 2500), (250, 6500), (500, 14000)))
+        pay_rows.append((f"bench-{i}", user, "p", stars, credits, "bench", "refunded" if i % 10 == 0 else "credited", at))
+        if i % 10:
+            ledger_rows.append((user, credits, "purchase", f"user:{user}", at))
+            bought[user] = bought.get(user, 0) + credits
+    cursor = database.obj.cursor()
+    with database.obj.atomic():
+        cursor.executemany(f'INSERT INTO "{Payment._meta.table_name}" (charge_id, user_id, pack, stars, credits, payload, '
+                           "status, created_at, taken_back, shortfall) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0)", pay_rows)
+        cursor.executemany(f'INSERT INTO "{LedgerEntry._meta.table_name}" (user_id, amount, reason, actor, created_at) '
+                           "VALUES (?, ?, ?, ?, ?)", ledger_rows)
+        cursor.executemany('UPDATE "user" SET balance = balance + ? WHERE id = ?', [(c, u) for u, c in bought.items()])
+
+
 async def measure(engine, busiest: int) -> list[tuple[str, float]]:
     from higgsctl.tui import AdminApp
     from higgsctl.tui.messages import OpenGeneration, OpenUser
@@ -155,7 +179,8 @@ async def measure(engine, busiest: int) -> list[tuple[str, float]]:
         for mode, screen, label in (("users", "UsersScreen", "users, page 1 by id"),
                                     ("topups", "TopUpsScreen", "top-up requests"),
                                     ("generations", "GenerationsScreen", "generations, page 1"),
-                                    ("audit", "AuditScreen", "audit trail, page 1")):
+                                    ("audit", "AuditScreen", "audit trail, page 1"),
+                                    ("payments", "PaymentsScreen", "Stars payments (revenue + list)")):
             t = time.perf_counter()
             app.switch_mode(mode)
             await shown(label, t, screen)
@@ -167,6 +192,8 @@ async def measure(engine, busiest: int) -> list[tuple[str, float]]:
             apply(screen)
             await shown(label, t, type(screen).__name__, before)
 
+        app.switch_mode("audit")
+        await pilot.pause()
         await change("audit trail, last page", lambda s: s.change(offset=(s.total - 1) // 100 * 100))
         await change("audit trail, action=refund", lambda s: s.change(action="refund", offset=0))
         await change("audit trail, one user", lambda s: s.change(action=None, user=str(busiest), offset=0))
@@ -234,6 +261,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--generations", type=int, default=100_000)
     parser.add_argument("--audit", type=int, default=50_000)
+    parser.add_argument("--payments", type=int, default=20_000)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as home:
@@ -243,8 +271,9 @@ def main() -> None:
         engine = Engine(load_settings())
         info = seed(engine, args.users, args.generations)
         seed_audit(engine, args.audit, info["busiest"])
+        seed_payments(engine, args.payments)
         print(f"seeded {args.users:,} users, {args.generations:,} generations, {info['ledger']:,} ledger rows, "
-              f"{args.audit:,} audit entries "
+              f"{args.audit:,} audit entries, {args.payments:,} payments "
               f"in {info['seconds']:.1f} s; books check: {len(engine.credits.discrepancies())} discrepancies")
         results = asyncio.run(measure(engine, info["busiest"]))
         engine.close()
