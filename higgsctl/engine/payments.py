@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Awaitable, Callable
 
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from . import audit, fastsql
 from .db import write_transaction
@@ -148,15 +148,14 @@ class Payments:
         return list(Payment.select().order_by(Payment.id))
 
     def revenue(self, days: int) -> Revenue:
-        """Stars paid in the last ``days`` days, and of those how many were refunded."""
+        """Stars paid in the last ``days`` days, and of those how many were refunded (one
+        aggregate query: the payments screen and the overview read it on every refresh)."""
         since = utcnow() - timedelta(days=days)
-        rows = Payment.select(Payment.stars, Payment.status).where(Payment.created_at >= since).tuples()
-        paid = refunded = count = 0
-        for stars, status in rows:
-            count += 1
-            paid += stars
-            refunded += stars if status in ("refunding", "refunded") else 0
-        return Revenue(days, count, paid, refunded)
+        refunded = fn.SUM(Payment.stars).filter(Payment.status.in_(("refunding", "refunded")))
+        count, paid, back = (Payment.select(fn.COUNT(Payment.id), fn.COALESCE(fn.SUM(Payment.stars), 0),
+                                            fn.COALESCE(refunded, 0))
+                             .where(Payment.created_at >= since).tuples().get())
+        return Revenue(days, int(count), int(paid), int(back))
 
     def refundable(self, user_id: int, *, days: int = 30, limit: int = 5) -> list[Payment]:
         """A user's recent credited payments, newest first (/paysupport offers these)."""
