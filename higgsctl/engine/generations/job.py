@@ -8,16 +8,14 @@ import inspect
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlparse
 
 from ..account_slots import AccountSlots
 from ..catalog import ModelSpec
-from ..errors import ConcurrencyLimitError, DownloadTooLarge, HiggsctlError, HiggsfieldError, InvalidInput
+from ..errors import ConcurrencyLimitError, HiggsctlError, HiggsfieldError, InvalidInput
 from ..events import (
-    ACCOUNT_BUSY, ACTIVE, DOWNLOAD_RETRY, IN_LINE, SERVICE_UNREACHABLE, STORAGE_RETRY, TERMINAL,
+    ACCOUNT_BUSY, ACTIVE, IN_LINE, SERVICE_UNREACHABLE, TERMINAL,
     EventHandler, JobEvent, Status,
 )
 from ..higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
@@ -26,6 +24,7 @@ from ..models import Generation, utcnow
 from ..requests import CONTENT_TYPES
 from ..storage import FileStore
 from .queue import FairQueue, Ticket, in_line_detail
+from .results import UPSTREAM_CODES, ResultStorage
 from .rows import GenerationRows
 from .storage_alarm import StorageAlarm
 
@@ -34,9 +33,6 @@ RunDb = Callable[..., Awaitable[Any]]  # the engine's database door: await db(fn
 
 ACCOUNT_POLL_FIRST = 0.05  # seconds between looks for a free account slot held by another process; doubles
 ACCOUNT_POLL_MAX = 1.0
-GONE = (404, 410)  # the result file (or the whole request) no longer exists upstream
-# error_code of a generation Higgsfield itself ended (engine errors carry their own .code).
-UPSTREAM_CODES = {"failed": "upstream_failed", "nsfw": "nsfw", "canceled": "canceled"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ class JobPolicy:
     retry: RetryPolicy  # the one backoff of the job's retry loops (submit, download)
 
 
-class Job:
+class Job(ResultStorage):
     """Drives one generation. It is handed what it needs and never reaches back into the
     service: ``rows`` (run through ``db``, the engine's database door), ``client`` (the
     Higgsfield client, opened on first use), ``store``, ``policy``, the account's ``slots``,
@@ -279,77 +275,6 @@ class Job:
         await self.db(self.policy.account.release, self.g.id)
         await self.set_status(Status.DOWNLOADING)
         await self.store_results(urls)
-
-    async def store_results(self, urls: tuple[str, ...] | None) -> None:
-        """Download and store the finished image(s). They are paid for upstream, so every
-        transient fault (5xx, network, a full or read-only disk) is retried with backoff while
-        the credits stay held, in this process or after a restart. The job ends only when the
-        files are stored, Higgsfield answers they are gone (404/410), or the deadline passes.
-        ``urls`` None: ask the status endpoint for them (a resume, or URLs that stopped working)."""
-        hours = self.policy.result_deadline_hours
-        deadline = (self.g.submitted_at or utcnow()) + timedelta(hours=hours)
-        attempt = 0
-        while True:
-            try:
-                if urls is None:
-                    urls = await self.result_urls()
-                    if not urls:  # ended: the request is not (or no longer) completed upstream
-                        return
-                files = await self.download_all(urls)
-            except HiggsfieldError as exc:
-                if exc.status_code in GONE:
-                    await self.end(Status.FAILED, f"the result is gone from Higgsfield: {exc.message}",
-                                   error_code="result_gone")
-                    return
-                if isinstance(exc, DownloadTooLarge):
-                    await self.end(Status.FAILED, exc.message, error_code=exc.code)
-                    return
-                if not exc.retryable:  # e.g. an expired link (403): ask for the URLs again
-                    urls = None
-                code, reason = DOWNLOAD_RETRY, exc.message
-                if attempt & (attempt + 1) == 0:  # attempts 1, 2, 4, 8...: a long outage logs a few lines
-                    log.warning("generation %s: result download failed (%s); retrying", self.g.id, reason)
-            except (ConnectionError, TimeoutError) as exc:  # OSErrors too, but from the network
-                code, reason = DOWNLOAD_RETRY, f"{type(exc).__name__}: {exc}"
-            except OSError as exc:  # the disk is full, read-only, not ours...: the operator's to fix
-                code, reason = STORAGE_RETRY, f"cannot store the result: {exc.strerror or exc}"
-                self.storage.failed(self.g.id, exc)
-            else:
-                self.storage.works()
-                await self.end(Status.COMPLETED, None, files)
-                return
-            attempt += 1
-            if utcnow() >= deadline:
-                await self.end(Status.TIMED_OUT, f"the result was not stored within {hours:g} h: {reason}",
-                               error_code="result_deadline")
-                return
-            await self.emit(Status.DOWNLOADING, f"retrying the download: {reason}", code)
-            await self.sleep(self.policy.retry.backoff(attempt))
-
-    async def result_urls(self) -> tuple[str, ...]:
-        """The finished request's file URLs from its status; empty once the job has ended."""
-        status = await self.client().status(self.g.request_id, self.g.status_url)
-        if status.status is Upstream.COMPLETED:
-            if not status.image_urls:
-                await self.end(Status.FAILED, "the generation finished without an image", error_code="no_image")
-            return status.image_urls
-        if status.status.terminal:
-            await self.end(status.status.value, status.error, error_code=UPSTREAM_CODES.get(status.status.value))
-            return ()
-        # Not final (a request we saw completed can't go back): asked again after a backoff.
-        raise HiggsfieldError(f"Higgsfield reports the finished request as {status.status.value}")
-
-    async def download_all(self, urls: tuple[str, ...]) -> list[str]:
-        """Store every file (each replaces its destination atomically); their stored paths."""
-        max_bytes = self.policy.max_download_bytes
-        files = []
-        for index, url in enumerate(urls):
-            ext = Path(urlparse(url).path).suffix or ".png"
-            dest = await asyncio.to_thread(self.store.result_path, self.g.user_id, self.g.id, index, ext)
-            await self.client().download(url, dest, max_bytes=max_bytes, attempts=1)
-            await asyncio.to_thread(self.store.publish, dest)  # to the bucket, if any: an OSError is retried
-            files.append(self.store.relative(dest))
-        return files
 
     async def time_out(self) -> None:
         if self.g.status == Status.QUEUED:
