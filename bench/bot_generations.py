@@ -34,7 +34,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bench.generations import free_port, wait_until_up
+from bench.generations import WEBHOOK_SECRET, free_port, wait_until_up
 
 TOKEN = "123456:BENCH-token-abcdefghijklmnopqrstuvwxyz"
 FIRST_USER = 10_000
@@ -66,7 +66,8 @@ async def get_result(self, request):
 server.SandboxRoutes.status, server.SandboxRoutes.get_result = status, get_result
 
 async def main():
-    options = SandboxOptions(service_time=service, concurrency_limit=None, image_long_side=px)
+    options = SandboxOptions(service_time=service, concurrency_limit=None, image_long_side=px,
+                             webhook_secrets=tuple(sys.argv[5:]))
     async with Sandbox(options, port=port) as sb:
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -270,8 +271,12 @@ async def run(args, home: Path, sandbox_url: str, bot_log: Path) -> dict:
     obs = Observer(emu)
     obs.expected = args.users
     users = [emu.user(FIRST_USER + i, f"User{i}", language_code="en") for i in range(args.users)]
-    (home / "config.toml").write_text(CONFIG.format(token=TOKEN, emulator=emu.url, sandbox=sandbox_url,
-                                                    users=args.users))
+    config = CONFIG.format(token=TOKEN, emulator=emu.url, sandbox=sandbox_url, users=args.users)
+    if args.webhooks:  # push: the sandbox POSTs signed webhooks to the bot, which polls every 30 s
+        hook = free_port()
+        config = config.replace("[higgsfield]\n", f'[higgsfield]\nwebhook_url = "http://127.0.0.1:{hook}/hook"\n'
+                                f'webhook_secret = "{WEBHOOK_SECRET}"\nwebhook_port = {hook}\nwebhook_poll = 30.0\n')
+    (home / "config.toml").write_text(config)
     env = {**os.environ, "HIGGSCTL_HOME": str(home)}
     mode = "unlimited" if args.no_rate_limiter else "production"
     with open(bot_log, "w") as log:
@@ -447,6 +452,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--service-time", type=float, default=3.0)
     parser.add_argument("--image-px", type=int, default=1024, help="long side of the sandbox's result PNG")
+    parser.add_argument("--webhooks", action="store_true", help="push (signed webhooks to the bot) instead of 0.25 s polling")
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the bot's event-loop thread from Confirm on; prints where its CPU goes")
     parser.add_argument("--no-rate-limiter", action="store_true",
@@ -458,7 +464,8 @@ def main() -> None:
     port = free_port()
     sandbox_url = f"http://127.0.0.1:{port}"
     sandbox = subprocess.Popen([sys.executable, "-c", SANDBOX, str(port), str(args.service_time),
-                                str(args.image_px), str(dump)], stdin=subprocess.DEVNULL)
+                                str(args.image_px), str(dump), *([WEBHOOK_SECRET] if args.webhooks else [])],
+                               stdin=subprocess.DEVNULL)
     sandbox_cpu = 0.0
     try:
         wait_until_up(sandbox_url)
