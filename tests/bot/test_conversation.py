@@ -368,3 +368,26 @@ async def test_a_card_whose_model_left_the_catalog_after_a_restart_picks_another
         await alice.press("go", message_id=card)
         await bot.feed()
         assert [(g.model, g.prompt) for g in generations(bot)] == [("nano-banana", "a seedream fox")] * 2
+
+
+async def test_a_reply_to_an_album_edits_that_batch_even_when_its_prompt_names_another_id(live, emu, sandbox):
+    """An album's photos carry no buttons; its caption starts with the user's prompt, which
+    may hold "#1": the ids the bot wrote (its `code` entities) decide which result is edited."""
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("a red fox")
+    await alice.wait_for_text("Prompt: a red fox")
+    await alice.press("go")
+    await eventually(lambda: [g.delivered_at is not None for g in generations(live)] == [True], timeout=20)
+    await alice.send_text("like #1 but in winter")
+    await alice.wait_for_text("Prompt: like #1 but in winter")
+    await alice.press("n:2")
+    await alice.press("go")
+    await eventually(lambda: [g.status for g in generations(live)] == ["completed"] * 3, timeout=30)
+    album = await alice.wait_for(lambda m: m.kind == "photo" and "winter" in (m.caption or ""), timeout=20)
+    await alice.send_text("make it night", reply_to=album.message_id)
+    await alice.wait_for_text("Prompt: make it night")
+    await alice.press("go")
+    await eventually(lambda: len(generations(live)) == 4 and generations(live)[-1].status == "completed", timeout=30)
+    edit = generations(live)[-1]
+    batch_first = live.engine.store.inside(Path(live.engine.generations.get(2).result_files[0]))
+    assert live.engine.store.locate(edit.references[0]).read_bytes() == batch_first.read_bytes()

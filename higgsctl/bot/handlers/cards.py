@@ -9,10 +9,11 @@ photo is asked for."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
-from telegram import Message, Update
+from telegram import Message, MessageEntity, Update
 
 from higgsctl.engine import Draft, Generation, ModelSpec, NotFound
 from higgsctl.engine.drafts import OPEN
@@ -139,8 +140,11 @@ async def replied_result(who: Who, message: Message) -> Generation | None:
     target = message.reply_to_message
     if target is None or target.from_user is None or not target.from_user.is_bot or not (target.photo or target.document):
         return None
-    numbers = [data.split(":")[1] for row in (target.reply_markup.inline_keyboard if target.reply_markup else ())
-               for data in (b.callback_data for b in row) if isinstance(data, str) and data.split(":")[0] in RESULT_BUTTONS]
+    # The caption's `code` entities are the ids the bot wrote; its text starts with the user's
+    # prompt, which may itself hold "#12". Then the buttons; the bare text only last.
+    numbers = [text for text in target.parse_caption_entities([MessageEntity.CODE]).values()]
+    numbers += [data.split(":")[1] for row in (target.reply_markup.inline_keyboard if target.reply_markup else ())
+                for data in (b.callback_data for b in row) if isinstance(data, str) and data.split(":")[0] in RESULT_BUTTONS]
     numbers += GENERATION_NUMBER.findall(target.caption or "")
     for number in numbers:
         generation_id = row_id(number)
@@ -155,7 +159,7 @@ async def replied_result(who: Who, message: Message) -> Generation | None:
 
 async def edit_result(who: Who, bot, message: Message, generation: Generation, prompt: str) -> None:
     """A card for ``prompt`` with the result of ``generation`` as its reference."""
-    path = who.services.engine.store.inside(Path(generation.result_files[0]))
+    path = await asyncio.to_thread(who.services.engine.store.locate, generation.result_files[0])  # (or from the bucket)
     if not path.is_file():
         await message.reply_text(t(who.lang, "file_gone", id=generation.id))
         return
