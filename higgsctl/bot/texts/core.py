@@ -9,13 +9,14 @@ EN = {
     "welcome_back": "Welcome back, {name}! Balance: {balance} credits.",
     "menu": "What would you like to do?",
     "help": "How it works:\n"
-            "1. Generate → choose a model (the price is on the button).\n"
-            "2. Send a prompt: describe the image.\n"
-            "3. Send up to the model's limit of reference photos (an album works), or press Skip.\n"
-            "4. Choose an aspect ratio and confirm.\n"
+            "• Just type what you want to see (or /imagine PROMPT): a card shows the model, aspect, "
+            "number of images, style and the price; change what you like and press Generate.\n"
+            "• Send a photo (or an album) with a caption to generate from it; reply to a result with "
+            "text to edit that result.\n"
+            "• Or step by step: Generate → model → prompt → photos → aspect → confirm.\n"
             "You get the picture as a photo and as the original file.\n\n"
-            "Commands: /start menu, /balance, /history, /topup (ask for {topup} credits), "
-            "/cancel, /lang, /settings, /help.",
+            "Commands: /start menu, /balance, /buy credits, /topup (ask for {topup} credits), "
+            "/promo CODE, /history, /settings (language, defaults, time zone), /cancel, /help.",
     "lang_choose": "Choose your language:",
     "lang_set": "Language: English.",
     "blocked": "Your account is blocked. Contact the bot's admin if you think this is a mistake.",
@@ -158,13 +159,14 @@ RU = {
     "welcome_back": "С возвращением, {name}! Баланс: {balance} кр.",
     "menu": "Что будем делать?",
     "help": "Как это работает:\n"
-            "1. Сгенерировать → выберите модель (цена на кнопке).\n"
-            "2. Отправьте промпт — описание картинки.\n"
-            "3. Отправьте референсные фото (можно альбомом, до лимита модели) или нажмите «Пропустить».\n"
-            "4. Выберите соотношение сторон и подтвердите.\n"
+            "• Просто напишите, что хотите увидеть (или /imagine ПРОМПТ): карточка покажет модель, формат, "
+            "число картинок, стиль и цену; поменяйте что нужно и нажмите «Сгенерировать».\n"
+            "• Отправьте фото (или альбом) с подписью — получите картинку по нему; ответьте текстом на "
+            "результат — он будет изменён.\n"
+            "• Или по шагам: Сгенерировать → модель → промпт → фото → формат → подтверждение.\n"
             "Результат придёт фото и оригинальным файлом.\n\n"
-            "Команды: /start меню, /balance, /history, /topup (запросить {topup} кр.), "
-            "/cancel, /lang, /settings, /help.",
+            "Команды: /start меню, /balance, /buy кредиты, /topup (запросить {topup} кр.), "
+            "/promo КОД, /history, /settings (язык, умолчания, часовой пояс), /cancel, /help.",
     "lang_choose": "Выберите язык:",
     "lang_set": "Язык: русский.",
     "blocked": "Ваш аккаунт заблокирован. Если это ошибка, напишите администратору бота.",
