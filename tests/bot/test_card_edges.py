@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from higgsctl.engine import User
 from higgsctl.engine.styles import StyleSpec
 
-from .harness import ALICE, Offline, configure, image, last_text
+from .harness import ALICE, Offline, Running, configure, eventually, image, last_text
 from .test_conversation import generations
 
 
@@ -17,6 +18,36 @@ from .test_conversation import generations
 async def bot(settings, emu):
     async with Offline(configure(settings, emu), emu) as offline:
         yield offline
+
+
+@pytest.fixture
+async def live(settings, emu, sandbox):
+    running = await Running(configure(settings, emu, sandbox)).start()
+    yield running
+    await running.stop()
+
+
+async def test_a_reply_to_a_batchs_photo_that_names_no_image_says_how_instead_of_a_card_without_it(live, emu):
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("a red fox")
+    await alice.wait_for_text("Prompt: a red fox")
+    await alice.press("n:2")
+    await alice.wait_for_text("Images: 2")
+    await alice.press("go")
+    await eventually(lambda: len(generations(live)) == 2 and all(g.delivered_at for g in generations(live)), timeout=30)
+    photos = [m for m in alice.messages() if m.kind == "photo"]
+    second = next(m for m in alice.messages() if m.kind == "document" and "#2" in (m.text or ""))
+    await alice.send_text("make it blue", reply_to=photos[1].message_id)  # no caption, no buttons
+    said = await alice.wait_for_text("which image of the album")
+    assert "original file" in said.text and not said.buttons()
+    await alice.send_text("make it green", reply_to=second.message_id)  # its file names it
+    card = await alice.wait_for_text("Prompt: make it green")
+    assert "Reference photos: 1" in card.text
+    await alice.press("go")
+    await eventually(lambda: len(generations(live)) == 3)
+    edit, made = generations(live)[2], generations(live)[1]
+    result = live.engine.store.inside(Path(made.result_files[0]))
+    assert live.engine.store.locate(edit.references[0]).read_bytes() == result.read_bytes()
 
 
 async def test_a_style_that_brings_its_model_keeps_only_the_references_that_model_takes(settings, emu):

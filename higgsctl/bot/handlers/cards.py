@@ -153,6 +153,14 @@ async def replied_result(who: Who, message: Message) -> Generation | None:
     return None
 
 
+def unnamed_album_photo(message: Message) -> bool:
+    """Whether ``message`` replies to a photo of one of the bot's albums that names no
+    generation (a batch's photos after the first carry no caption and no buttons)."""
+    target = message.reply_to_message
+    return (target is not None and target.from_user is not None and target.from_user.is_bot
+            and target.media_group_id is not None and bool(target.photo) and not target.caption)
+
+
 async def edit_result(who: Who, bot, message: Message, generation: Generation, prompt: str) -> None:
     """A card for ``prompt`` with the result of ``generation`` as its reference."""
     path = who.services.engine.store.inside(Path(generation.result_files[0]))

@@ -68,6 +68,8 @@ async def text_received(update: Update, context: Context, who: Who) -> None:
         draft = await current_draft(who)
         if result is not None:  # "edit this": an explicit reply comes first
             await cards.edit_result(who, message.get_bot(), message, result, prompt)
+        elif cards.unnamed_album_photo(message):  # an edit of an image we can't name: no card without it
+            await message.reply_text(t(who.lang, "reply_album_photo"))
         elif draft is not None and draft.step == "prompt":
             await prompt_received(message, who, draft, prompt)
         else:
