@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from telegram import Update
 
 from higgsctl.engine import User
 from higgsctl.engine.styles import StyleSpec
@@ -70,3 +72,15 @@ async def test_a_style_that_brings_its_model_keeps_only_the_references_that_mode
         await bot.feed()
         assert [len(g.references) for g in generations(bot)] == [8]
         assert bot.engine.credits.balance(ALICE) == 10000 - 50
+
+
+async def test_the_same_text_update_delivered_twice_opens_one_card(bot, emu):
+    """A webhook retried while the text was still being collected: the same message again."""
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("just one card")
+    raw = emu.pending_updates()
+    await bot.app.bot.get_updates(offset=raw[-1]["update_id"] + 1, timeout=0)
+    await asyncio.gather(*(bot.app.process_update(Update.de_json(raw[-1], bot.app.bot)) for _ in range(2)))
+    await bot.settle()
+    cards = [m for m in alice.messages() if "Prompt: just one card" in (m.text or "")]
+    assert len(cards) == 1

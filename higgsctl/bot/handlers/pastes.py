@@ -11,6 +11,7 @@ in any order; the runs are formed from the ids.)
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
@@ -25,6 +26,7 @@ MAX_GAP = 1  # seconds between the send times (Message.date) of two parts of one
 # ``collect`` out of order, by milliseconds.
 SPLIT_PART = 3500
 SETTLE = 0.3
+SEEN = 50  # a user's latest text message ids, to take an update delivered twice once
 
 Take = Callable[[Message, str], Awaitable[None]]
 
@@ -52,6 +54,10 @@ async def collect(update: Update, context: Context, who: Who, take: Take) -> Non
     """Add this text message to the user's paste; once nothing more came for the album delay,
     ``take(first message, whole text)`` runs for each run of parts."""
     s, message = who.services, update.effective_message
+    seen = context.user_data.setdefault("texts_seen", deque(maxlen=SEEN))
+    if message.message_id in seen:  # the same update again (a webhook retried): taken once
+        return
+    seen.append(message.message_id)
     key = (who.id, message.chat_id)
     now = asyncio.get_running_loop().time()
     paste = s.pastes.get(key)
