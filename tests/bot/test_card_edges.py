@@ -84,3 +84,13 @@ async def test_the_same_text_update_delivered_twice_opens_one_card(bot, emu):
     await bot.settle()
     cards = [m for m in alice.messages() if "Prompt: just one card" in (m.text or "")]
     assert len(cards) == 1
+
+
+async def test_the_same_captioned_photo_delivered_twice_opens_one_card(bot, emu):
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_photo(image(), caption="one knight")
+    raw = emu.pending_updates()
+    await bot.app.bot.get_updates(offset=raw[-1]["update_id"] + 1, timeout=0)
+    await asyncio.gather(*(bot.app.process_update(Update.de_json(raw[-1], bot.app.bot)) for _ in range(2)))
+    await bot.settle()
+    assert len([m for m in alice.messages() if "Prompt: one knight" in (m.text or "")]) == 1
