@@ -94,3 +94,24 @@ async def test_the_same_captioned_photo_delivered_twice_opens_one_card(bot, emu)
     await asyncio.gather(*(bot.app.process_update(Update.de_json(raw[-1], bot.app.bot)) for _ in range(2)))
     await bot.settle()
     assert len([m for m in alice.messages() if "Prompt: one knight" in (m.text or "")]) == 1
+
+
+async def test_a_regenerate_press_delivered_again_later_spends_once(bot, emu):
+    """No confirm card (the user turned it off): the same press again, past the double-tap
+    window (a webhook retried minutes later), must not hold the price a second time."""
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("a fox")
+    await bot.feed()
+    await alice.press("go")
+    await bot.feed()
+    first = generations(bot)[0].id
+    User.update(confirm_repeats=False).where(User.id == ALICE).execute()
+    status = alice.messages()[0]
+    status.reply_markup = {"inline_keyboard": [[{"text": "b", "callback_data": f"rg:{first}"}]]}
+    await alice.press(f"rg:{first}", message_id=status.message_id)
+    raw = emu.pending_updates()
+    await bot.app.bot.get_updates(offset=raw[-1]["update_id"] + 1, timeout=0)
+    await bot.app.process_update(Update.de_json(raw[-1], bot.app.bot))
+    bot.app.user_data[ALICE].pop("presses")  # the double-tap window has passed
+    await bot.app.process_update(Update.de_json(raw[-1], bot.app.bot))
+    assert [g.prompt for g in generations(bot)] == ["a fox", "a fox"]
