@@ -115,3 +115,22 @@ async def test_a_regenerate_press_delivered_again_later_spends_once(bot, emu):
     bot.app.user_data[ALICE].pop("presses")  # the double-tap window has passed
     await bot.app.process_update(Update.de_json(raw[-1], bot.app.bot))
     assert [g.prompt for g in generations(bot)] == ["a fox", "a fox"]
+
+
+async def test_other_aspect_names_its_price_when_a_ratio_spends_without_a_card(bot, emu):
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("a fox")
+    await bot.feed()
+    await alice.press("go")
+    await bot.feed()
+    first = generations(bot)[0].id
+    status = alice.messages()[0]
+    status.reply_markup = {"inline_keyboard": [[{"text": "b", "callback_data": f"oa:{first}"}]]}
+    await alice.press(f"oa:{first}", message_id=status.message_id)
+    await bot.feed()
+    assert "50 credits" not in last_text(alice)  # a ratio opens a card with the price
+    User.update(confirm_repeats=False, language="ru").where(User.id == ALICE).execute()
+    status.reply_markup = {"inline_keyboard": [[{"text": "b", "callback_data": f"oa:{first}"}]]}
+    await alice.press(f"oa:{first}", message_id=status.message_id)
+    await bot.feed()
+    assert "стоит 50 кр." in last_text(alice)
