@@ -13,7 +13,7 @@ from higgsctl.engine import User
 from higgsctl.engine.styles import StyleSpec
 
 from .harness import ALICE, Offline, Running, configure, eventually, image, last_text
-from .test_conversation import generations
+from .test_conversation import card_of, generations
 
 
 @pytest.fixture
@@ -134,3 +134,28 @@ async def test_other_aspect_names_its_price_when_a_ratio_spends_without_a_card(b
     await alice.press(f"oa:{first}", message_id=status.message_id)
     await bot.feed()
     assert "стоит 50 кр." in last_text(alice)
+
+
+async def test_a_card_refused_at_the_hold_comes_back_to_change(settings, emu):
+    """Two cards confirmed at once, each within the balance read as the press arrived: the
+    second hold is refused, and its card comes back (before, the draft was used up)."""
+    poor = replace(settings, credits=replace(settings.credits, initial=120))
+    async with Offline(configure(poor, emu), emu) as bot:
+        alice = emu.user(ALICE, "Alice")
+        cards = []
+        for prompt in ("first fox", "second fox"):
+            await alice.send_text(prompt)
+            await bot.feed()
+            cards.append(card_of(alice))
+            await alice.press("n:2", message_id=cards[-1])
+            await bot.feed()
+        for card in cards:
+            await alice.press("go", message_id=card)
+        await bot.feed(concurrently=True)
+        assert len(generations(bot)) == 2 and bot.engine.credits.balance(ALICE) == 20
+        assert any((m.text or "").startswith("Not enough credits: this costs 100") for m in alice.messages())
+        again = card_of(alice)
+        assert again not in cards and "Price: 100 credits (2 × 50). Balance: 20." in last_text(alice)
+        await alice.press("n:1", message_id=again)
+        await bot.feed()
+        assert "Price: 50 credits. Balance: 20." in last_text(alice)

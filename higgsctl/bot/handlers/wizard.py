@@ -154,7 +154,10 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
         status_message_id=query.message.message_id, count=draft.count, style=draft.style,
         options=cards.request_options(who, draft),
     )
-    await start_generation(update, who, request)
+    if not await start_generation(update, who, request):  # nothing held (the balance spent meanwhile, ...)
+        draft = await who.services.drafts.change(who.id, draft, "confirmed", step="confirm")
+        if draft is not None:  # its card again, below the reason, to change it or top up first
+            await cards.show(who, draft, bot=update.get_bot(), chat_id=update.effective_chat.id)
 
 
 @wizard_button
