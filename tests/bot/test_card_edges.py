@@ -52,6 +52,18 @@ async def test_a_reply_to_a_batchs_photo_that_names_no_image_says_how_instead_of
     assert live.engine.store.locate(edit.references[0]).read_bytes() == result.read_bytes()
 
 
+async def test_imagine_as_a_reply_to_a_result_edits_that_result(live, emu):
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("a red fox")
+    await alice.wait_for_text("Prompt: a red fox")
+    await alice.press("go")
+    result = await alice.wait_for(lambda m: m.kind == "photo", timeout=20)
+    await eventually(lambda: generations(live)[0].delivered_at is not None)
+    await alice.send_text("/imagine make it blue", reply_to=result.message_id)
+    card = await alice.wait_for_text("Prompt: make it blue")
+    assert "Reference photos: 1" in card.text
+
+
 async def test_a_style_that_brings_its_model_keeps_only_the_references_that_model_takes(settings, emu):
     styles = {"wide": StyleSpec(name="wide", template="{prompt}, wide", labels={"en": "Wide", "ru": "Широко"},
                                 model="nano-banana")}  # Nano Banana takes 8 references, Seedream 14

@@ -28,7 +28,13 @@ async def imagine(update: Update, context: Context, who: Who) -> None:
     if problem:
         await message.reply_text(problem)
         return
-    await cards.open_card(who, bot, message.chat_id, prompt)
+    result = await cards.replied_result(who, message)
+    if result is not None:  # /imagine as a reply to a result edits it, as typed text does
+        await cards.edit_result(who, bot, message, result, prompt)
+    elif cards.unnamed_album_photo(message):
+        await message.reply_text(t(who.lang, "reply_album_photo"))
+    else:
+        await cards.open_card(who, bot, message.chat_id, prompt)
 
 
 def register(app: Application, group: int = 0) -> None:
