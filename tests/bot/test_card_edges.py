@@ -171,3 +171,13 @@ async def test_a_card_refused_at_the_hold_comes_back_to_change(settings, emu):
         await alice.press("n:1", message_id=again)
         await bot.feed()
         assert "Price: 50 credits. Balance: 20." in last_text(alice)
+
+
+async def test_the_same_imagine_delivered_twice_opens_one_card(bot, emu):
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/imagine one lighthouse")
+    raw = emu.pending_updates()
+    await bot.app.bot.get_updates(offset=raw[-1]["update_id"] + 1, timeout=0)
+    for _ in range(2):
+        await bot.app.process_update(Update.de_json(raw[-1], bot.app.bot))
+    assert len([m for m in alice.messages() if "Prompt: one lighthouse" in (m.text or "")]) == 1

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from ..texts import t
-from . import cards
+from . import cards, pastes
 from .guards import guarded
 from .who import Context, Who
 
@@ -16,6 +16,8 @@ from .who import Context, Who
 @guarded
 async def imagine(update: Update, context: Context, who: Who) -> None:
     message, bot = update.effective_message, update.get_bot()
+    if not pastes.first_time(context, message):  # the same update again: one card
+        return
     command_and_text = (message.text or "").split(maxsplit=1)
     text = command_and_text[1] if len(command_and_text) > 1 else ""
     if not text.strip():
