@@ -181,3 +181,18 @@ async def test_the_same_imagine_delivered_twice_opens_one_card(bot, emu):
     for _ in range(2):
         await bot.app.process_update(Update.de_json(raw[-1], bot.app.bot))
     assert len([m for m in alice.messages() if "Prompt: one lighthouse" in (m.text or "")]) == 1
+
+
+async def test_generate_pressed_before_the_card_showed_the_new_count_spends_nothing_and_redraws(bot, emu):
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("a harbour")
+    await bot.feed()
+    card = card_of(alice)
+    await alice.press("n:3", message_id=card)  # and Generate, still "for 50", before the redraw arrived
+    await alice.press("go", message_id=card)
+    await bot.feed()
+    assert generations(bot) == [] and bot.engine.credits.balance(ALICE) == 10000
+    assert "✅ Generate for 150" in alice.messages()[-1].button_texts()
+    await alice.press("go", message_id=card)  # what it names now
+    await bot.feed()
+    assert len(generations(bot)) == 3 and bot.engine.credits.balance(ALICE) == 10000 - 150

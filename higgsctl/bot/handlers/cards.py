@@ -20,7 +20,7 @@ from higgsctl.engine.requests import MAX_COUNT
 
 from .. import keyboards
 from ..services import db, db_read
-from ..texts import t
+from ..texts import LANGUAGES, t
 from .ids import row_id
 from .replies import reply
 from .who import Who
@@ -123,6 +123,15 @@ async def show(who: Who, draft: Draft, *, update: Update | None = None, bot=None
     else:
         card = (await bot.send_message(chat_id, body, reply_markup=keys)).message_id
     return await who.services.drafts.change(who.id, draft, OPEN, step="confirm", card=card)
+
+
+def stale_price(query, total: int) -> bool:
+    """Whether the pressed Generate button named another price than ``total`` (the user
+    changed the count or model a moment ago, and pressed before the card was redrawn)."""
+    markup = query.message.reply_markup if query.message is not None else None
+    labels = [b.text for row in (markup.inline_keyboard if markup else ()) for b in row if b.callback_data == query.data]
+    expected = {t(lang, "b_confirm", price=total) for lang in LANGUAGES}
+    return bool(labels) and not any(label in expected for label in labels)
 
 
 def request_options(who: Who, draft: Draft) -> tuple[tuple[str, str], ...]:

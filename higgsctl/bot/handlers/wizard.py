@@ -17,6 +17,7 @@ from higgsctl.engine import Draft, GenerationRequest
 from .. import callbacks as cb
 from .. import keyboards
 from ..launch import start_generation
+from ..services import db_read
 from ..texts import t
 from . import cards, pastes
 from .guards import guarded
@@ -142,6 +143,10 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
             update.effective_chat.id, t(who.lang, "not_enough", needed=spec.price * shown.count, balance=who.balance),
             reply_markup=keyboards.low_balance(who.lang))
         return
+    if spec is not None and cards.stale_price(query, spec.price * shown.count):  # it spends what it names only
+        context.user_data.get("presses", {}).pop((query.message.message_id, query.data), None)  # (press it again)
+        await cards.show(who, shown, update=update)
+        return
     draft = await who.services.drafts.take(who.id, draft_id, query.message.message_id)
     if draft is None:
         known = await who.services.drafts.get(who.id, draft_id)
@@ -154,7 +159,9 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
         status_message_id=query.message.message_id, count=draft.count, style=draft.style,
         options=cards.request_options(who, draft),
     )
-    if not await start_generation(update, who, request):  # nothing held (the balance spent meanwhile, ...)
+    if not await start_generation(update, who, request) and spec is not None and (
+            await db_read(who.services.engine.credits.balance, who.id) < spec.price * draft.count):
+        # nothing held: the balance was spent meanwhile (another card); the card comes back
         draft = await who.services.drafts.change(who.id, draft, "confirmed", step="confirm")
         if draft is not None:  # its card again, below the reason, to change it or top up first
             await cards.show(who, draft, bot=update.get_bot(), chat_id=update.effective_chat.id)
