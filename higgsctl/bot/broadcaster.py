@@ -89,6 +89,9 @@ class Broadcaster:
             await run(broadcasts.unknown, recipient_id, str(exc))
         except (BadRequest, TelegramError) as exc:
             await run(broadcasts.failed, recipient_id, str(exc))
+        except Exception as exc:  # not sent (the photo's file gone, ...): failed, not left mid-send for good
+            log.warning("broadcast #%s to %s not sent: %s: %s", broadcast.id, user_id, type(exc).__name__, exc)
+            await run(broadcasts.failed, recipient_id, f"{type(exc).__name__}: {exc}")
         else:
             await run(broadcasts.sent, recipient_id)
             if broadcast.photo and not broadcast.photo_file_id and message.photo:

@@ -76,3 +76,26 @@ async def test_a_photo_is_uploaded_once_then_sent_by_file_id_and_pause_holds_it(
         assert engine.broadcasts.report(paused.broadcast.id).counts["pending"] == 20
     finally:
         await bot.stop()
+
+
+async def test_a_photo_gone_before_sending_fails_each_recipient_and_the_broadcast_ends(settings, emu, tmp_path):
+    photo = tmp_path / "sale.png"
+    photo.write_bytes(image(320, 200))
+    bot = await Running(bot_settings(settings, emu, rate=200.0)).start()
+    try:
+        engine = bot.engine
+        emu.user(ADMIN, "Admin")
+        for uid in range(3000, 3005):
+            emu.user(uid, "P")
+            engine.users.register(uid)
+        report = engine.broadcasts.create("Gone", "all", actor="cli", photo=photo)
+        bid = report.broadcast.id
+        engine.broadcasts.set_status(bid, "paused")  # (no await since create: the sender has not seen it)
+        engine.broadcasts.photo_path(engine.broadcasts.get(bid)).unlink()
+        engine.broadcasts.set_status(bid, "queued")
+        await eventually(lambda: engine.broadcasts.report(bid).broadcast.status == "done")
+        final = engine.broadcasts.report(bid)
+        assert final.counts["failed"] == final.total == 5 and final.counts["sending"] == 0
+        await eventually(lambda: any(f"Broadcast #{bid}" in (m.text or "") for m in emu.messages(ADMIN)))
+    finally:
+        await bot.stop()

@@ -291,8 +291,11 @@ def test_first_press_ignores_a_quick_repeat_of_the_same_button():
 
     context = SimpleNamespace(user_data={})
 
-    def press(message_id, data):
-        return SimpleNamespace(callback_query=SimpleNamespace(message=SimpleNamespace(message_id=message_id), data=data))
+    presses = iter(range(1000))
+
+    def press(message_id, data):  # each a new press: its own callback query id
+        return SimpleNamespace(callback_query=SimpleNamespace(message=SimpleNamespace(message_id=message_id), data=data,
+                                                              id=str(next(presses))))
 
     assert first_press(press(10, "rg:1"), context) is True
     assert first_press(press(10, "rg:1"), context) is False  # double tap

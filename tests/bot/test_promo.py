@@ -58,3 +58,13 @@ async def test_a_code_sent_twice_at_once_credits_once(bot, emu):
     texts = sorted(m.text for m in alice.messages())
     assert texts == ["You have already used the code SPRING-25.", "🎁 Code SPRING-25: +300 credits. Balance: 10300."]
     assert bot.engine.credits.balance(1) == 10300
+
+
+async def test_guessing_codes_is_slowed_down_but_a_real_code_still_works_later(bot, emu):
+    ivan = emu.user(2, "Иван", language_code="ru")
+    for guess in ("AAA1", "AAA2", "AAA3", "AAA4", "AAA5"):
+        assert "нет" in await say(bot, ivan, f"/promo {guess}")
+    assert "Попробуйте снова через 10 мин." in await say(bot, ivan, "/promo SPRING-25")  # not even tried
+    assert bot.engine.credits.balance(2) == 10000
+    bot.app.user_data[2]["promo_misses"].clear()  # (ten minutes later)
+    assert "+300" in await say(bot, ivan, "/promo SPRING-25")

@@ -74,7 +74,8 @@ async def style_chosen(update: Update, context: Context, who: Who) -> None:
     model = style.model if style.model in models else draft.model
     ratios = models[model].aspect_ratios
     aspect = next(r for r in (style.aspect_ratio, draft.aspect, cards.fitting_aspect(models[model])) if r in ratios)
-    await _redraw(update, who, draft, style=name, model=model, aspect=aspect)
+    refs = who.services.drafts.paths(draft)[: models[model].max_references]  # as choosing the model does
+    await _redraw(update, who, draft, style=name, model=model, aspect=aspect, refs=refs)
 
 
 @guarded

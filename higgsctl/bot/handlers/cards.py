@@ -21,7 +21,7 @@ from higgsctl.engine.requests import MAX_COUNT
 
 from .. import keyboards
 from ..services import db, db_read
-from ..texts import t
+from ..texts import LANGUAGES, t
 from .ids import row_id
 from .replies import reply
 from .who import Who
@@ -126,6 +126,15 @@ async def show(who: Who, draft: Draft, *, update: Update | None = None, bot=None
     return await who.services.drafts.change(who.id, draft, OPEN, step="confirm", card=card)
 
 
+def stale_price(query, total: int) -> bool:
+    """Whether the pressed Generate button named another price than ``total`` (the user
+    changed the count or model a moment ago, and pressed before the card was redrawn)."""
+    markup = query.message.reply_markup if query.message is not None else None
+    labels = [b.text for row in (markup.inline_keyboard if markup else ()) for b in row if b.callback_data == query.data]
+    expected = {t(lang, "b_confirm", price=total) for lang in LANGUAGES}
+    return bool(labels) and not any(label in expected for label in labels)
+
+
 def request_options(who: Who, draft: Draft) -> tuple[tuple[str, str], ...]:
     spec = who.services.settings.models.get(draft.model)  # gone: the engine refuses the model itself
     return tuple(sorted(valid_options(spec, draft).items())) if spec is not None else ()
@@ -155,6 +164,14 @@ async def replied_result(who: Who, message: Message) -> Generation | None:
         if generation is not None and generation.user_id == who.id and generation.result_files:
             return generation
     return None
+
+
+def unnamed_album_photo(message: Message) -> bool:
+    """Whether ``message`` replies to a photo of one of the bot's albums that names no
+    generation (a batch's photos after the first carry no caption and no buttons)."""
+    target = message.reply_to_message
+    return (target is not None and target.from_user is not None and target.from_user.is_bot
+            and target.media_group_id is not None and bool(target.photo) and not target.caption)
 
 
 async def edit_result(who: Who, bot, message: Message, generation: Generation, prompt: str) -> None:

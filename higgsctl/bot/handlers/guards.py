@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections import deque
 from typing import Awaitable, Callable
 
 from telegram import Update
@@ -15,6 +16,8 @@ from .who import Context, Who, identify
 
 log = logging.getLogger("higgsctl.bot")
 
+
+QUERIES_KEPT = 100  # a user's latest presses of spending buttons, by callback query id
 
 Handler = Callable[[Update, Context, Who], Awaitable[None]]
 
@@ -44,6 +47,10 @@ def first_press(update: Update, context: Context, window: float = 5.0) -> bool:
     """False for a repeat of the same button on the same message within ``window`` seconds.
     Call it before the handler's first await, so two taps handled concurrently can't both pass."""
     query = update.callback_query
+    queries = context.user_data.setdefault("queries", deque(maxlen=QUERIES_KEPT))
+    if query.id in queries:  # the same press delivered again, however late (a webhook retried)
+        return False
+    queries.append(query.id)
     key = (query.message.message_id if query.message else 0, query.data)
     now = time.monotonic()
     presses = context.user_data.setdefault("presses", {})

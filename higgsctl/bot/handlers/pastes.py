@@ -11,6 +11,7 @@ in any order; the runs are formed from the ids.)
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
@@ -25,6 +26,7 @@ MAX_GAP = 1  # seconds between the send times (Message.date) of two parts of one
 # ``collect`` out of order, by milliseconds.
 SPLIT_PART = 3500
 SETTLE = 0.3
+SEEN = 50  # a user's latest message ids (texts, photos), to take an update delivered twice once
 
 Take = Callable[[Message, str], Awaitable[None]]
 
@@ -52,6 +54,8 @@ async def collect(update: Update, context: Context, who: Who, take: Take) -> Non
     """Add this text message to the user's paste; once nothing more came for the album delay,
     ``take(first message, whole text)`` runs for each run of parts."""
     s, message = who.services, update.effective_message
+    if not first_time(context, message):
+        return
     key = (who.id, message.chat_id)
     now = asyncio.get_running_loop().time()
     paste = s.pastes.get(key)
@@ -60,6 +64,16 @@ async def collect(update: Update, context: Context, who: Who, take: Take) -> Non
         paste.timer = context.application.create_task(_flush_later(who, key, paste, take), update=update)
     paste.messages.append(message)
     paste.last = now
+
+
+def first_time(context: Context, message: Message) -> bool:
+    """False for a message this process has seen already: the same update again (a webhook
+    retried, an offset not yet confirmed) is taken once."""
+    seen = context.user_data.setdefault("messages_seen", deque(maxlen=SEEN))
+    if message.message_id in seen:
+        return False
+    seen.append(message.message_id)
+    return True
 
 
 async def taken_before(who: Who, message: Message) -> None:

@@ -80,6 +80,8 @@ def incoming(message: Message) -> Incoming | None:
 @guarded
 async def media_received(update: Update, context: Context, who: Who) -> None:
     message, s = update.effective_message, who.services
+    if not pastes.first_time(context, message):
+        return
     caption = (message.caption or "").strip() or None
     state = await current_draft(who)
     if state is not None and state.step == "prompt" and caption is None:  # the prompt may be on its way

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections import deque
+
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
@@ -15,27 +19,38 @@ from .guards import guarded
 from .replies import reply
 from .who import Context, Who
 
+GUESSES = 5  # unknown codes a user may try ...
+GUESS_WINDOW = 600.0  # ... within this many seconds; then they wait (codes can't be guessed by brute force)
+
 
 @guarded
 async def promo_command(update: Update, context: Context, who: Who) -> None:
     if not context.args:
         await reply(update, t(who.lang, "promo_usage"))
         return
-    await redeem(update, who, " ".join(context.args))
+    await redeem(update, context, who, " ".join(context.args))
 
 
 @guarded
 async def promo_link(update: Update, context: Context, who: Who) -> None:
     """/start promo-CODE, what Telegram sends when a user opens the deep link."""
-    await redeem(update, who, context.args[0].removeprefix(DEEP_LINK_PREFIX))
+    await redeem(update, context, who, context.args[0].removeprefix(DEEP_LINK_PREFIX))
 
 
-async def redeem(update: Update, who: Who, code: str) -> None:
+async def redeem(update: Update, context: Context, who: Who, code: str) -> None:
+    misses = context.user_data.setdefault("promo_misses", deque(maxlen=GUESSES))
+    now = time.monotonic()
+    if len(misses) == GUESSES and now - misses[0] < GUESS_WINDOW:  # guessing codes: slowed down
+        minutes = math.ceil((GUESS_WINDOW - (now - misses[0])) / 60)
+        await reply(update, t(who.lang, "promo_slow_down", minutes=minutes))
+        return
     try:
         promo, balance = await db(who.services.engine.promos.redeem, who.id, code)
     except UserBlocked:
         await reply(update, t(who.lang, "blocked"))
     except (InvalidInput, NotFound) as exc:  # malformed, unknown, used up, expired, already used
+        if exc.code == "promo_unknown":
+            misses.append(now)
         await reply(update, error_text(who.lang, exc.code, exc.params))
     else:
         await reply(update, t(who.lang, "promo_redeemed", code=promo.code, credits=promo.credits, balance=balance),

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from ..texts import t
-from . import cards
+from . import cards, pastes
 from .guards import guarded
 from .who import Context, Who
 
@@ -16,6 +16,8 @@ from .who import Context, Who
 @guarded
 async def imagine(update: Update, context: Context, who: Who) -> None:
     message, bot = update.effective_message, update.get_bot()
+    if not pastes.first_time(context, message):  # the same update again: one card
+        return
     command_and_text = (message.text or "").split(maxsplit=1)
     text = command_and_text[1] if len(command_and_text) > 1 else ""
     if not text.strip():
@@ -28,7 +30,13 @@ async def imagine(update: Update, context: Context, who: Who) -> None:
     if problem:
         await message.reply_text(problem)
         return
-    await cards.open_card(who, bot, message.chat_id, prompt)
+    result = await cards.replied_result(who, message)
+    if result is not None:  # /imagine as a reply to a result edits it, as typed text does
+        await cards.edit_result(who, bot, message, result, prompt)
+    elif cards.unnamed_album_photo(message):
+        await message.reply_text(t(who.lang, "reply_album_photo"))
+    else:
+        await cards.open_card(who, bot, message.chat_id, prompt)
 
 
 def register(app: Application, group: int = 0) -> None:

@@ -83,8 +83,11 @@ async def other_aspect(update: Update, context: Context, who: Who) -> None:
     if spec is None:
         await expired(update, who)
         return
+    text = t(who.lang, "other_aspect", id=generation.id)
+    if not who.confirm_repeats:  # a ratio spends at once: say what
+        text += "\n" + t(who.lang, "other_aspect_spends", price=spec.price)
     await update.get_bot().send_message(
-        update.effective_chat.id, t(who.lang, "other_aspect", id=generation.id),
+        update.effective_chat.id, text,
         reply_markup=keyboards.other_aspects(generation.id, spec.aspect_ratios, generation.aspect_ratio))
 
 

@@ -17,6 +17,7 @@ from higgsctl.engine import Draft, GenerationRequest
 from .. import callbacks as cb
 from .. import keyboards
 from ..launch import start_generation
+from ..services import db_read
 from ..texts import t
 from . import cards, pastes
 from .guards import guarded
@@ -68,6 +69,8 @@ async def text_received(update: Update, context: Context, who: Who) -> None:
         draft = await current_draft(who)
         if result is not None:  # "edit this": an explicit reply comes first
             await cards.edit_result(who, message.get_bot(), message, result, prompt)
+        elif cards.unnamed_album_photo(message):  # an edit of an image we can't name: no card without it
+            await message.reply_text(t(who.lang, "reply_album_photo"))
         elif draft is not None and draft.step == "prompt":
             await prompt_received(message, who, draft, prompt)
         else:
@@ -140,6 +143,10 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
             update.effective_chat.id, t(who.lang, "not_enough", needed=spec.price * shown.count, balance=who.balance),
             reply_markup=keyboards.low_balance(who.lang, who.services.settings.payments))
         return
+    if spec is not None and cards.stale_price(query, spec.price * shown.count):  # it spends what it names only
+        context.user_data.get("presses", {}).pop((query.message.message_id, query.data), None)  # (press it again)
+        await cards.show(who, shown, update=update)
+        return
     draft = await who.services.drafts.take(who.id, draft_id, query.message.message_id)
     if draft is None:
         known = await who.services.drafts.get(who.id, draft_id)
@@ -152,7 +159,12 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
         status_message_id=query.message.message_id, count=draft.count, style=draft.style,
         options=cards.request_options(who, draft),
     )
-    await start_generation(update, who, request)
+    if not await start_generation(update, who, request) and spec is not None and (
+            await db_read(who.services.engine.credits.balance, who.id) < spec.price * draft.count):
+        # nothing held: the balance was spent meanwhile (another card); the card comes back
+        draft = await who.services.drafts.change(who.id, draft, "confirmed", step="confirm")
+        if draft is not None:  # its card again, below the reason, to change it or top up first
+            await cards.show(who, draft, bot=update.get_bot(), chat_id=update.effective_chat.id)
 
 
 @wizard_button

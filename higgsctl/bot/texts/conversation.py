@@ -23,6 +23,9 @@ EN = {
     "reply_not_result": "That message is not one of your results. Reply to a picture I made for you, "
                         "or just send a prompt.",
     "caption_photo_failed": "None of the photos could be used, so nothing was started.",
+    "other_aspect_spends": "A ratio starts right away and costs {price} credits (no card first: /settings).",
+    "reply_album_photo": "I can't tell which image of the album that is. To edit it, reply to its original "
+                         "file (sent after the photos) or to the album's first photo.",
 }
 
 RU = {
@@ -47,4 +50,7 @@ RU = {
     "reply_not_result": "Это сообщение — не ваш результат. Ответьте на картинку, которую я сделал для вас, "
                         "или просто отправьте промпт.",
     "caption_photo_failed": "Ни одно фото не подошло, поэтому ничего не запущено.",
+    "other_aspect_spends": "Формат запускается сразу и стоит {price} кр. (без карточки: /settings).",
+    "reply_album_photo": "Не понимаю, какая это картинка альбома. Чтобы изменить её, ответьте на её "
+                         "файл-оригинал (он пришёл после фото) или на первое фото альбома.",
 }

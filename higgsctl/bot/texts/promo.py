@@ -11,6 +11,7 @@ EN = {
     "err_promo_disabled": "The code {promo} is no longer valid.",
     "err_promo_expired": "The code {promo} has expired.",
     "err_promo_used_up": "The code {promo} has been used up.",
+    "promo_slow_down": "Too many codes that don't exist. Try again in {minutes} min.",
 }
 
 RU = {
@@ -22,4 +23,5 @@ RU = {
     "err_promo_disabled": "Код {promo} больше не действует.",
     "err_promo_expired": "Срок действия кода {promo} истёк.",
     "err_promo_used_up": "Код {promo} уже исчерпан.",
+    "promo_slow_down": "Слишком много несуществующих кодов. Попробуйте снова через {minutes} мин.",
 }
