@@ -56,7 +56,7 @@ async def _serve(settings: Settings, sandbox: bool) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C raises KeyboardInterrupt
                 loop.add_signal_handler(sig, stopped.set)
-        app = await start_bot(settings, engine, stopped=stopped)
+        app = await start_bot(settings, engine, stopped=stopped, sandbox=sandbox)
         if app is None:
             log.info("stopped before Telegram answered")
             return
@@ -65,12 +65,15 @@ async def _serve(settings: Settings, sandbox: bool) -> None:
         log.info("stopping the bot")
 
 
-async def start_bot(settings: Settings, engine: Engine, *, notifier_interval: float = 5.0,
+async def start_bot(settings: Settings, engine: Engine, *, notifier_interval: float = 5.0, sandbox: bool = False,
                     album_delay: float = 1.0, stopped: asyncio.Event | None = None) -> Application | None:
     """Build and start the bot on the running loop; returns the running Application. With
     ``stopped``, an unreachable Telegram is waited out (None if ``stopped`` is set first)."""
     webhook = _webhook_args(settings) if settings.telegram.mode == "webhook" else None
-    engine.generations.leases.owner = process_name("bot")  # a restart reclaims its jobs at once
+    # A restart reclaims its jobs at once. Against the sandbox it answers only its own jobs: never
+    # another process's (a real bot's) with fake images.
+    engine.generations.leases.owner = process_name("bot-sandbox" if sandbox else "bot")
+    engine.generations.adopt_orphans = not sandbox
     app = build_application(settings, engine, notifier_interval=notifier_interval, album_delay=album_delay)
     try:
         if not await _initialize(app, settings.telegram.api_base_url, stopped):

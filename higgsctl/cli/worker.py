@@ -15,7 +15,6 @@ from .context import load_settings
 
 def worker(
     jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", min=1, help="Jobs this worker drives at once (the account's limit still holds across every process).")] = 100,
-    sandbox: Annotated[bool, typer.Option("--sandbox", help="Generate through a built-in sandbox (a separate one: no sharing).")] = False,
 ) -> None:
     """Run generations without serving Telegram, until Ctrl-C or SIGTERM.
 
@@ -35,11 +34,11 @@ def worker(
 
     setup_logging(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_work(settings, jobs, sandbox))
+        asyncio.run(_work(settings, jobs))
     render.note("Worker stopped; its jobs were handed back.")
 
 
-async def _work(settings, jobs: int, sandbox: bool) -> None:
+async def _work(settings, jobs: int) -> None:
     from higgsctl.engine.generations.worker import Worker
     from higgsctl.engine.leases import process_name
     from higgsctl.launch import open_engine
@@ -49,7 +48,7 @@ async def _work(settings, jobs: int, sandbox: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stopped.set)
-    async with open_engine(settings, sandbox=sandbox) as engine:
+    async with open_engine(settings) as engine:  # (no --sandbox: a worker takes real jobs from the database)
         engine.generations.leases.owner = process_name("worker", unique=True)
         metrics = None
         if engine.settings.observability.metrics_port:  # /metrics, /healthz, /readyz, as the bot serves them

@@ -71,3 +71,16 @@ def test_the_account_limit_holds_across_racing_processes(any_engine):
     assert slots.in_use() == 4 and slots.claim(ids[-1] if ids[-1] not in held else ids[0])
     any_engine.generations.finish(held[1], "completed")
     assert slots.in_use() == 4  # ending a job frees its slot
+
+
+def test_a_process_that_adopts_no_orphans_only_takes_its_own(any_engine):
+    """A bot running against the sandbox must never drive another process's (real) jobs."""
+    any_engine.users.register(1)
+    generations = any_engine.generations
+    theirs = job(any_engine)  # nobody's: any adopting process may take it
+    generations.leases.owner = "host:bot-sandbox"
+    ours = job(any_engine, generations.leases)
+    generations.adopt_orphans = False
+    assert generations.takeable() == [ours]
+    generations.adopt_orphans = True
+    assert generations.takeable() == sorted([theirs, ours])

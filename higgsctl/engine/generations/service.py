@@ -58,6 +58,9 @@ class Generations:
         self.leases = Leases(ttl=settings.higgsfield.lease_seconds)
         self._keeper: asyncio.Task | None = None
         self._driving: set[int] = set()  # jobs an execute() of this process is on
+        # False: this process never takes other processes' jobs (a bot or worker running against
+        # the sandbox must not drive, charge and answer real users' jobs with fake images)
+        self.adopt_orphans = True
         hf = settings.higgsfield
         # With webhooks a finished request wakes its job; polling is the slow safety net.
         poll_initial, poll_max = (hf.webhook_poll, hf.webhook_poll) if hf.webhook_url else (hf.poll_initial, hf.poll_max)
@@ -296,7 +299,7 @@ class Generations:
 
     def takeable(self, source: str | None = None) -> list[int]:
         """Unfinished jobs this process may drive now, not driven here already."""
-        ids = [*self.leases.mine(source), *self.leases.orphans(source)]
+        ids = [*self.leases.mine(source), *(self.leases.orphans(source) if self.adopt_orphans else [])]
         return sorted(set(ids) - self._driving)
 
     def _keep_leases(self) -> None:
