@@ -55,3 +55,13 @@ async def test_unknown_user_is_an_error_notification(tui, seed):
         assert h.errors() == ["No user 999.\n`higgsctl users list` shows who exists."]
         await h.press("escape")
         assert type(h.app.screen).__name__ == "OverviewScreen"
+
+
+async def test_the_user_card_shows_a_pending_top_up(tui, seed):
+    from higgsctl.tui.messages import OpenUser
+
+    async with tui() as h:
+        h.app.post_message(OpenUser(seed.bob))
+        await h.until(lambda: type(h.app.screen).__name__ == "UserDetailScreen" and h.app.screen.loads, what="the user")
+        await h.settle()
+        assert f"#{seed.bob_topup}: 2,500 credits" in h.text() and "press 3 to decide" in h.text()

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Label
 
-from higgsctl.engine import Generation, HistoryFilter, LedgerEntry, User
+from higgsctl.engine import Generation, HistoryFilter, LedgerEntry, TopUpRequest, User
 
 from ..format import plain
 from ..messages import OpenGeneration
@@ -31,6 +31,7 @@ class UserData:
     generation_count: int
     ledger: list[LedgerEntry]
     generations: list[Generation]
+    pending: TopUpRequest | None = None  # a top-up request waiting for an admin
 
 
 class UserDetailScreen(EngineScreen):
@@ -65,12 +66,13 @@ class UserDetailScreen(EngineScreen):
             generation_count=self.engine.history.count(mine),
             ledger=self.engine.credits.ledger(self.user_id, limit=LEDGER_ROWS),
             generations=self.engine.history.list(mine),
+            pending=self.engine.topups.pending_for(self.user_id),
         )
 
     def show(self, data: UserData) -> None:
         self.user = data.user
         self.sub_title = plain(data.user.display_name)
-        self.query_one("#card", UserCard).show_user(data.user, data.generation_count)
+        self.query_one("#card", UserCard).show_user(data.user, data.generation_count, data.pending)
         self.query_one("#ledger", LedgerTable).show_entries(data.ledger)
         self.query_one("#generations", GenerationsTable).show_generations(data.generations)
 
