@@ -19,12 +19,14 @@ from .commands import AdminCommands
 from .format import plain
 from .messages import OpenGeneration, OpenUser
 from .screens.audit import AuditScreen
+from .screens.broadcasts import BroadcastsScreen
 from .screens.base import describe
 from .screens.export_dialog import ExportChoice, ExportDialog
 from .screens.generation_detail import GenerationDetailScreen
 from .screens.generations import GenerationsScreen
 from .screens.overview import OverviewScreen
 from .screens.payments import PaymentsScreen
+from .screens.promos import PromosScreen
 from .screens.topups import TopUpsScreen
 from .screens.user_detail import UserDetailScreen
 from .screens.users import UsersScreen
@@ -36,6 +38,8 @@ SCREENS = {
     "generations": GenerationsScreen,
     "audit": AuditScreen,
     "payments": PaymentsScreen,
+    "promos": PromosScreen,
+    "broadcasts": BroadcastsScreen,
 }
 
 log = logging.getLogger(__name__)
@@ -55,6 +59,8 @@ class AdminApp(App[None]):
         Binding("5", "switch_mode('audit')", "Audit", show=False),
         Binding("x", "export", "Export", show=False),
         Binding("6", "switch_mode('payments')", "Payments", show=False),  # also in the command palette
+        Binding("7", "switch_mode('promos')", "Promo codes", show=False),
+        Binding("8", "switch_mode('broadcasts')", "Broadcasts", show=False),
         Binding("q", "quit", "Quit"),
     ]
 

@@ -19,6 +19,8 @@ class AdminCommands(Provider):
             ("Go to audit trail", partial(go, "audit"), "Who did which admin action, when, before and after (5)"),
             ("Export…", partial(app.run_action, "export"), "Users, generations or the ledger as CSV or JSON (x)"),
             ("Go to payments", partial(go, "payments"), "Stars revenue and payments; refund one (6)"),
+            ("Promo codes", partial(go, "promos"), "Create promo codes, see their uses, disable one (7)"),
+            ("Broadcasts", partial(go, "broadcasts"), "Compose a broadcast; pause, resume or cancel one (8)"),
             ("Approve next top-up", partial(app.run_action, "approve_next_topup"), "The oldest pending request, after a confirmation"),
             ("Search users", partial(app.run_action, "search_users"), "Jump to the users search box"),
             ("Refresh", partial(app.run_action, "screen.reload"), "Reload the current screen now"),

@@ -11,7 +11,8 @@ def test_run_admin_opens_runs_and_closes_the_engine(settings, monkeypatch):
     monkeypatch.setattr(AdminApp, "run", fake_run)
     run_admin(settings)
     assert seen["open"] and seen["engine"].db.is_closed()
-    assert app_module.SCREENS.keys() == {"overview", "users", "topups", "generations", "audit", "payments"}
+    assert app_module.SCREENS.keys() == {"overview", "users", "topups", "generations", "audit", "payments",
+                                            "promos", "broadcasts"}
 
 
 async def test_number_keys_switch_screens_and_keep_their_state(tui, seed):
