@@ -62,6 +62,7 @@ class AdminApp(App[None]):
         Binding("7", "switch_mode('promos')", "Promo codes", show=False),
         Binding("8", "switch_mode('broadcasts')", "Broadcasts", show=False),
         Binding("q", "quit", "Quit"),
+        Binding("f1,question_mark", "toggle_help", "Help", show=False),  # every key of the screen, in a panel
     ]
 
     def __init__(self, engine: Engine, *, refresh_interval: float = 2.0, actor: str | None = None) -> None:
@@ -99,6 +100,12 @@ class AdminApp(App[None]):
         # run_admin reports one line instead, and the log holds the traceback.
         self.bell()
         self._close_messages_no_wait()
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def on_open_user(self, message: OpenUser) -> None:
         self.push_screen(UserDetailScreen(self.engine, message.user_id, refresh_interval=self.refresh_interval))
