@@ -4,7 +4,6 @@ a minute; the restart alert is raised at start-up."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from telegram.error import TelegramError
@@ -12,6 +11,8 @@ from telegram.ext import Application
 
 from higgsctl.engine import Engine
 from higgsctl.engine.alerts import Alert
+
+from .background import stop_task
 
 log = logging.getLogger("higgsctl.alerts")
 EVERY = 60.0
@@ -47,8 +48,4 @@ async def tell(app: Application, engine: Engine, alerts: list[Alert]) -> None:
 
 
 async def stop(app: Application) -> None:
-    task = app.bot_data.pop(TASK, None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_task(app, TASK)

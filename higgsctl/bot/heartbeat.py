@@ -12,6 +12,8 @@ from telegram.ext import Application
 from higgsctl.engine import Engine
 from higgsctl.engine.heartbeat import EVERY
 
+from .background import stop_task
+
 log = logging.getLogger("higgsctl.bot")
 NAME = "bot"
 TASK = "higgsctl-heartbeat"
@@ -32,11 +34,7 @@ async def _beat(engine: Engine, every: float) -> None:
 
 
 async def stop(app: Application, engine: Engine) -> None:
-    task = app.bot_data.pop(TASK, None)
-    if task is None:
+    if not await stop_task(app, TASK):
         return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
     with contextlib.suppress(Exception):
         await engine.run_db(engine.heartbeats.stopped, NAME)

@@ -5,11 +5,11 @@ as usual. Its own jobs it leases from birth (engine/leases.py)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from telegram.ext import Application
 
+from .background import stop_task
 from .services import KEY, Services, db
 
 log = logging.getLogger("higgsctl.bot")
@@ -37,8 +37,4 @@ async def _watch(services: Services) -> None:
 
 
 async def stop(app: Application) -> None:
-    task = app.bot_data.pop(TASK, None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_task(app, TASK)
