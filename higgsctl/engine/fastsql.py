@@ -65,10 +65,25 @@ def get(model: type[Model], row_id: int) -> Model | None:
 
 def execute(sql: str, *params: Any) -> int:
     """Run a statement written with ``?`` placeholders on any backend; returns rowcount."""
+    return _cursor(sql, params).rowcount
+
+
+def _cursor(sql: str, params: tuple):
     db = _db()
     if db.param != "?":
         sql = sql.replace("?", db.param)
-    return db.execute_sql(sql, params).rowcount
+    return db.execute_sql(sql, params)
+
+
+def scalar(sql: str, *params: Any) -> Any:
+    """The first column of the first row of a query written with ``?`` placeholders, or None."""
+    row = _cursor(sql, params).fetchone()
+    return None if row is None else row[0]
+
+
+def column(sql: str, *params: Any) -> list:
+    """The first column of every row of a query written with ``?`` placeholders."""
+    return [row[0] for row in _cursor(sql, params).fetchall()]
 
 
 def update(model: type[Model], row_id: int, where: str = "", where_params: tuple = (), /, **values: Any) -> int:

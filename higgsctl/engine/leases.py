@@ -14,10 +14,13 @@ import os
 import socket
 from datetime import timedelta
 
+from . import fastsql
 from .events import ACTIVE
 from .models import Generation, utcnow
 
 TTL = 20.0  # seconds; the takeover time is at most this (plus one look for orphans)
+CLAIM = ('UPDATE "generation" SET "lease_owner" = ?, "lease_until" = ? WHERE "id" = ? AND "status" IN ('
+         + ", ".join("?" for _ in ACTIVE) + ') AND ("lease_owner" IS NULL OR "lease_owner" = ? OR "lease_until" < ?)')
 
 
 def process_name(role: str = "engine", *, unique: bool = False) -> str:
@@ -38,11 +41,9 @@ class Leases:
 
     def claim(self, generation_id: int) -> bool:
         """Take the job's lease if it is free, expired or already ours."""
-        now = utcnow()
-        return bool(Generation.update(lease_owner=self.owner, lease_until=now + timedelta(seconds=self.ttl)).where(
-            (Generation.id == generation_id) & Generation.status.in_(ACTIVE)
-            & (Generation.lease_owner.is_null() | (Generation.lease_owner == self.owner)
-               | (Generation.lease_until < now))).execute())
+        now, until = utcnow(), Generation.lease_until.db_value
+        return bool(fastsql.execute(CLAIM, self.owner, until(now + timedelta(seconds=self.ttl)), generation_id,
+                                    *ACTIVE, self.owner, until(now)))
 
     def renew(self) -> int:
         """Extend every lease this process holds on a running job; how many."""

@@ -6,9 +6,11 @@ the ``standardwebhooks`` library (``webhook-id``, ``webhook-timestamp`` within Â
 ``webhook-signature`` over ``id.timestamp.body``; any of the configured ``whsec_`` secrets, so a
 rotation's two secrets both pass), writes the delivery down keyed on ``webhook-id`` before
 answering 2xx (a redelivery is recognised and acted on once), and wakes the job that follows
-that request, which asks the status endpoint at once. The payload is only a nudge: the job
-reads the outcome from the API, as it would have on its next poll, so a forged or stale
-webhook can change nothing. Polling stays, slower (``webhook_poll``), as the safety net.
+that request. A finished image the webhook names is downloaded at once (the signature says
+Higgsfield sent it, the timestamp that it is recent, and the request id must be the job's);
+any other news (failed, NSFW, a payload we can't read) makes the job ask the status endpoint,
+so credits are only released on the API's own word. Polling stays, slower (``webhook_poll``),
+as the safety net.
 """
 
 from __future__ import annotations
@@ -20,15 +22,21 @@ from urllib.parse import urlsplit
 from peewee import IntegrityError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from . import fastsql
 from .db import write_transaction
+from .errors import HiggsfieldError
+from .higgsfield import RequestStatus
 from .http_server import Reply, TinyServer, text
-from .models import Generation, WebhookDelivery, database
+from .models import WebhookDelivery, database, utcnow
 
 if TYPE_CHECKING:
     from .core import Engine
 
 log = logging.getLogger("higgsctl.webhooks")
 MAX_BODY = 256 * 1024
+# Hot path (a burst of webhooks when many jobs end together): SQL text kept, see fastsql.py.
+RECORD = 'INSERT INTO "webhook_delivery" ("webhook_id", "request_id", "status", "received_at") VALUES (?, ?, ?, ?)'
+FIND = 'SELECT "id" FROM "generation" WHERE "request_id" = ?'
 
 
 class WebhookInbox:
@@ -58,13 +66,10 @@ class WebhookInbox:
         request that is none of ours)."""
         try:
             with write_transaction(database.obj):
-                WebhookDelivery.create(webhook_id=webhook_id[:255], request_id=request_id, status=status)
+                fastsql.execute(RECORD, webhook_id[:255], request_id, status, WebhookDelivery.received_at.db_value(utcnow()))
         except IntegrityError:
             return None
-        if not request_id:
-            return None
-        row = Generation.select(Generation.id).where(Generation.request_id == request_id).first()
-        return None if row is None else row.id
+        return fastsql.scalar(FIND, request_id) if request_id else None
 
     async def receive(self, body: bytes, headers: dict[str, str]) -> Reply:
         try:
@@ -78,8 +83,16 @@ class WebhookInbox:
         generation_id = await self.engine.run_db(self.record, headers["webhook-id"], request_id, status)
         if generation_id is not None:
             log.info("webhook: request %s is %s; waking generation %s", request_id, status, generation_id)
-            self.engine.generations.nudge(generation_id)
+            self.engine.generations.nudge(generation_id, outcome(payload))
         return 204, "text/plain", b""
+
+
+def outcome(payload: dict) -> RequestStatus | None:
+    """The request's status as the webhook tells it (either documented shape), if it parses."""
+    try:
+        return RequestStatus.from_json(payload)
+    except HiggsfieldError:
+        return None
 
 
 def webhook_server(engine: Engine) -> TinyServer:

@@ -302,3 +302,13 @@ async def test_constructor_validates_config():
             HiggsfieldClient(*args)
     async with HiggsfieldClient(BASE, "id:secret", "", transport=httpx.AsyncHTTPTransport()) as c:  # HF_KEY form
         assert c._api.headers["Authorization"] == "Key id:secret"
+
+
+async def test_cookies_are_neither_kept_nor_sent_back(client: HiggsfieldClient, httpx_mock: HTTPXMock):
+    """A Set-Cookie from the API or the file host (a load balancer's, a CDN's) is ignored:
+    nothing a server says can ride along on the next request."""
+    httpx_mock.add_response(method="POST", json=body(), headers={"Set-Cookie": "lb=api-1; Path=/"})
+    httpx_mock.add_response(url=STATUS, json=body("in_progress"), headers={"Set-Cookie": "sid=abc; Path=/"})
+    await client.submit("nano-banana", {"prompt": "x"}, idempotency_key="k")
+    await client.status(RID, STATUS)
+    assert [r.headers.get("cookie") for r in httpx_mock.get_requests()] == [None, None]

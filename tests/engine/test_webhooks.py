@@ -69,27 +69,48 @@ async def test_a_webhook_finishes_the_job_long_before_its_next_poll(pushed):
     assert generation.status == "completed" and time.monotonic() - started < 10  # not 30 s
     record = sandbox.requests[generation.request_id]
     assert record.webhook == engine.settings.higgsfield.webhook_url and record.webhook_delivered
-    assert record.status_calls <= 3  # one right after the submit, one when woken (+ the download's)
+    assert record.status_calls == 0  # the signed webhook named the image: nothing to ask
     [delivery] = WebhookDelivery.select()
     assert (delivery.request_id, delivery.status) == (generation.request_id, "completed")
+
+
+@pytest.mark.parametrize("fault", ["failed", "nsfw"])
+async def test_bad_news_by_webhook_is_confirmed_by_the_api_before_credits_move(pushed, fault):
+    """Releasing the hold rests on the status endpoint's word, not on the webhook's alone."""
+    engine, sandbox = pushed
+    balance = engine.users.get(1).balance
+    generation = await asyncio.wait_for(engine.generations.run(GenerationRequest(
+        user_id=1, model="nano-banana", prompt=f"pushed [sandbox:{fault}]", aspect_ratio="1:1")), timeout=20)
+    assert generation.status == fault and engine.users.get(1).balance == balance
+    assert sandbox.requests[generation.request_id].status_calls == 1
 
 
 @pytest.fixture
 def inbox(pushed):
     engine, _ = pushed
     woken: list[int] = []
-    engine.generations.nudge = woken.append
-    return WebhookInbox(engine), engine, woken
+    told: list = []
+    real = engine.generations.nudge
+
+    def nudge(generation_id, status=None):
+        woken.append(generation_id)
+        told.append(status)
+        return real(generation_id, status)
+
+    engine.generations.nudge = nudge
+    return WebhookInbox(engine), engine, woken, told
 
 
 async def test_signatures_rotation_window_and_redelivery(inbox):
-    box, engine, woken = inbox
+    box, engine, woken, told = inbox
     g = engine.generations.rows.hold(1, 1, model="nano-banana", prompt="p", aspect_ratio="1:1")
     engine.generations.update(g.id, request_id="req-1")
-    body = json.dumps({"request_id": "req-1", "status": "completed"}).encode()
+    body = json.dumps({"request_id": "req-1", "status": "completed",
+                       "images": [{"url": "https://cdn.example/1.png"}]}).encode()
     assert (await box.receive(body, signed(body, OLD)))[0] == 204  # the old secret, during a rotation
     assert (await box.receive(body, signed(body, OLD)))[0] == 204  # a redelivery: answered, not acted on
     assert woken == [g.id] and WebhookDelivery.select().count() == 1
+    assert told[0].image_urls == ("https://cdn.example/1.png",)
     assert (await box.receive(body, signed(body, NEW, webhook_id="msg_2")))[0] == 204
     assert woken == [g.id, g.id]
     bad = {
@@ -131,3 +152,41 @@ async def test_a_lost_webhook_is_recovered_by_the_slow_poll(settings):
             generation = await asyncio.wait_for(engine.generations.run(GenerationRequest(
                 user_id=1, model="nano-banana", prompt="lost", aspect_ratio="1:1")), timeout=20)
     assert generation.status == "completed" and not sandbox.requests[generation.request_id].webhook_delivered
+
+
+async def test_a_webhook_another_process_received_wakes_the_worker_that_drives_the_job(settings, home, database_url):
+    """Higgsfield calls one public URL: here this process receives (as the bot does) while a
+    `higgsctl worker` process drives the jobs. The worker's webhook tail sees the deliveries in
+    the database and wakes its jobs long before their 30 s safety poll; each asks once."""
+    import subprocess
+    import sys
+
+    from higgsctl.engine import load_settings
+
+    port = free_port()
+    async with Sandbox(sandbox_options(settings, service_time=0.3, webhook_secrets=(NEW,))) as sandbox:
+        (home / "config.toml").write_text(
+            f'[higgsfield]\nbase_url = "{sandbox.base_url}"\napi_key = "sandbox"\napi_secret = "sandbox-secret"\n'
+            f'webhook_url = "http://127.0.0.1:{port}/hf/hook"\nwebhook_secret = "{NEW}"\nwebhook_port = {port}\n'
+            f'webhook_poll = 30.0\n[database]\nurl = "{database_url}"\n')
+        async with open_engine(load_settings()) as engine:
+            receiver = webhook_server(engine)
+            await receiver.start()
+            engine.users.register(1)
+            ids = [g.id for n in range(3) for g in await engine.generations.create_batch(GenerationRequest(
+                user_id=1, model="nano-banana", prompt=f"elsewhere {n}", aspect_ratio="1:1"), lease=False)]
+            worker = subprocess.Popen([sys.executable, "-c", "from higgsctl.cli import main; main()", "worker"],
+                                      env={**os.environ, "HIGGSCTL_HOME": str(home)}, stderr=subprocess.PIPE, text=True)
+            started = time.monotonic()
+            try:
+                while any(engine.generations.get(i).status != "completed" for i in ids):
+                    assert worker.poll() is None, worker.communicate()[1][-3000:]
+                    assert time.monotonic() - started < 20, "the jobs waited for the safety poll"
+                    await asyncio.sleep(0.05)
+            finally:
+                worker.terminate()
+                worker.communicate(timeout=20)
+                await receiver.stop()
+            for gid in ids:
+                record = sandbox.requests[engine.generations.get(gid).request_id]
+                assert record.webhook_delivered and record.status_calls == 1

@@ -18,7 +18,7 @@ from ..events import (
     ACCOUNT_BUSY, ACTIVE, IN_LINE, SERVICE_UNREACHABLE, TERMINAL,
     EventHandler, JobEvent, Status,
 )
-from ..higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
+from ..higgsfield import HiggsfieldClient, PollPolicy, RequestStatus, RetryPolicy
 from ..higgsfield import Status as Upstream
 from ..models import Generation, utcnow
 from ..requests import CONTENT_TYPES
@@ -68,7 +68,8 @@ class Job(ResultStorage):
         self.keep_on_interrupt = keep_on_interrupt
         # A submit was sent whose outcome we may not know (by us, or by a process that died).
         self.maybe_created = generation.submitted_at is not None and generation.request_id is None
-        self.wakeup = asyncio.Event()  # a cancel, or the fair queue: a slot or a new position
+        self.wakeup = asyncio.Event()  # a cancel, the fair queue (a slot, a new position), a webhook
+        self.pushed: RequestStatus | None = None  # a signed webhook's finished image, not yet acted on
         self.ticket: Ticket | None = None
         self.slot_held = False
         self.deadline = time.monotonic() + policy.generation_timeout
@@ -241,7 +242,7 @@ class Job(ResultStorage):
             await self.sleep(min(next(delays), max(0.0, self.deadline - time.monotonic())))
         while True:
             try:
-                status = await self.client().status(self.g.request_id, self.g.status_url)
+                status = self.take_pushed() or await self.client().status(self.g.request_id, self.g.status_url)
             except HiggsfieldError as exc:
                 if not exc.retryable:
                     await self.end(Status.FAILED, exc.message, error_code=exc.code)
@@ -272,8 +273,9 @@ class Job(ResultStorage):
             await self.end(Status.FAILED, "the generation finished without an image", error_code="no_image")
             return
         self.release_slot(completed=True)  # a finished request no longer counts against the account's limit
-        await self.db(self.policy.account.release, self.g.id)
-        await self.set_status(Status.DOWNLOADING)
+        await self.db(self.rows.update, self.g.id, status=Status.DOWNLOADING, slot_held=False)
+        self.g.status = Status.DOWNLOADING
+        await self.emit(Status.DOWNLOADING)
         await self.store_results(urls)
 
     async def time_out(self) -> None:
@@ -310,6 +312,19 @@ class Job(ResultStorage):
 
     def canceled(self) -> bool:
         return self.cancel_requested()
+
+    def push(self, status: RequestStatus | None) -> None:
+        """A webhook about our request: wake up; a finished image it names is taken as the
+        status (it was signed with the account's secret), anything else is asked for."""
+        if status is not None and status.request_id == self.g.request_id:
+            self.pushed = status
+        self.wakeup.set()
+
+    def take_pushed(self) -> RequestStatus | None:
+        pushed, self.pushed = self.pushed, None
+        if pushed is not None and pushed.status is Upstream.COMPLETED and pushed.image_urls:
+            return pushed
+        return None  # a failure or NSFW releases credits: that the API itself confirms
 
     async def sleep(self, seconds: float) -> None:
         """Sleep, but wake early when someone cancels this job."""

@@ -19,7 +19,7 @@ from typing import Callable
 from ..config import Settings
 from ..credits import Credits
 from ..events import ACTIVE, TERMINAL, Charge, EventHandler, JobEvent, Status
-from ..higgsfield import HiggsfieldClient, PollPolicy, RetryPolicy
+from ..higgsfield import HiggsfieldClient, PollPolicy, RequestStatus, RetryPolicy
 from ..account_slots import AccountSlots
 from ..leases import Leases
 from ..metrics import StageTimer
@@ -31,6 +31,7 @@ from .queue import FairQueue
 from .rows import AdminAct, GenerationRows
 from .service_times import recent_service_times
 from .storage_alarm import StorageAlarm
+from .webhook_tail import WebhookTail
 
 __all__ = ["ACTIVE", "TERMINAL", "Generations", "JobEvent"]
 
@@ -49,7 +50,8 @@ class Generations:
         self._client: HiggsfieldClient | None = None
         self._slots: FairQueue | None = None
         self._service_times_loaded: asyncio.Future | None = None
-        self._wakeups: dict[int, asyncio.Event] = {}
+        self._jobs: dict[int, Job] = {}  # the jobs this process drives right now
+        self.webhook_tail = WebhookTail(self._jobs, run_db)  # webhooks other processes received
         self.cancel_requested: set[int] = set()
         # Sinks that see every job's events besides the caller's (metrics.StageTimer)
         self.observers: list[Callable[[JobEvent], None]] = [StageTimer()]
@@ -102,6 +104,7 @@ class Generations:
             log.warning("could not read the measured service times", exc_info=True)
 
     async def aclose(self) -> None:
+        self.webhook_tail.stop()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -196,11 +199,13 @@ class Generations:
                   policy=self.policy, slots=self.slots, storage=self.storage_alarm, on_event=self._observed(on_event),
                   cancel_requested=lambda: generation_id in self.cancel_requested,
                   keep_on_interrupt=keep_on_interrupt)
-        self._wakeups[generation_id] = job.wakeup
+        self._jobs[generation_id] = job
+        if self.policy.webhook_url:
+            self.webhook_tail.watch()
         try:
             return await job.run()
         finally:
-            self._wakeups.pop(generation_id, None)
+            self._jobs.pop(generation_id, None)
             self.cancel_requested.discard(generation_id)
 
     async def run_batch(self, requests: list[GenerationRequest],
@@ -252,7 +257,7 @@ class Generations:
         canceled = await self.client.cancel(generation.request_id, generation.cancel_url)
         if canceled:
             self._wake(generation_id)
-            if generation_id not in self._wakeups:  # nobody here follows it
+            if generation_id not in self._jobs:  # nobody here follows it
                 await self.run_db(self.rows.finish, generation_id, Status.CANCELED, "canceled while queued",
                                   error_code="canceled")
             if by is not None:  # upstream agreed; whoever follows the job records the end
@@ -267,10 +272,17 @@ class Generations:
         """Have the bot deliver a completed result again (see rows.request_resend)."""
         self.rows.request_resend(generation_id, by)
 
-    def nudge(self, generation_id: int) -> None:
+    def nudge(self, generation_id: int, status: RequestStatus | None = None) -> bool:
         """Something says the job's request moved (a webhook): if this process follows the
-        job, it asks for the status now instead of at its next poll."""
-        self._wake(generation_id)
+        job, it acts now instead of at its next poll — on ``status`` when that is a signed
+        webhook's finished image, else by asking for the status. Whether a job here took it."""
+        job = self._jobs.get(generation_id)
+        if job is None:
+            return False  # another process drives it: its webhook tail wakes it
+        job.push(status)
+        if job.g.request_id is not None:
+            self.webhook_tail.took(job.g.request_id)
+        return True
 
     def _observed(self, on_event: EventHandler | None) -> EventHandler:
         def sink(event: JobEvent):
@@ -281,9 +293,9 @@ class Generations:
         return sink
 
     def _wake(self, generation_id: int) -> None:
-        event = self._wakeups.get(generation_id)
-        if event is not None:
-            event.set()
+        job = self._jobs.get(generation_id)
+        if job is not None:
+            job.wakeup.set()
 
     async def resume_unfinished(self, on_event: EventHandler | None = None, *, source: str | None = None,
                                 keep_on_interrupt: bool = False) -> list[asyncio.Task]:

@@ -1,6 +1,8 @@
 """A worker: drives jobs that no live process drives (queued for workers with `higgsctl
 generate --queue`, or left by a process that died or stopped), up to ``capacity`` at once,
-looking every half lease. Stopping drains: it stops taking jobs, interrupts the ones it drives
+looking every half lease. With webhooks, Higgsfield calls the bot's public URL; the bot writes
+each delivery down and the worker's webhook tail wakes the job (generations/webhook_tail.py).
+Stopping drains: it stops taking jobs, interrupts the ones it drives
 (they stay open: a submitted request keeps running upstream) and hands their leases back, so
 another process takes them over at once."""
 
@@ -9,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import replace
 
 from .service import Generations
 
@@ -21,12 +22,6 @@ class Worker:
         self.generations = generations
         self.capacity = capacity
         self.tasks: set[asyncio.Task] = set()
-        policy = generations.policy
-        if policy.webhook_url:  # webhooks reach the process behind the public URL, not a worker
-            hf = generations.settings.higgsfield
-            generations.policy = replace(policy, webhook_url=None, poll=replace(
-                policy.poll, initial=hf.poll_initial, maximum=hf.poll_max,
-                jitter=0.0 if hf.poll_initial == hf.poll_max else 0.5))
 
     async def run(self, stopped: asyncio.Event) -> None:
         every = self.generations.leases.ttl / 2
