@@ -38,7 +38,7 @@ from bench.generations import WEBHOOK_SECRET, free_port, wait_until_up
 
 TOKEN = "123456:BENCH-token-abcdefghijklmnopqrstuvwxyz"
 FIRST_USER = 10_000
-TELEGRAM_RATE = 30  # AIORateLimiter's default overall limit, requests with a chat_id per second
+TELEGRAM_RATE = 30  # bot/send_rate.py's TOTAL: requests with a chat_id per second, one bot process
 # Which calls put a result's photo / file in the chat (the status message may become the photo)
 ARRIVALS = {"sendPhoto": "photo", "editMessageMedia": "photo", "sendDocument": "document"}
 
@@ -83,18 +83,14 @@ asyncio.run(main())
 """
 
 # The bot: `higgsctl bot run` through the CLI entry point. --no-rate-limiter (diagnostic
-# only, NOT the production set-up) swaps in an AIORateLimiter without the overall limit.
+# only, NOT the production set-up) drops the overall pace of bot/send_rate.py.
 BOT = r"""
 import sys
 profile = sys.argv[2] if len(sys.argv) > 2 else None
-if sys.argv[1] == "unlimited":
-    import telegram.ext
+if sys.argv[1] == "unlimited":  # PTB's limiter without our overall pace
+    from higgsctl.bot import send_rate
 
-    class Unlimited(telegram.ext.AIORateLimiter):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, overall_max_rate=0, **kwargs)
-
-    telegram.ext.AIORateLimiter = Unlimited
+    send_rate.SharedRateLimiter.process_request = send_rate.AIORateLimiter.process_request
 sys.argv = ["higgsctl", "bot", "run"]
 from higgsctl.cli import main
 if profile:  # the event loop's thread, from SIGUSR1 (sent at Confirm) to the exit

@@ -6,11 +6,11 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application
 
 from higgsctl.engine import ConfigError, Engine, Settings
 
-from . import alerts, heartbeat, takeover
+from . import alerts, heartbeat, send_rate, takeover
 from .broadcaster import Broadcaster
 from .delivery import Delivery
 from .handlers import register_all
@@ -40,8 +40,9 @@ def build_application(settings: Settings, engine: Engine, *, notifier_interval: 
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
         .concurrent_updates(True)
-        # The default gives up after the first 429; retry_after is honoured between tries.
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        # Paced at this process's share of the bot's rate; a 429's retry_after is honoured
+        # between tries (the default gives up after the first).
+        .rate_limiter(send_rate.SharedRateLimiter(max_retries=5))
         # PTB's 5 s defaults are too short for photo uploads and downloads. (The builder refuses
         # its timeout setters next to .request(), so the timeouts live in the request objects.)
         .request(telegram_request(POOL_SIZE, connect_timeout=10, read_timeout=30, write_timeout=60,
@@ -65,6 +66,7 @@ async def on_startup(app: Application) -> None:
     and top-up decisions made while the bot was down)."""
     services: Services = app.bot_data[KEY]
     await heartbeat.start(app, services.engine)
+    await send_rate.start(app, services.engine)
     await start_servers(app, services)
     await set_commands(app, services.settings)
     app.bot_data[BROADCASTER] = Broadcaster(app, services.engine)
@@ -90,6 +92,7 @@ async def on_stop(app: Application) -> None:
     await services.engine.generations.hand_back()  # open jobs: any other process takes them at once
     for server in app.bot_data.pop(SERVERS, []):
         await server.stop()
+    await send_rate.stop(app, services.engine)
     await heartbeat.stop(app, services.engine)
 
 

@@ -55,6 +55,12 @@ class Heartbeats:
     def stopped(self, name: str) -> None:
         Heartbeat.update(stopped_at=utcnow()).where((Heartbeat.name == name) & (Heartbeat.pid == os.getpid())).execute()
 
+    def live(self, prefix: str, within: timedelta) -> int:
+        """How many processes whose row's name starts with ``prefix`` beat within ``within``
+        and did not stop."""
+        return Heartbeat.select().where(Heartbeat.name.startswith(prefix) & Heartbeat.stopped_at.is_null()
+                                        & (Heartbeat.beat_at > utcnow() - within)).count()
+
     def get(self, name: str) -> Beat | None:
         row = Heartbeat.get_or_none(Heartbeat.name == name)
         if row is None:

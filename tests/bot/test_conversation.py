@@ -381,6 +381,7 @@ async def test_a_reply_to_an_album_edits_that_batch_even_when_its_prompt_names_a
     await alice.send_text("like #1 but in winter")
     await alice.wait_for_text("Prompt: like #1 but in winter")
     await alice.press("n:2")
+    await alice.wait_for_text("Images: 2")  # as a user would: a Generate pressed before the redraw names the old price
     await alice.press("go")
     await eventually(lambda: [g.status for g in generations(live)] == ["completed"] * 3, timeout=30)
     album = await alice.wait_for(lambda m: m.kind == "photo" and "winter" in (m.caption or ""), timeout=20)

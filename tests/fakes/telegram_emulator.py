@@ -91,13 +91,18 @@ class TelegramEmulator:
     """
 
     def __init__(self, token: str = "123456:TEST-token", *, bot_username: str = "higgs_test_bot",
-                 bot_first_name: str = "Higgs Test Bot", long_poll_cap: float = 1.0):
+                 bot_first_name: str = "Higgs Test Bot", long_poll_cap: float = 1.0, flood_limit: float | None = None):
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.long_poll_cap = long_poll_cap  # server-side cap on getUpdates' wait, seconds
         self.text_to_media = True  # editMessageMedia may add media to a text message (Bot API 10.0)
+        # Flood control, roughly as Telegram's: calls to chats drain a bucket of 2 × flood_limit
+        # that refills at flood_limit a second; an empty bucket answers 429 (retry after 1 s).
+        self.flood_limit = flood_limit
+        self._flood_tokens = 2 * (flood_limit or 0)
+        self._flood_at = time.monotonic()
         self.url = ""
         # inspection
         self.calls: list[tuple[str, dict]] = []
@@ -315,6 +320,8 @@ class TelegramEmulator:
                                       for k, v in params.items()}))
             if self._injected[name.lower()] and (error := self._injected[name.lower()].popleft()) is not None:
                 raise error
+            if self.flood_limit and "chat_id" in params:
+                self._flood_control()
             if self._held[name.lower()]:
                 held = self._held[name.lower()].popleft()
                 held.reached.set()
@@ -324,6 +331,14 @@ class TelegramEmulator:
             self.errors.append((name, err.error_code, err.description))
             return self._error_response(err)
         return web.json_response({"ok": True, "result": result})
+
+    def _flood_control(self) -> None:
+        now = time.monotonic()
+        self._flood_tokens = min(2 * self.flood_limit, self._flood_tokens + (now - self._flood_at) * self.flood_limit)
+        self._flood_at = now
+        if self._flood_tokens < 1:
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._flood_tokens -= 1
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
