@@ -117,7 +117,7 @@ def protect(handler: logging.Handler, redactor: Redactor) -> None:
 def secrets_of(settings: Settings) -> list[str]:
     hf, tg = settings.higgsfield, settings.telegram
     found = [hf.api_secret, tg.token, tg.webhook_secret, *hf.webhook_secret.split(),
-             *database_secrets(settings.database_url)]
+             *database_secrets(settings.database_url), *dsn_secrets(settings.observability.sentry_dsn)]
     credentials = f"{hf.api_key}:{hf.api_secret}" if hf.api_secret else hf.api_key
     for secret in (credentials, tg.token):
         if ":" in secret:  # id:secret: the whole, and the secret part alone
@@ -140,6 +140,15 @@ def database_secrets(url: str) -> list[str]:
     if parts is not None:
         found += [value for key, value in parse_qsl(parts.query) if key.lower() in PASSWORD_PARAMS]
     return [form for secret in found if secret for form in (secret, unquote(secret))]
+
+
+def dsn_secrets(dsn: str) -> list[str]:
+    """A Sentry DSN and its key (and the legacy secret key): whoever has them can send events."""
+    try:
+        parts = urlsplit(dsn)
+    except ValueError:
+        return [dsn] if dsn else []
+    return [part for part in (dsn, parts.username, parts.password) if part]
 
 
 def _spellings(secret: str) -> str:
