@@ -55,7 +55,8 @@ secrets = sys.argv[1]
 load_settings(log_to_file=True)
 sentry_sdk.set_tag("telegram_url", "https://api.telegram.org/bot%s/sendMessage" % secrets.split()[0])
 sentry_sdk.set_extra("quoted", {"answer": secrets, "list": [secrets]})
-httpx.get("%s/bot%s/getMe" % (sys.argv[2], secrets.split()[0]))
+with sentry_sdk.start_transaction(name="probe"):  # traced: the request becomes a span too
+    httpx.get("%s/bot%s/getMe" % (sys.argv[2], secrets.split()[0]))
 try:
     raise ConnectionError("cannot reach https://api.telegram.org/bot%s/getMe: %s" % (secrets.split()[2], secrets))
 except ConnectionError:
@@ -65,12 +66,14 @@ sys.exit(report(RuntimeError("crashed with " + secrets)))
 
 
 def test_logged_errors_and_crashes_reach_sentry_with_every_secret_redacted(home, leaked):
+    (home / "config.toml").write_text("[observability]\nsentry_traces_sample_rate = 1.0\n")
     with SentryIngest() as ingest:
         done = subprocess.run([sys.executable, "-c", PROGRAM, QUOTED, ingest.url], capture_output=True, text=True,
                               env=environment(home, HIGGSCTL_SENTRY_DSN=ingest.dsn), timeout=60)
         assert done.returncode == 1, done.stderr  # the crash's exit code: the SDK flushed before exit
-        events = ingest.items("event")
+        events, (transaction,) = ingest.items("event"), ingest.items("transaction")
     assert len(events) == 2, events
+    assert [span["description"] for span in transaction["spans"]] == [f"GET {ingest.url}/bot***/getMe"]
     logged, crashed = events
     assert logged["level"] == "error" and logged["logentry"]["formatted"].startswith("failed sending *** ***")
     (exc,) = logged["exception"]["values"]
@@ -140,3 +143,12 @@ async def test_bot_run_sends_handler_errors_redacted(home, leaked):
     text = received_text(ingest)
     assert not leaked(text, SECRETS), leaked(text, SECRETS)
     assert not leaked(err, SECRETS)
+
+
+def test_a_dsn_without_the_sdk_installed_is_a_config_error(home):
+    code = "import sys\nsys.modules['sentry_sdk'] = None  # as if not installed\nfrom higgsctl.cli import main\nmain()"
+    done = subprocess.run([sys.executable, "-c", code, "generate", "a red fox", "--sandbox", "--yes"], capture_output=True,
+                          text=True, env={**os.environ, "HIGGSCTL_HOME": str(home), "HIGGSCTL_SENTRY_DSN": f"http://{KEY}@127.0.0.1:9/1"},
+                          timeout=60)
+    assert done.returncode == 3 and "sentry_dsn is set but sentry-sdk is not installed" in done.stderr
+    assert "higgsctl[sentry]" in done.stderr and KEY not in done.stderr
