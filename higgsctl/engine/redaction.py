@@ -96,6 +96,8 @@ class LogRedaction(logging.Filter):
             message = record.getMessage()  # args may be any objects: URLs, requests, exceptions
         except Exception:  # noqa: BLE001 - a bad format string: keep what there is, redacted
             message = f"{record.msg!r} % {record.args!r}"
+        if record.args and isinstance(record.msg, str):
+            record._template = record.msg  # Sentry groups events by it (see sentry.py)
         record.msg, record.args = self.redactor(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -69,7 +69,11 @@ class Scrubber:
     def __init__(self, redact: Redactor) -> None:
         self.redact = redact
 
-    def event(self, event: dict, hint: Any = None) -> dict:
+    def event(self, event: dict, hint: dict | None = None) -> dict:
+        record = (hint or {}).get("log_record")
+        template = getattr(record, "_template", None)  # the log redaction formatted the record before Sentry saw it
+        if template and isinstance(event.get("logentry"), dict):
+            event["logentry"]["message"] = template  # Sentry groups by the message before formatting
         return self.clean(event)
 
     def clean(self, value: Any) -> Any:

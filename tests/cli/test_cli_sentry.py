@@ -76,6 +76,7 @@ def test_logged_errors_and_crashes_reach_sentry_with_every_secret_redacted(home,
     assert [span["description"] for span in transaction["spans"]] == [f"GET {ingest.url}/bot***/getMe"]
     logged, crashed = events
     assert logged["level"] == "error" and logged["logentry"]["formatted"].startswith("failed sending *** ***")
+    assert logged["logentry"]["message"] == "failed sending %s"  # the template: one issue for every such line
     (exc,) = logged["exception"]["values"]
     assert exc["type"] == "ConnectionError" and exc["value"].startswith("cannot reach https://api.telegram.org/bot***/getMe")
     assert logged["tags"]["telegram_url"] == "https://api.telegram.org/bot***/sendMessage"
@@ -138,6 +139,7 @@ async def test_bot_run_sends_handler_errors_redacted(home, leaked):
     (event,) = events
     message = event["logentry"]["formatted"]  # the handler logs the (redacted) traceback as text
     assert message.startswith("error while handling update") and "telegram.error.BadRequest: Chat for *** ***" in message
+    assert event["logentry"]["message"] == "error while handling %s\n%s"
     urls = [c["data"]["url"] for c in breadcrumbs(event) if c.get("category") == "httplib"]
     assert f"{emu.url}/bot***/sendMessage" in urls and f"{emu.url}/bot***/getUpdates" in urls
     text = received_text(ingest)
