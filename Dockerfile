@@ -18,7 +18,7 @@ RUN groupadd --system --gid 10001 higgsctl \
 WORKDIR /opt/higgsctl
 COPY pyproject.toml README.md ./
 COPY higgsctl ./higgsctl
-RUN pip install ".[postgres]" && python -m compileall -q higgsctl
+RUN pip install ".[postgres,sentry]" && python -m compileall -q higgsctl
 
 USER higgsctl
 VOLUME ["/data"]

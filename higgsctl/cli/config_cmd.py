@@ -13,9 +13,10 @@ from .context import group
 app = group("Write, locate, show and check the configuration.")
 
 ENV_OVERRIDES = ("HIGGSCTL_HOME", "HF_KEY", "HF_API_KEY", "HF_API_SECRET", "HIGGSCTL_TELEGRAM_TOKEN",
-                 "HIGGSCTL_DATABASE_URL", "HIGGSCTL_BASE_URL")
+                 "HIGGSCTL_DATABASE_URL", "HIGGSCTL_BASE_URL", "HIGGSCTL_SENTRY_DSN")
 SECRET_KEYS = {("higgsfield", "api_key"), ("higgsfield", "api_secret"), ("telegram", "token"),
-               ("telegram", "webhook_secret")}
+               ("telegram", "webhook_secret"), ("observability", "sentry_dsn")}
+SECTIONS = ("higgsfield", "telegram", "credits", "limits", "observability")
 
 
 @app.command()
@@ -116,7 +117,7 @@ def show(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     for key in ("config_path", "config_exists", "data_dir", "database_url", "storage_path", "log_dir", "log_level"):
         render.line(f"{key} = {data[key]}")
     render.line(f"env_overrides = {', '.join(data['env_overrides']) or 'none'}")
-    for section in ("higgsfield", "telegram", "credits", "limits"):
+    for section in SECTIONS:
         render.line(f"\n[{section}]")
         for key, value in data[section].items():
             render.line(f"{key} = {value}")
@@ -136,7 +137,7 @@ def effective(settings, redact) -> dict:
         "storage_path": str(settings.storage_path), "log_dir": str(settings.log_dir), "log_level": settings.log_level,
         "env_overrides": [name for name in ENV_OVERRIDES if os.environ.get(name)],
     }
-    for section in ("higgsfield", "telegram", "credits", "limits"):
+    for section in SECTIONS:
         values = asdict(getattr(settings, section))
         data[section] = {k: render.mask_secret(v) if (section, k) in SECRET_KEYS
                          else redact(v) if isinstance(v, str) else (list(v) if isinstance(v, tuple) else v)

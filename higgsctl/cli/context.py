@@ -101,6 +101,9 @@ def report(exc: BaseException) -> int:
     if errors is not None and isinstance(exc, errors.HiggsctlError):
         render.error(redact(exc.message), exc.hint and redact(exc.hint))
         return exit_codes.for_error(exc)
+    sentry = sys.modules.get("higgsctl.engine.sentry")  # never imported → Sentry is off
+    if sentry is not None:
+        sentry.report_crash(exc)
     render.error(redact(f"{type(exc).__name__}: {exc}"), None if STATE.debug else "Run with --debug for the traceback.")
     return exit_codes.GENERIC
 
@@ -116,7 +119,7 @@ def redactor():
 
 def load_settings(*, log_to_file: bool = False) -> Settings:
     """Settings from the config file and environment. Logging is set up only when asked
-    (commands that generate) or with --debug."""
+    (commands that generate) or with --debug; Sentry when asked and configured."""
     from higgsctl.engine import load_settings as _load
     from higgsctl.engine.logs import redact_last_resort, setup_logging
 
@@ -132,6 +135,10 @@ def load_settings(*, log_to_file: bool = False) -> Settings:
                               hint="The data folder must be writable (HIGGSCTL_HOME).") from None
     else:
         redact_last_resort(settings)
+    if log_to_file:  # the commands that work for long (bot run, worker, generate, resume, admin)
+        from higgsctl.engine.sentry import start_sentry
+
+        start_sentry(settings)
     return settings
 
 

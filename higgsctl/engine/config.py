@@ -98,6 +98,10 @@ class ObservabilitySettings:
     metrics_port: int = 0  # serve /metrics, /healthz, /readyz here (0: off); HIGGSCTL_METRICS_PORT overrides
     metrics_host: str = "127.0.0.1"  # HIGGSCTL_METRICS_HOST overrides
     json_logs: bool = False  # one JSON object per log line (for log shippers)
+    # Errors (ERROR log lines, crashes) to Sentry, redacted like the logs; HIGGSCTL_SENTRY_DSN overrides
+    sentry_dsn: str = ""
+    sentry_environment: str = ""  # empty: Sentry's default ("production")
+    sentry_traces_sample_rate: float = 0.0  # share of operations traced (0: errors only)
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,8 @@ def build_settings(raw: dict[str, Any], path: Path) -> Settings:
         sections["observability"] = _replace(sections["observability"], metrics_port=int(port))
     if os.environ.get("HIGGSCTL_METRICS_HOST"):  # 0.0.0.0 in a container, for Prometheus next to it
         sections["observability"] = _replace(sections["observability"], metrics_host=os.environ["HIGGSCTL_METRICS_HOST"])
+    if os.environ.get("HIGGSCTL_SENTRY_DSN"):
+        sections["observability"] = _replace(sections["observability"], sentry_dsn=os.environ["HIGGSCTL_SENTRY_DSN"])
     token = os.environ.get("HIGGSCTL_TELEGRAM_TOKEN")
     if token:
         sections["telegram"] = _replace(sections["telegram"], token=token)
@@ -285,12 +291,26 @@ def _check_ranges(s: Settings, path: Path) -> None:
          f"must be between 1 and {PILLOW_MEGAPIXELS}")
     need(0 < s.telegram.broadcast_rate <= 1000, "[telegram] broadcast_rate", "must be above 0 and at most 1000")
     need(0 <= s.observability.metrics_port <= 65535, "[observability] metrics_port", "must be 0 (off) or a port")
+    need(not s.observability.sentry_dsn or _is_dsn(s.observability.sentry_dsn), "[observability] sentry_dsn",
+         "must be a DSN from Sentry's project settings (https://KEY@HOST/PROJECT)")
+    need(0 <= s.observability.sentry_traces_sample_rate <= 1, "[observability] sentry_traces_sample_rate",
+         "must be between 0 and 1")
     need(s.alerts.every_minutes > 0, "[alerts] every_minutes", "must be positive")
     need(0 < s.alerts.failure_rate <= 1, "[alerts] failure_rate", "must be above 0 and at most 1")
     need(s.alerts.window >= 1, "[alerts] window", "must be at least 1")
     need(s.alerts.topup_minutes > 0, "[alerts] topup_minutes", "must be positive")
     need(s.telegram.mode in {"polling", "webhook"}, "[telegram] mode", "must be 'polling' or 'webhook'")
     need(s.database_url.split(":", 1)[0] in _DB_SCHEMES, "[database] url", f"has an unknown scheme (use one of {', '.join(sorted(_DB_SCHEMES))})")
+
+
+def _is_dsn(dsn: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(dsn)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.username and parts.hostname and parts.path.strip("/"))
 
 
 def sqlite_url(path: Path) -> str:

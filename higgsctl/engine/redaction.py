@@ -96,6 +96,8 @@ class LogRedaction(logging.Filter):
             message = record.getMessage()  # args may be any objects: URLs, requests, exceptions
         except Exception:  # noqa: BLE001 - a bad format string: keep what there is, redacted
             message = f"{record.msg!r} % {record.args!r}"
+        if record.args and isinstance(record.msg, str):
+            record._template = record.msg  # Sentry groups events by it (see sentry.py)
         record.msg, record.args = self.redactor(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
@@ -117,7 +119,7 @@ def protect(handler: logging.Handler, redactor: Redactor) -> None:
 def secrets_of(settings: Settings) -> list[str]:
     hf, tg = settings.higgsfield, settings.telegram
     found = [hf.api_secret, tg.token, tg.webhook_secret, *hf.webhook_secret.split(),
-             *database_secrets(settings.database_url)]
+             *database_secrets(settings.database_url), *dsn_secrets(settings.observability.sentry_dsn)]
     credentials = f"{hf.api_key}:{hf.api_secret}" if hf.api_secret else hf.api_key
     for secret in (credentials, tg.token):
         if ":" in secret:  # id:secret: the whole, and the secret part alone
@@ -140,6 +142,15 @@ def database_secrets(url: str) -> list[str]:
     if parts is not None:
         found += [value for key, value in parse_qsl(parts.query) if key.lower() in PASSWORD_PARAMS]
     return [form for secret in found if secret for form in (secret, unquote(secret))]
+
+
+def dsn_secrets(dsn: str) -> list[str]:
+    """A Sentry DSN and its key (and the legacy secret key): whoever has them can send events."""
+    try:
+        parts = urlsplit(dsn)
+    except ValueError:
+        return [dsn] if dsn else []
+    return [part for part in (dsn, parts.username, parts.password) if part]
 
 
 def _spellings(secret: str) -> str:

@@ -34,6 +34,12 @@ def cli():
 
 
 @pytest.fixture(autouse=True)
+def _no_sentry(monkeypatch):
+    """A developer's HIGGSCTL_SENTRY_DSN must not send the tests' errors (tests set their own)."""
+    monkeypatch.delenv("HIGGSCTL_SENTRY_DSN", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _drop_log_handlers():
     """`generate` installs file/stderr log handlers on the root logger; keep tests apart."""
     yield

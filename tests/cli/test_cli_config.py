@@ -139,3 +139,14 @@ def test_check_online_network_error_never_prints_the_token(cli, write_config, sa
     assert result.exit_code == 4
     assert "cannot reach Telegram at https://tg.test: ConnectError" in result.stdout
     assert TOKEN not in result.output
+
+
+def test_show_masks_the_sentry_dsn(cli, monkeypatch):
+    dsn = "https://4f9e1c2b7a6d4e8f9a0b1c2d3e4f5a6b@o12345.ingest.sentry.io/678"
+    monkeypatch.setenv("HIGGSCTL_SENTRY_DSN", dsn)
+    text, data = cli("config", "show"), cli("config", "show", "--json")
+    for output in (text.output, data.output):
+        assert "4f9e1c2b7a6d4e8f9a0b1c2d3e4f5a6b" not in output
+    doc = data.json()
+    assert doc["observability"]["sentry_dsn"] == "htt…/678" and "HIGGSCTL_SENTRY_DSN" in doc["env_overrides"]
+    assert "[observability]" in text.stdout and "sentry_traces_sample_rate = 0.0" in text.stdout
