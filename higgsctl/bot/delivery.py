@@ -108,8 +108,7 @@ class Delivery:
             except Exception as exc:
                 failures += 1
                 delay = self._backoff(failures)
-                log.error("generation %s: job task failed; following it again in %.1f s\n%s", generation_id, delay,
-                          self.engine.redactor.exception(exc))
+                log.error("generation %s: job task failed; following it again in %.1f s", generation_id, delay, exc_info=exc)
                 await asyncio.sleep(delay)
                 if self.stopping:  # the next start resumes it
                     return
@@ -194,8 +193,7 @@ class Delivery:
                 return True
             except Exception as exc:  # a bug, an unreadable file, the disk: logged, retried later
                 delay = self._retry_later(lead.id)
-                log.error("generation %s: delivery failed; will retry in %.1f s\n%s", lead.id, delay,
-                          self.engine.redactor.exception(exc))
+                log.error("generation %s: delivery failed; will retry in %.1f s", lead.id, delay, exc_info=exc)
                 return True
         if lead.delivered_at is None and not await db(self.engine.generations.mark_delivered, lead.id):
             log.warning("generation %s: another process delivered it too", lead.id)

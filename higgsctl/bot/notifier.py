@@ -46,7 +46,7 @@ class Notifier:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.error("notifier sweep failed\n%s", self.engine.redactor.exception(exc))
+                log.error("notifier sweep failed", exc_info=exc)
             await asyncio.sleep(self.interval)  # the sweep's period
 
     async def tick(self) -> None:
@@ -56,16 +56,14 @@ class Notifier:
             try:
                 await announce_decision(services, topup)
             except Exception as exc:
-                log.error("top-up #%s: decision not announced\n%s", topup.id,
-                          self.engine.redactor.exception(exc))
+                log.error("top-up #%s: decision not announced", topup.id, exc_info=exc)
         delivery = services.delivery
         for generation in await db(self.engine.generations.undelivered, "bot"):
             if delivery.due(generation.id):
                 try:
                     await delivery.deliver(generation.id)
                 except Exception as exc:
-                    log.error("generation %s: delivery failed\n%s", generation.id,
-                              self.engine.redactor.exception(exc))
+                    log.error("generation %s: delivery failed", generation.id, exc_info=exc)
 
 
 async def announce_decision(services: Services, topup: TopUpRequest, actor_name: str | None = None) -> None:

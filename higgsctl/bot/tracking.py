@@ -79,7 +79,7 @@ class Tracker:
         try:
             await coro
         except Exception as exc:
-            log.error("background delivery task failed\n%s", self.engine.redactor.exception(exc))
+            log.error("background delivery task failed", exc_info=exc)
 
     @contextlib.contextmanager
     def calling(self) -> Iterator[None]:

@@ -17,7 +17,9 @@ log = logging.getLogger("higgsctl.bot")
 async def on_error(update: object, context: Context) -> None:
     s = services(context)
     where = f"update {update.update_id}" if isinstance(update, Update) else "a background task"
-    log.error("error while handling %s\n%s", where, s.engine.redactor.exception(context.error))
+    # exc_info, not a formatted string: the handlers redact the traceback, and Sentry (when
+    # configured) gets the exception itself, so each kind of crash is one issue there.
+    log.error("error while handling %s", where, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     lang = await _language(context, update)
