@@ -28,6 +28,7 @@ RESERVED = ("requests", "files", "estimate", "upload", "results")
 NOT_FOUND_REQUEST = "Request does not exist or belongs to another account"
 TAGGING = "retention=temporary"
 SLOW_DELAY = 1.5
+PNGS_KEPT = 512  # rendered results kept (~70 KB each at 1024 px): one per key of the jobs in flight
 
 
 def detail(message: Any, status: int) -> web.Response:
@@ -159,6 +160,8 @@ class SandboxRoutes:
                                 idempotency_key=key, key_fingerprint=print_)
         if webhook is not None:
             self.sb.watch_webhook(record)
+        for index in range(record.num_images):  # made while it "generates", as Higgsfield's are:
+            self.render(self.png_key(record, index))  # a download then costs what a CDN's does
         answer = self.state.status_object(record)
         return web.json_response({"status": "queued", "request_id": record.request_id,
                                   "status_url": answer["status_url"], "cancel_url": answer["cancel_url"]})
@@ -216,8 +219,7 @@ class SandboxRoutes:
             return detail("The file has expired and was deleted", 410)
         if self.state.fail_times("result_503", file_id, options.result_failures):
             return detail("Service temporarily unavailable", 503)
-        key = (record.prompt, record.aspect_ratio, options.image_long_side, int(stem), record.num_images)
-        png = await self.png(key)
+        png = await self.png(self.png_key(record, int(stem)))
         if self.state.fail_times("result_reset", file_id, options.result_resets):
             return await self.reset_midway(request, png)
         if self.state.fail_times("result_html", file_id, options.result_html_pages):
@@ -237,16 +239,22 @@ class SandboxRoutes:
         request.transport.abort()
         return response
 
-    async def png(self, key: tuple) -> bytes:
-        """One render per key even when hundreds of downloads ask at once."""
+    def png_key(self, record, index: int) -> tuple:
+        return record.prompt, record.aspect_ratio, self.sb.options.image_long_side, index, record.num_images
+
+    def render(self, key: tuple) -> asyncio.Future[bytes]:
+        """One render per key (started at the submit), however many downloads ask for it."""
         future = self._pngs.get(key)
         if future is None:
-            future = asyncio.get_running_loop().run_in_executor(None, render_png, *key)
-            self._pngs[key] = future
-            while len(self._pngs) > 64:
+            future = self._pngs[key] = asyncio.get_running_loop().run_in_executor(None, render_png, *key)
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())  # retried by png() if it failed
+            while len(self._pngs) > PNGS_KEPT:
                 self._pngs.popitem(last=False)
+        return future
+
+    async def png(self, key: tuple) -> bytes:
         try:
-            return await asyncio.shield(future)
+            return await asyncio.shield(self.render(key))
         except Exception:
             self._pngs.pop(key, None)
             raise

@@ -97,11 +97,17 @@ async def test_result_size_follows_aspect(sandbox, client, aspect, size):
     assert Image.open(io.BytesIO(png.content)).size == size
 
 
-async def test_concurrent_downloads_render_once(sandbox, client):
+async def test_the_image_is_made_at_the_submit_and_concurrent_downloads_render_nothing(sandbox, client):
+    """As at Higgsfield, the file exists when the request completes: a download is a CDN's read."""
+    before = render_png.cache_info().misses
     job = await submit(client, prompt=f"cached {uuid.uuid4()}")
+    for _ in range(500):  # rendered in the background, with no download asking for it
+        if render_png.cache_info().misses == before + 1:
+            break
+        await asyncio.sleep(0.01)
+    assert render_png.cache_info().misses == before + 1
     sandbox.complete_now(job["request_id"])
     url = (await client.get(job["status_url"])).json()["images"][0]["url"]
-    before = render_png.cache_info().misses
     bodies = await asyncio.gather(*(client.get(url) for _ in range(20)))
     assert {b.content for b in bodies} == {bodies[0].content}
     assert render_png.cache_info().misses == before + 1
