@@ -16,9 +16,13 @@ What the profiles showed on the 2-core machine (500 jobs, --timeline shows the p
 - peewee builds SQL in Python (~1 ms for a 20-column INSERT); hold/update/finish/get use
   cached statements (engine/fastsql.py) on one database thread: job creation for 500 jobs
   went from ~1.9 s to ~0.5 s.
-- What remains is per-request client CPU (httpx + aiohttp + asyncio ≈ 0.7 ms a request,
-  ~6,000 requests) on a machine whose other core runs the sandbox: 1.7-1.9 at 500 jobs,
-  1.25 at 100.
+- What remains is per-request client CPU (httpx + aiohttp + asyncio ≈ 0.5 ms a request) on a
+  machine whose other core runs the sandbox. httpx's cookie handling was 0.1 ms of it (the
+  client now keeps none); the account slot and lease claims are one cached statement each.
+- With --webhooks a signed webhook names the image: no status request at all, 4.3-4.9 ms of
+  CPU a generation, wall/service ~1.7 at 500 jobs and 1.15 at 100 (2026-12-05). At 500 the
+  ~2.3 s of CPU falls before (holds, submits) and after (downloads, stores) the 3 s wait, and
+  one Python process can't overlap it with the wait: that, not the waiting, is the gap to 1.2.
 """
 
 from __future__ import annotations
