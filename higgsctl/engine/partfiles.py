@@ -1,4 +1,6 @@
-"""Partial download files, ``NAME.<random>.part`` next to their destination. The process
+"""Partial download files, ``.parts/NAME.<random>.part`` beside their destination (the same
+file system, so the rename into place is atomic; their own folder, so looking for a file's
+parts lists only the downloads in flight, not a user's thousands of results). The process
 writing one holds an exclusive lock on it until it is renamed into place, so a later
 download of the same file removes the ones whose writer died (kill -9, a power cut) and
 never one that another live process (a `higgsctl resume` next to the bot) still writes."""
@@ -20,11 +22,19 @@ except ImportError:  # no flock (Windows): parts are still removed by their own 
 log = logging.getLogger("higgsctl.storage")
 
 
+PARTS = ".parts"
+
+
 def open_part(dest: Path) -> tuple[Path, BinaryIO]:
     """A new locked part file for ``dest``, open for writing; close it to unlock."""
+    folder = dest.parent / PARTS
     while True:
-        part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:8]}.part")
-        handle = open(part, "wb")
+        part = folder / f"{dest.name}.{uuid.uuid4().hex[:8]}.part"
+        folder.mkdir(exist_ok=True)
+        try:
+            handle = open(part, "wb")
+        except FileNotFoundError:  # the last download beside us just tidied the folder away
+            continue
         if fcntl is None:
             return part, handle
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -33,12 +43,20 @@ def open_part(dest: Path) -> tuple[Path, BinaryIO]:
         handle.close()  # a sweep took it for an orphan between open and lock: take another name
 
 
+def tidy(dest: Path) -> None:
+    """Remove ``dest``'s parts folder if no download uses it any more."""
+    try:
+        (dest.parent / PARTS).rmdir()
+    except OSError:  # not empty (another download), or gone already
+        pass
+
+
 def remove_orphans(dest: Path) -> list[Path]:
     """Remove the part files of ``dest`` that no live process holds; the ones removed."""
     if fcntl is None:
         return []
     removed = []
-    for name in glob.glob(glob.escape(str(dest)) + ".*.part"):
+    for name in glob.glob(glob.escape(str(dest.parent / PARTS / dest.name)) + ".*.part"):
         part = Path(name)
         try:
             handle = open(part, "rb")

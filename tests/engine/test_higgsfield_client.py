@@ -3,6 +3,7 @@ is left unused or an unexpected request is made, so registered responses pin ret
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -230,7 +231,7 @@ async def test_download_enforces_max_bytes(client, httpx_mock, tmp_path, chunked
     with pytest.raises(DownloadTooLarge):
         await client.download(CDN, dest, max_bytes=4096)
     assert sum(1 for _ in chunks) > (9_900 if chunked else 9_999)  # aborted early, never buffered
-    assert list(dest.parent.iterdir()) == []  # no dest, no .part
+    assert [p for p in dest.parent.rglob("*") if p.is_file()] == []  # no dest, no .part
 
 
 async def test_poll_yields_only_changes(client, httpx_mock):
@@ -312,3 +313,14 @@ async def test_cookies_are_neither_kept_nor_sent_back(client: HiggsfieldClient, 
     await client.submit("nano-banana", {"prompt": "x"}, idempotency_key="k")
     await client.status(RID, STATUS)
     assert [r.headers.get("cookie") for r in httpx_mock.get_requests()] == [None, None]
+
+
+async def test_many_downloads_into_one_folder_leave_only_their_files(client, httpx_mock, tmp_path):
+    """Parts live in a `.parts` folder that the last download tidies away while others may be
+    opening theirs in it: every download still lands, and nothing else is left."""
+    png = io.BytesIO()
+    Image.effect_noise((32, 32), 64).save(png, "PNG")
+    httpx_mock.add_response(url=CDN, content=png.getvalue(), is_reusable=True)
+    folder = tmp_path / "results"
+    await asyncio.gather(*(client.download(CDN, folder / f"{n}-0.png", max_bytes=1 << 20) for n in range(40)))
+    assert sorted(p.name for p in folder.rglob("*")) == sorted(f"{n}-0.png" for n in range(40))

@@ -11,7 +11,7 @@ import textwrap
 
 from aiohttp import web
 
-from higgsctl.engine.partfiles import open_part
+from higgsctl.engine.partfiles import PARTS, open_part
 
 from .test_result_faults import assert_charged_once, crash_while_downloading, leftovers
 
@@ -55,7 +55,7 @@ async def kill_mid_download(url: str, dest) -> None:
     child = await asyncio.create_subprocess_exec(sys.executable, "-c", DOWNLOADING_CHILD, url, str(dest))
     try:
         async with asyncio.timeout(30):
-            while not any(p.stat().st_size for p in dest.parent.glob(f"{dest.name}.*.part")):
+            while not any(p.stat().st_size for p in (dest.parent / PARTS).glob(f"{dest.name}.*.part")):
                 assert child.returncode is None
                 await asyncio.sleep(0.02)  # waiting on a condition another process makes true
     finally:

@@ -26,7 +26,7 @@ from higgsctl.engine.errors import (
 
 from higgsctl.engine.images import whole_image_problem
 from higgsctl.engine.metrics import HIGGSFIELD_ERRORS, timed_higgsfield
-from higgsctl.engine.partfiles import open_part, remove_orphans
+from higgsctl.engine.partfiles import open_part, remove_orphans, tidy
 from higgsctl.engine.redaction import Redactor
 
 from .errors_map import error_from_response, json_object, malformed
@@ -235,26 +235,36 @@ class HiggsfieldClient:
                 fh.flush()
                 return response
 
+        def prepare() -> None:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            remove_orphans(dest)
+
+        def keep() -> str | None:
+            """A gateway's error page sent as 200, or a body that ends early but cleanly, is
+            not the image: it is fetched again, never stored in its place."""
+            problem = whole_image_problem(part)
+            if problem is None:
+                os.replace(part, dest)  # still locked: no sweep takes it
+                tidy(dest)
+            return problem
+
         try:
-            await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
-            await asyncio.to_thread(remove_orphans, dest)
+            await asyncio.to_thread(prepare)
             response = await self._retrying(fetch, RETRY_STATUSES, "download", attempts)
             if not response.is_success:
                 raise error_from_response(response, api=False, redact=self._redact)
-            # A gateway's error page sent as 200, or a body that ends early but cleanly, is
-            # not the image: fetched again, never stored in its place.
-            problem = await asyncio.to_thread(whole_image_problem, part)
+            problem = await asyncio.to_thread(keep)
             if problem is not None:
                 kind = response.headers.get("content-type", "no content type")
                 raise HiggsfieldServerError(
                     f"The result file is not a whole image ({problem}; {written} bytes of {kind}).",
                     status_code=response.status_code)
-            await asyncio.to_thread(os.replace, part, dest)  # still locked: no sweep takes it
             part = None
         finally:
             if part is not None:
                 try:
                     part.unlink(missing_ok=True)
+                    tidy(dest)
                 except OSError as exc:  # keep the original error; say what is left behind
                     logger.warning("could not remove the partial file %s: %s", part, exc.strerror or exc)
             if fh is not None:  # unlocks; its data was flushed before any rename
