@@ -40,7 +40,7 @@ COMMANDS = {
     "audit": Lazy("audit", "audit", "List admin actions, newest first: who did what, when, to whom, before and after."),
     "export": Lazy("export", "export", "Export users, generations or the ledger as CSV or JSON, streamed to a file or stdout."),
     "config": Lazy("config_cmd", "app", "Write, locate, show and check the configuration."),
-    "db": Lazy("db", "app", "Database migrations and health."),
+    "db": Lazy("db", "app", "Database migrations, health and backups."),
     "sandbox": Lazy("sandbox", "app", "The built-in offline Higgsfield sandbox."),
     "bot": Lazy("faces", "bot_app", "The Telegram bot."),
 }

@@ -1,7 +1,8 @@
-"""`higgsctl db`: apply migrations; show their status, row counts and the books check."""
+"""`higgsctl db`: apply migrations; show their status, row counts and the books check; back it up."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,7 +10,7 @@ import typer
 from . import exit_codes, render
 from .context import group, load_settings
 
-app = group("Database migrations and health.")
+app = group("Database migrations, health and backups.")
 
 
 @app.command()
@@ -70,6 +71,72 @@ def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")]
         render.error(f"{len(payments)} payment(s) don't match the ledger.",
                      "Credits bought must equal the purchase entries and refunds the refund entries.")
         raise typer.Exit(exit_codes.GENERIC)
+
+
+@app.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="The backup's file, e.g. higgsctl-2026-12-05.db.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Copy the SQLite database to PATH while the bot keeps running: one consistent moment,
+    checked before it is put in place. `higgsctl db restore PATH` puts it back.
+
+    \b
+    Example:
+      higgsctl db backup ~/backups/higgsctl-$(date +%F).db
+    """
+    from higgsctl.engine.backup import backup_sqlite
+    from higgsctl.engine.db import is_sqlite, open_database
+
+    settings = load_settings()
+    if not settings.database_url.startswith("sqlite:"):
+        render.error("`db backup` copies the embedded SQLite database; this one is PostgreSQL.",
+                     "Use pg_dump, which takes a consistent snapshot while the bot runs: pg_dump -Fc DBNAME > FILE")
+        raise typer.Exit(exit_codes.USAGE)
+    db = open_database(settings.database_url)
+    try:
+        assert is_sqlite(db)
+        made = backup_sqlite(db, path, overwrite=force)
+    finally:
+        db.close()
+    if json_out:
+        render.print_json({"path": str(made.path), "bytes": made.size, "rows": made.rows,
+                           "books_balanced": made.unbalanced_users == 0})
+    else:
+        render.line(f"Backed up to {made.path} ({made.size / 1e6:.1f} MB): "
+                    + ", ".join(f"{name} {count}" for name, count in made.rows.items()) + "; integrity ok")
+    if made.unbalanced_users:
+        render.error(f"The backup is whole, but the books don't balance for {made.unbalanced_users} user(s), "
+                     "as in the live database.", "`higgsctl db status` names them.")
+        raise typer.Exit(exit_codes.GENERIC)
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A file `db backup` wrote.")],
+    force: Annotated[bool, typer.Option("--force", help="Restore even though a process seems to use the database.")] = False,
+) -> None:
+    """Put a backup in place of the SQLite database (stop the bot and workers first). The
+    database it replaces is kept beside it; the next start migrates an older backup.
+
+    \b
+    Example:
+      higgsctl db restore ~/backups/higgsctl-2026-12-05.db
+    """
+    from higgsctl.engine.backup import restore_sqlite
+    from higgsctl.engine.db import sqlite_path
+
+    settings = load_settings()
+    live = sqlite_path(settings.database_url) if settings.database_url.startswith("sqlite:") else None
+    if live is None:
+        render.error("`db restore` replaces the embedded SQLite database file; this database is not one.",
+                     "For PostgreSQL use pg_restore.")
+        raise typer.Exit(exit_codes.USAGE)
+    kept = restore_sqlite(live, path, ignore_live_processes=force)
+    render.line(f"Restored {path} as {live}.")
+    if kept.exists():
+        render.note(f"The database it replaced is kept as {kept}.")
 
 
 def _print_status(data: dict) -> None:

@@ -74,12 +74,20 @@ class SqliteFileDatabase(SqliteDatabase):
             raise
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL; None for an in-memory or ``file:`` URI database."""
+    name = parse(url)["database"]
+    if name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(unquote(name)).expanduser().absolute()  # config.sqlite_url escapes %, ? and #
+
+
 def _sqlite_file(url: str) -> Database:
     params = parse(url)
-    name = params.pop("database")
-    if name == ":memory:" or name.startswith("file:"):
+    params.pop("database")
+    path = sqlite_path(url)
+    if path is None:
         return connect(url, pragmas=SQLITE_PRAGMAS, timeout=5)
-    path = Path(unquote(name)).expanduser().absolute()  # config.sqlite_url escapes %, ? and #
     if not path.exists():  # the first start: create it here, once, and say so
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
