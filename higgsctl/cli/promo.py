@@ -3,7 +3,6 @@ the deep link t.me/<bot>?start=promo-CODE."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Optional
 
 import typer
@@ -13,21 +12,6 @@ from .context import actor, group, open_engine
 
 app = group("Create, list and disable promo codes.")
 CODE = Annotated[str, typer.Argument(metavar="CODE", help="3-32 letters A-Z, digits, '-' or '_' (any case).", show_default=False)]
-
-
-def parse_expiry(text: str) -> datetime:
-    """A date (the end of that day, UTC) or an ISO time; naive times are UTC."""
-    from higgsctl.engine import InvalidInput
-
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"--expires {text!r} is not a date.", hint="Like 2026-12-31 or 2026-12-31T18:00.") from None
-    if len(text.strip()) == 10:  # a bare date: valid through that day
-        value = value.replace(hour=23, minute=59, second=59)
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
 
 
 def promo_dict(promo) -> dict:
@@ -49,6 +33,8 @@ def create(
     Examples:
       higgsctl promo create SPRING25 --credits 500 --uses 100 --expires 2026-12-31
     """
+    from higgsctl.engine.promos import parse_expiry
+
     expires_at = parse_expiry(expires) if expires else None
     with open_engine() as engine:
         promo = engine.promos.create(code, credits, uses, actor=actor(), expires_at=expires_at)

@@ -10,7 +10,7 @@ entry (reason ``promo``) land with them, or nothing does.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 from peewee import IntegrityError
 
@@ -22,6 +22,22 @@ from .models import PromoCode, PromoRedemption, User, database, utcnow
 
 CODE = re.compile(r"[A-Z0-9_-]{3,32}")  # what a deep link's start parameter can carry (with "promo-")
 DEEP_LINK_PREFIX = "promo-"
+
+
+def parse_expiry(text: str) -> datetime:
+    """When a code stops working, as an admin types it (the CLI's --expires, the dashboard's
+    dialog): a date means through the end of that day, UTC; an ISO time is taken as is (UTC
+    when it names no zone). Stored as naive UTC, like every time in the database."""
+    text = text.strip()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date.", hint="Like 2026-12-31 or 2026-12-31T18:00.") from None
+    if len(text) == 10:  # a bare date: valid through that day
+        value = value.replace(hour=23, minute=59, second=59)
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
 
 
 class PromoRefused(InvalidInput):

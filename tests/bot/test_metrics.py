@@ -2,7 +2,6 @@
 from the database after a real generation, readiness that follows the database and
 Higgsfield, hostile requests refused, and no secret in the output."""
 
-import socket
 from dataclasses import replace
 
 import httpx
@@ -11,14 +10,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from higgsctl.engine import GenerationRequest
 from higgsctl.engine import metrics_server
+from tests.ports import free_port
 
 from .harness import Running, configure
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:

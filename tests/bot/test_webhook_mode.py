@@ -3,21 +3,16 @@ with the secret token, the emulator delivers updates to it (through the test's s
 the HTTPS proxy), a wrong secret is refused and the update redelivered once it is right,
 and getUpdates is refused while the webhook is set."""
 
-import socket
 from dataclasses import replace
 
 import pytest
 from telegram.error import Conflict
 
+from tests.ports import free_port
+
 from .harness import Running, configure, eventually
 
 SECRET = "s3cret_Token-42"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 to exactly one of two racing users, and nothing moves on a refusal."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from threading import Barrier
 
 import pytest
@@ -109,3 +109,24 @@ def test_one_user_double_tapping_is_credited_once(promos):
         outcomes = list(pool.map(redeem, range(4)))
     assert sorted(map(str, outcomes)) == ["10070", "promo_already", "promo_already", "promo_already"]
     assert promos.credits.balance(1) == 10070 and promos.promos.get("tap").used == 1
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("2026-12-31", datetime(2026, 12, 31, 23, 59, 59)),  # a day: through its end, UTC
+    (" 2026-12-31 ", datetime(2026, 12, 31, 23, 59, 59)),
+    ("2026-12-31T18:00", datetime(2026, 12, 31, 18, 0)),  # a naive time is UTC
+    ("2026-12-31T18:00+03:00", datetime(2026, 12, 31, 15, 0)),  # a zone is converted
+    ("2027-01-01T01:00+05:00", datetime(2026, 12, 31, 20, 0)),
+])
+def test_one_expiry_parser_for_the_cli_and_the_dashboard(typed, stored):
+    from higgsctl.engine.promos import parse_expiry
+
+    assert parse_expiry(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["soon", "31.12.2026", "2026-13-01", "", "２０２６-１２-３１"])
+def test_an_expiry_that_is_no_date_is_refused(typed):
+    from higgsctl.engine.promos import parse_expiry
+
+    with pytest.raises(InvalidInput):
+        parse_expiry(typed)

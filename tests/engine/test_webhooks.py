@@ -9,7 +9,6 @@ import asyncio
 import base64
 import json
 import os
-import socket
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -23,6 +22,7 @@ from higgsctl.engine.models import WebhookDelivery
 from higgsctl.engine.webhooks import WebhookInbox, webhook_server
 from higgsctl.launch import open_engine, sandbox_options, settings_for_sandbox
 from higgsctl.sandbox import Sandbox
+from tests.ports import free_port
 
 
 def secret() -> str:
@@ -30,12 +30,6 @@ def secret() -> str:
 
 
 OLD, NEW = secret(), secret()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def signed(body: bytes, *secrets: str, webhook_id: str = "msg_1", at: datetime | None = None) -> dict[str, str]:

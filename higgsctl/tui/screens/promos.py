@@ -15,7 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Header, Input, Label
 
-from higgsctl.engine import PromoCode
+from higgsctl.engine import InvalidInput, PromoCode
+from higgsctl.engine.promos import parse_expiry
 from higgsctl.engine.models import utcnow
 
 from ..format import literal
@@ -30,12 +31,6 @@ class PromoChoice:
     credits: int
     uses: int
     expires_at: datetime | None = None
-
-
-def parse_day(text: str) -> datetime:
-    """YYYY-MM-DD: the code is valid through the end of that day, UTC. ValueError otherwise."""
-    day = datetime.strptime(text.strip(), "%Y-%m-%d")
-    return day.replace(hour=23, minute=59, second=59)
 
 
 def parse_count(text: str, what: str) -> int:
@@ -89,8 +84,8 @@ class PromoDialog(ModalScreen[PromoChoice | None]):
             credits = parse_count(self._value("credits"), "Credits")
             uses = parse_count(self._value("uses"), "Uses")
             try:
-                expires_at = parse_day(expires) if expires else None
-            except ValueError:
+                expires_at = parse_expiry(expires) if expires else None
+            except InvalidInput:
                 raise ValueError(f"The last day {expires!r} is not a date like 2026-12-31.") from None
         except ValueError as exc:
             self.query_one("#promo-problem", Label).update(literal(str(exc)))
