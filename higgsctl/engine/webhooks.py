@@ -28,6 +28,7 @@ from .errors import HiggsfieldError
 from .higgsfield import RequestStatus
 from .http_server import Reply, TinyServer, text
 from .models import WebhookDelivery, database, utcnow
+from .pg_listen import WEBHOOKS, notify
 
 if TYPE_CHECKING:
     from .core import Engine
@@ -67,6 +68,7 @@ class WebhookInbox:
         try:
             with write_transaction(database.obj):
                 fastsql.execute(RECORD, webhook_id[:255], request_id, status, WebhookDelivery.received_at.db_value(utcnow()))
+                notify(WEBHOOKS, request_id or "")  # other processes' tails look at once (PostgreSQL)
         except IntegrityError:
             return None
         return fastsql.scalar(FIND, request_id) if request_id else None

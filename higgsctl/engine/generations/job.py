@@ -70,6 +70,7 @@ class Job(ResultStorage):
         self.maybe_created = generation.submitted_at is not None and generation.request_id is None
         self.wakeup = asyncio.Event()  # a cancel, the fair queue (a slot, a new position), a webhook
         self.pushed: RequestStatus | None = None  # a signed webhook's finished image, not yet acted on
+        self.awaiting_account = False  # every slot of the account is taken (by other processes)
         self.ticket: Ticket | None = None
         self.slot_held = False
         self.deadline = time.monotonic() + policy.generation_timeout
@@ -198,6 +199,13 @@ class Job(ResultStorage):
     async def take_account_slot(self) -> bool:
         """Hold one of the account's slots in the database (other processes on it count too),
         waiting with backoff while they are all taken; False if canceled or timed out meanwhile."""
+        self.awaiting_account = True  # woken at once when another process frees a slot (PostgreSQL)
+        try:
+            return await self._claim_account_slot()
+        finally:
+            self.awaiting_account = False
+
+    async def _claim_account_slot(self) -> bool:
         attempt = 0
         while not await self.db(self.policy.account.claim, self.g.id):
             if attempt == 0:
@@ -273,7 +281,7 @@ class Job(ResultStorage):
             await self.end(Status.FAILED, "the generation finished without an image", error_code="no_image")
             return
         self.release_slot(completed=True)  # a finished request no longer counts against the account's limit
-        await self.db(self.rows.update, self.g.id, status=Status.DOWNLOADING, slot_held=False)
+        await self.db(self.rows.mark_downloading, self.g.id)
         self.g.status = Status.DOWNLOADING
         await self.emit(Status.DOWNLOADING)
         await self.store_results(urls)

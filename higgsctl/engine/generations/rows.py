@@ -17,6 +17,7 @@ from ..errors import InvalidInput, NotFound
 from ..events import ACTIVE, TERMINAL, Charge, Status
 from ..folding import fold
 from ..models import Generation, database, utcnow
+from ..pg_listen import SLOTS, notify
 
 STILL_ACTIVE = f"status IN ({', '.join('?' for _ in ACTIVE)})"  # with ACTIVE as its parameters
 NOT_SUBMITTED = f"{STILL_ACTIVE} AND submitted_at IS NULL"
@@ -109,6 +110,13 @@ class GenerationRows:
         """Change a job that is still running; a finished job is never brought back."""
         fastsql.update(Generation, generation_id, STILL_ACTIVE, ACTIVE, **fields)
 
+    def mark_downloading(self, generation_id: int) -> None:
+        """The request is done upstream: its image is fetched next, and its account slot is
+        free for any process (told at once on PostgreSQL)."""
+        with write_transaction(database.obj):
+            fastsql.update(Generation, generation_id, STILL_ACTIVE, ACTIVE, status=Status.DOWNLOADING, slot_held=False)
+            notify(SLOTS)
+
     def claim_submit(self, generation_id: int) -> bool:
         """Mark the submit as under way, if the job is still active and nobody submitted it.
         False: it was canceled, or another process holds its request."""
@@ -132,6 +140,8 @@ class GenerationRows:
             if files is not None:
                 changes["result_files"] = files
             done = fastsql.update(Generation, generation_id, STILL_ACTIVE, ACTIVE, **changes)
+            if done:
+                notify(SLOTS)
             if status == Status.COMPLETED:
                 self.capture(generation_id)
             else:

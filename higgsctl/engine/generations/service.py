@@ -24,6 +24,7 @@ from ..account_slots import AccountSlots
 from ..leases import Leases
 from ..metrics import StageTimer
 from ..models import Generation
+from ..pg_listen import SLOTS, WEBHOOKS, Listener
 from ..requests import CheckedRequest, GenerationRequest, check_request
 from ..storage import FileStore
 from .job import Job, JobPolicy, RunDb
@@ -52,6 +53,8 @@ class Generations:
         self._service_times_loaded: asyncio.Future | None = None
         self._jobs: dict[int, Job] = {}  # the jobs this process drives right now
         self.webhook_tail = WebhookTail(self._jobs, run_db)  # webhooks other processes received
+        self.listener: Listener | None = None  # other processes' news, on PostgreSQL
+        self._listening: asyncio.Task | None = None
         self.cancel_requested: set[int] = set()
         # Sinks that see every job's events besides the caller's (metrics.StageTimer)
         self.observers: list[Callable[[JobEvent], None]] = [StageTimer()]
@@ -105,6 +108,10 @@ class Generations:
 
     async def aclose(self) -> None:
         self.webhook_tail.stop()
+        if self.listener is not None:
+            self.listener.stop()
+            if self._listening is not None and not self._listening.done():
+                self._listening.cancel()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -194,6 +201,7 @@ class Generations:
             log.info("generation %s is driven by another process (%s)", generation_id, generation.lease_owner)
             return generation
         self._keep_leases()
+        self._listen()
         await self._load_service_times()
         job = Job(generation, rows=self.rows, db=self.run_db, client=lambda: self.client, store=self.store,
                   policy=self.policy, slots=self.slots, storage=self.storage_alarm, on_event=self._observed(on_event),
@@ -313,6 +321,22 @@ class Generations:
         """Unfinished jobs this process may drive now, not driven here already."""
         ids = [*self.leases.mine(source), *(self.leases.orphans(source) if self.adopt_orphans else [])]
         return sorted(set(ids) - self._driving)
+
+    def _listen(self) -> None:
+        """On PostgreSQL, hear at once when another process frees an account slot or writes a
+        webhook down (pg_listen.py); on SQLite the jobs' own looks are all there is."""
+        if self.listener is None and not self.settings.database_url.startswith("sqlite"):
+            self.listener = Listener(self.settings.database_url, {SLOTS: self._slot_freed,
+                                                                   WEBHOOKS: lambda _: self.webhook_tail.poke()})
+            self._listening = asyncio.get_running_loop().create_task(self.listener.start(), name="higgsctl-listen")
+
+    def _slot_freed(self, _payload: str) -> None:
+        """One job here that waits for the account tries now (each process wakes one: a freed
+        slot is not worth a stampede of claims)."""
+        for job in self._jobs.values():
+            if job.awaiting_account:
+                job.wakeup.set()
+                return
 
     def _keep_leases(self) -> None:
         """One task renews this process's leases while it drives any job."""

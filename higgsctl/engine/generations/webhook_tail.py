@@ -4,11 +4,13 @@ often reaches a process that does not drive it. The receiver writes every delive
 (engine/webhooks.py); each process that drives jobs looks, every ``EVERY`` seconds while it
 has requests in flight, for deliveries about its own requests, and wakes those jobs, which
 then ask the status endpoint once. Without this they would wait for the slow safety poll.
-One indexed query a look, on both databases; nothing to run, no lock service."""
+One indexed query a look, on both databases; on PostgreSQL the receiver's NOTIFY makes every
+tail look at once (pg_listen.py), and the timed look stays as the net."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -40,6 +42,7 @@ class WebhookTail:
         self.jobs, self.run_db, self.every = jobs, run_db, every
         self.told: set[str] = set()  # requests whose job was woken for its webhook already
         self._task: asyncio.Task | None = None
+        self._poked = asyncio.Event()
 
     def watch(self) -> None:
         """Look while this process has requests in flight (started with each job; ends itself)."""
@@ -50,9 +53,16 @@ class WebhookTail:
         if self._task is not None:
             self._task.cancel()
 
+    def poke(self) -> None:
+        """A webhook was just written down (PostgreSQL's NOTIFY): look now."""
+        self._poked.set()
+
     async def _run(self) -> None:
         while self.jobs:
-            await asyncio.sleep(self.every)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.every):
+                    await self._poked.wait()
+            self._poked.clear()
             try:
                 await self.look()
             except Exception:  # a database hiccup: the next look (or the safety poll) catches up
