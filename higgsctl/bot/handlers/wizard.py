@@ -9,8 +9,10 @@ card shows, once (a conditional UPDATE in the database decides, across processes
 
 from __future__ import annotations
 
+import functools
+
 from telegram import Message, Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from higgsctl.engine import Draft, GenerationRequest
 
@@ -60,23 +62,41 @@ async def model_chosen(update: Update, context: Context, who: Who) -> None:
 
 @guarded
 async def text_received(update: Update, context: Context, who: Who) -> None:
-    async def take(message: Message, text: str) -> None:
-        prompt, problem = cards.clean_prompt(who, text)
-        if problem:
-            await message.reply_text(problem)
-            return
-        result = await cards.replied_result(who, message)
-        draft = await current_draft(who)
-        if result is not None:  # "edit this": an explicit reply comes first
-            await cards.edit_result(who, message.get_bot(), message, result, prompt)
-        elif cards.unnamed_album_photo(message):  # an edit of an image we can't name: no card without it
-            await message.reply_text(t(who.lang, "reply_album_photo"))
-        elif draft is not None and draft.step == "prompt":
-            await prompt_received(message, who, draft, prompt)
-        else:
-            await cards.open_card(who, message.get_bot(), message.chat_id, prompt)
+    await pastes.collect(update, context, who, functools.partial(_take_text, who))
 
-    await pastes.collect(update, context, who, take)
+
+async def paste_continued(update: Update, context: Context) -> None:
+    """Every text passes here first, before any command handler: a part of a split paste is
+    text, whatever it starts with ("/or ...", "/start ..."), so it joins its paste and no
+    other handler sees it. Anything else goes on to the handlers that take it."""
+    if not pastes.continues(context, update.effective_message):  # before any await: in arrival order
+        return
+    await _continuation(update, context)
+    raise ApplicationHandlerStop
+
+
+@guarded
+async def _continuation(update: Update, context: Context, who: Who) -> None:
+    await pastes.collect(update, context, who, functools.partial(_take_text, who), continuation=True)
+
+
+async def _take_text(who: Who, message: Message, text: str) -> None:
+    """A typed text (a whole paste): the prompt a wizard waits for, an edit of the result it
+    replies to, or a prompt with a card of its own."""
+    prompt, problem = cards.clean_prompt(who, text)
+    if problem:
+        await message.reply_text(problem)
+        return
+    result = await cards.replied_result(who, message)
+    draft = await current_draft(who)
+    if result is not None:  # "edit this": an explicit reply comes first
+        await cards.edit_result(who, message.get_bot(), message, result, prompt)
+    elif cards.unnamed_album_photo(message):  # an edit of an image we can't name: no card without it
+        await message.reply_text(t(who.lang, "reply_album_photo"))
+    elif draft is not None and draft.step == "prompt":
+        await prompt_received(message, who, draft, prompt)
+    else:
+        await cards.open_card(who, message.get_bot(), message.chat_id, prompt)
 
 
 async def prompt_received(message: Message, who: Who, draft: Draft, prompt: str) -> None:
@@ -187,3 +207,5 @@ def register(app: Application, group: int = 0) -> None:
     app.add_handler(CallbackQueryHandler(confirmed, pattern=cb.CONFIRM.pattern), group)
     app.add_handler(CallbackQueryHandler(leave, pattern=cb.LEAVE.pattern), group)
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, text_received), group)
+    # a group of its own, before every other handler's: a paste's "/word" part never reaches a command
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, paste_continued), group - 1)
