@@ -48,14 +48,14 @@ async def model_chosen(update: Update, context: Context, who: Who) -> None:
     if draft is None or spec is None:
         await expired(update, who)
         return
-    refs = who.services.drafts.paths(draft)[: spec.max_references]
+    # The draft keeps its reference photos whatever the model: its card says which are sent.
     if draft.step == "confirm":  # the card's model menu: back to the card with this model
         aspect = draft.aspect if draft.aspect in spec.aspect_ratios else cards.fitting_aspect(spec)
-        draft = await who.services.drafts.change(who.id, draft, "confirm", model=key, aspect=aspect, refs=refs)
+        draft = await who.services.drafts.change(who.id, draft, "confirm", model=key, aspect=aspect)
         if draft is not None:
             await cards.show(who, draft, update=update)
         return
-    draft = await who.services.drafts.change(who.id, draft, ("model", "prompt"), model=key, step="prompt", refs=refs)
+    draft = await who.services.drafts.change(who.id, draft, ("model", "prompt"), model=key, step="prompt")
     if draft is not None:
         await reply(update, t(who.lang, "send_prompt", label=spec.label), keyboards.cancel_only(who.lang, draft.id))
 
@@ -163,7 +163,8 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
             update.effective_chat.id, t(who.lang, "not_enough", needed=spec.price * shown.count, balance=who.balance),
             reply_markup=keyboards.low_balance(who.lang, who.services.settings.payments))
         return
-    if spec is not None and cards.stale_price(query, spec.price * shown.count):  # it spends what it names only
+    if spec is not None and (cards.stale_price(query, spec.price * shown.count)  # it spends what it names only
+                             or cards.unsaid_photos(who, query, shown)):
         context.user_data.get("presses", {}).pop((query.message.message_id, query.data), None)  # (press it again)
         await cards.show(who, shown, update=update)
         return
@@ -175,7 +176,7 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
         return
     request = GenerationRequest(
         user_id=who.id, model=draft.model, prompt=draft.prompt, aspect_ratio=draft.aspect,
-        references=tuple(who.services.drafts.paths(draft)), source="bot", chat_id=update.effective_chat.id,
+        references=tuple(cards.sent_refs(who, draft)), source="bot", chat_id=update.effective_chat.id,
         status_message_id=query.message.message_id, count=draft.count, style=draft.style,
         options=cards.request_options(who, draft),
     )
