@@ -110,6 +110,20 @@ async def test_a_command_typed_on_its_own_still_works(bot, emu):
     assert said[0].startswith("How it works") and said[1].startswith("Model:") and "Prompt: a short fox\n" in said[1]
 
 
+async def test_a_command_sent_seconds_after_a_full_length_part_is_a_command(bot, emu):
+    """Only what comes within the paste window continues it."""
+    alice = await registered(bot, emu)
+    before = len(alice.messages())
+    first = head(FILLERS["latin"])
+    await alice.send_text(first)
+    await alice.send_text("/help")
+    emu.pending_updates()[-1]["message"]["date"] += 2  # (as Telegram dates it: two seconds later)
+    await bot.feed(concurrently=True)
+    said = sorted(m.text or "" for m in alice.messages()[before:])
+    assert said[0].startswith("How it works") and said[1].startswith("Model:"), said
+    assert bot.engine.drafts.current(ALICE).prompt == whole(first)
+
+
 @pytest.mark.parametrize("command", ["/imagine", "/generate"])
 @pytest.mark.parametrize("continuation", ["the rest of the scene", "/start of the rest"])
 async def test_a_long_imagine_prompt_in_two_parts_is_one_card(bot, emu, command, continuation):

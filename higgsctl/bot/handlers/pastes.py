@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from datetime import datetime
+from typing import Awaitable, Callable, NamedTuple
 
 from telegram import Message, MessageEntity, Update
 
@@ -66,7 +67,7 @@ def _joined(previous: Message, message: Message) -> bool:
             and (split_long(previous) or not (is_command(previous) or is_command(message))))
 
 
-def _next_to(previous: Message, message: Message) -> bool:
+def _next_to(previous: Message | Arrival, message: Message | Arrival) -> bool:
     return (message.chat_id == previous.chat_id and message.message_id == previous.message_id + 1
             and abs((message.date - previous.date).total_seconds()) <= MAX_GAP)
 
@@ -80,6 +81,14 @@ def is_command(message: Message) -> bool:
     return any(e.type == MessageEntity.BOT_COMMAND and e.offset == 0 for e in message.entities or ())
 
 
+class Arrival(NamedTuple):
+    """A text as it arrived (not the text itself: a user's latest few are kept)."""
+    chat_id: int
+    message_id: int
+    date: datetime
+    split_long: bool
+
+
 def continues(context: Context, message: Message) -> bool:
     """Note a text as it arrives; True when it continues a split paste (the part just before it
     is of split length, sent within a second). Call it before the handler's first await:
@@ -87,10 +96,11 @@ def continues(context: Context, message: Message) -> bool:
     if context.user_data is None:
         return False
     arrived = context.user_data.setdefault("texts_arrived", deque(maxlen=ARRIVED))
-    previous = next((m for m in arrived if m.message_id == message.message_id - 1), None)
-    if message not in arrived:
-        arrived.append(message)
-    return previous is not None and split_long(previous) and _next_to(previous, message)
+    this = Arrival(message.chat_id, message.message_id, message.date, split_long(message))
+    previous = next((a for a in arrived if _next_to(a, this)), None)
+    if this not in arrived:
+        arrived.append(this)
+    return previous is not None and previous.split_long
 
 
 async def collect(update: Update, context: Context, who: Who, take: Take, *, continuation: bool = False) -> None:
