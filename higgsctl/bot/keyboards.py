@@ -22,12 +22,20 @@ def main_menu(lang: str) -> Markup:
     ])
 
 
-def models(lang: str, specs: list[ModelSpec], draft: str, *, back: bool = False) -> Markup:
-    """The model menu of a wizard (its last button leaves it) or of a card (``back`` to it)."""
-    rows = [[Button(t(lang, "b_model", label=s.label, price=s.price), callback_data=cb.MODEL.data(s.key, draft))]
-            for s in specs]
+def models(lang: str, specs: list[ModelSpec], draft: str, *, back: bool = False, photos: int = 0) -> Markup:
+    """The model menu of a wizard (its last button leaves it) or of a card (``back`` to it).
+    ``photos``: the draft's reference photos; a model that would not send them all says so."""
+    rows = [[Button(_model_label(lang, s, photos), callback_data=cb.MODEL.data(s.key, draft))] for s in specs]
     rows.append([_back(lang, draft) if back else _leave(lang, draft)])
     return Markup(rows)
+
+
+def _model_label(lang: str, spec: ModelSpec, photos: int) -> str:
+    if photos and not spec.max_references:
+        return t(lang, "b_model_no_refs", label=spec.label, price=spec.price)
+    if photos > spec.max_references:
+        return t(lang, "b_model_some_refs", label=spec.label, price=spec.price, max=spec.max_references)
+    return t(lang, "b_model", label=spec.label, price=spec.price)
 
 
 def _leave(lang: str, draft: str) -> Button:
@@ -72,8 +80,9 @@ def confirm(lang: str, price: int, draft: str) -> Markup:
 
 
 def card(lang: str, draft: str, *, total: int, count: int, spec: ModelSpec, options: dict[str, str],
-         styles: bool, max_count: int) -> Markup:
-    """The confirm card: Generate for the total price, then what can still change."""
+         styles: bool, max_count: int, photos_model: ModelSpec | None = None) -> Markup:
+    """The confirm card: Generate for the total price, then what can still change.
+    ``photos_model``: a model that sends the reference photos this one leaves out, one tap away."""
     edits = [Button(t(lang, "b_card_model"), callback_data=cb.EDIT.data("model", draft)),
              Button(t(lang, "b_card_aspect"), callback_data=cb.EDIT.data("aspect", draft))]
     if spec.max_references:
@@ -84,6 +93,9 @@ def card(lang: str, draft: str, *, total: int, count: int, spec: ModelSpec, opti
                for name, value in options.items()]
     rows = [[Button(t(lang, "b_confirm", price=total), callback_data=cb.CONFIRM.data(draft))], edits, counts,
             *_rows(extras, 2), [_leave(lang, draft)]]
+    if photos_model is not None:
+        rows.insert(1, [Button(t(lang, "b_card_use_refs", label=photos_model.label),
+                               callback_data=cb.MODEL.data(photos_model.key, draft))])
     return Markup(rows)
 
 

@@ -180,6 +180,7 @@ async def test_the_same_imagine_delivered_twice_opens_one_card(bot, emu):
     await bot.app.bot.get_updates(offset=raw[-1]["update_id"] + 1, timeout=0)
     for _ in range(2):
         await bot.app.process_update(Update.de_json(raw[-1], bot.app.bot))
+    await bot.settle()  # /imagine is collected as typed text is (its prompt may go on in a next part)
     assert len([m for m in alice.messages() if "Prompt: one lighthouse" in (m.text or "")]) == 1
 
 

@@ -204,6 +204,11 @@ def stored_reference(bot, content: bytes | None) -> None:
         path.write_bytes(content)
 
 
+def repeats_at_once(bot) -> None:
+    """Regenerate spends without a card first (a card would say what it leaves out)."""
+    User.update(confirm_repeats=False).where(User.id == IVAN).execute()
+
+
 def limits(**changes):
     return lambda s: replace(s, limits=replace(s.limits, **changes))
 
@@ -222,7 +227,7 @@ RUSSIAN_ERRORS = {
                       "Модель nano-banana больше недоступна.", "Unknown model"),
     "aspect_unsupported": ("a fox", "16:9", 0, nano(aspect_ratios=("1:1",)), None,
                            "Nano Banana не поддерживает формат 16:9 (доступны: 1:1).", "does not offer"),
-    "too_many_references": ("a fox", "1:1", 2, nano(max_references=1), None,
+    "too_many_references": ("a fox", "1:1", 2, nano(max_references=1), repeats_at_once,  # (a card says it, sends 1)
                             "Nano Banana принимает не больше 1 референсов, а здесь 2.", "takes at most"),
     "reference_missing": ("a fox", "1:1", 1, None, lambda bot: stored_reference(bot, None),
                           "больше не хранится", "does not exist"),

@@ -127,6 +127,18 @@ class EmulatedUser:
         self._post([msg])
         return msg["message_id"]
 
+    async def send_paste(self, text: str, limit: int = 4096) -> list[int]:
+        """Send ``text`` as a Telegram client sends a long paste: cut every ``limit`` UTF-16
+        code units (never inside a surrogate pair) into messages sent back to back; each part
+        gets its own entities, so a part that starts with "/word" arrives as a command."""
+        parts, part, units = [], "", 0
+        for char in text:
+            if units + utf16_len(char) > limit:
+                parts.append(part)
+                part, units = "", 0
+            part, units = part + char, units + utf16_len(char)
+        return [await self.send_text(p) for p in [*parts, part] if p]
+
     def _photo_message(self, image_bytes: bytes, caption: str | None, media_group_id: str | None) -> dict:
         size = image_size(image_bytes)
         if size is None:

@@ -30,8 +30,9 @@ async def edit(update: Update, context: Context, who: Who) -> None:
         return
     lang, settings = who.lang, who.services.settings
     if what == "model":
-        await reply(update, t(lang, "card_choose_model"),
-                    keyboards.models(lang, list(settings.models.values()), draft.id, back=True))
+        photos = len(draft.references)
+        await reply(update, t(lang, "card_choose_model_refs" if photos else "card_choose_model"),
+                    keyboards.models(lang, list(settings.models.values()), draft.id, back=True, photos=photos))
     elif what == "aspect":
         await reply(update, t(lang, "choose_aspect"), keyboards.aspects(lang, spec.aspect_ratios, draft.id, current=draft.aspect))
     elif what == "style" and settings.styles:
@@ -74,8 +75,7 @@ async def style_chosen(update: Update, context: Context, who: Who) -> None:
     model = style.model if style.model in models else draft.model
     ratios = models[model].aspect_ratios
     aspect = next(r for r in (style.aspect_ratio, draft.aspect, cards.fitting_aspect(models[model])) if r in ratios)
-    refs = who.services.drafts.paths(draft)[: models[model].max_references]  # as choosing the model does
-    await _redraw(update, who, draft, style=name, model=model, aspect=aspect, refs=refs)
+    await _redraw(update, who, draft, style=name, model=model, aspect=aspect)  # (the card says if photos are left out)
 
 
 @guarded

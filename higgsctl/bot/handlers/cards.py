@@ -91,8 +91,37 @@ def text(who: Who, draft: Draft, balance: int) -> str:
                   balance=balance)
     if balance < spec.price * draft.count:
         price += "\n" + t(lang, "card_low")
-    return t(lang, "card", label=spec.label, aspect=draft.aspect, refs=len(draft.references), count=draft.count,
-             style=style, options=options, prompt=prompt, price=price)
+    if note := photos_left_out(lang, spec, draft):  # said plainly before anything is spent
+        price += "\n" + note
+    return t(lang, "card", label=spec.label, aspect=draft.aspect, refs=min(len(draft.references), spec.max_references),
+             count=draft.count, style=style, options=options, prompt=prompt, price=price)
+
+
+def photos_left_out(lang: str, spec: ModelSpec, draft: Draft) -> str | None:
+    """What the card says when the model does not send all the draft's reference photos
+    (they stay in the draft, for a model that takes them)."""
+    photos, sent = len(draft.references), min(len(draft.references), spec.max_references)
+    if sent == photos:
+        return None
+    return t(lang, "card_refs_some" if sent else "card_refs_unused", label=spec.label, max=spec.max_references,
+             count=photos)
+
+
+def sent_refs(who: Who, draft: Draft) -> list[Path]:
+    """The draft's reference photos its model takes (the card says when it leaves some out)."""
+    spec, paths = who.services.settings.models.get(draft.model), who.services.drafts.paths(draft)
+    return paths[: spec.max_references] if spec is not None else paths  # (a gone model: the engine refuses it)
+
+
+def photos_model(who: Who, draft: Draft) -> ModelSpec | None:
+    """When the draft's model leaves out some of its reference photos: the catalog's model that
+    takes them all (else the one that takes most), offered on the card."""
+    models, photos = who.services.settings.models, len(draft.references)
+    current = models[draft.model].max_references
+    takers = [spec for spec in models.values() if spec.max_references > current]
+    if photos <= current or not takers:
+        return None
+    return next((s for s in takers if s.max_references >= photos), max(takers, key=lambda s: s.max_references))
 
 
 def valid_options(spec: ModelSpec, draft: Draft) -> dict[str, str]:
@@ -105,7 +134,7 @@ def markup(who: Who, draft: Draft) -> keyboards.Markup:
     spec = settings.models[draft.model]
     return keyboards.card(who.lang, draft.id, total=spec.price * draft.count, count=draft.count, spec=spec,
                           options=spec.option_values(valid_options(spec, draft)), styles=bool(settings.styles),
-                          max_count=MAX_COUNT)
+                          max_count=MAX_COUNT, photos_model=photos_model(who, draft))
 
 
 async def show(who: Who, draft: Draft, *, update: Update | None = None, bot=None, chat_id: int | None = None) -> Draft | None:
@@ -133,6 +162,14 @@ def stale_price(query, total: int) -> bool:
     labels = [b.text for row in (markup.inline_keyboard if markup else ()) for b in row if b.callback_data == query.data]
     expected = {t(lang, "b_confirm", price=total) for lang in LANGUAGES}
     return bool(labels) and not any(label in expected for label in labels)
+
+
+def unsaid_photos(who: Who, query, draft: Draft) -> bool:
+    """Whether ``draft``'s model leaves reference photos out but the pressed card did not say
+    so (the model changed a moment ago, and the card was pressed before it was redrawn)."""
+    spec = who.services.settings.models.get(draft.model)
+    note = photos_left_out(who.lang, spec, draft) if spec is not None else None
+    return note is not None and (query.message is None or note not in (query.message.text or ""))
 
 
 def request_options(who: Who, draft: Draft) -> tuple[tuple[str, str], ...]:

@@ -15,9 +15,16 @@ HINTS = {"model": "hint_model", "prompt": "prompt_empty", "refs": "hint_refs", "
 
 
 def model_menu(who: Who, draft: Draft) -> tuple[str, keyboards.Markup]:
+    """The wizard's model menu. A draft that starts from a picture ("Use as reference") offers
+    the models that take it, and names the ones left out."""
     specs = list(who.services.settings.models.values())
-    key = "choose_model_with_ref" if draft.references else "choose_model"
-    return t(who.lang, key), keyboards.models(who.lang, specs, draft.id)
+    if not draft.references:
+        return t(who.lang, "choose_model"), keyboards.models(who.lang, specs, draft.id)
+    takers = [spec for spec in specs if spec.max_references] or specs  # (none takes any: the card says so)
+    text = t(who.lang, "choose_model_with_ref")
+    if hidden := [spec.label for spec in specs if spec not in takers]:
+        text += "\n" + t(who.lang, "refs_models_hidden", labels=", ".join(hidden))
+    return text, keyboards.models(who.lang, takers, draft.id, photos=len(draft.references))
 
 
 async def hint_for(who: Who) -> tuple[str, keyboards.Markup | None]:

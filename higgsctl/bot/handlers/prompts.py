@@ -1,10 +1,13 @@
 """/imagine PROMPT and /generate PROMPT: a confirm card for the prompt, as typed text gets
 (wizard.py). Alone, the command asks for the prompt (a draft waiting for it, with the
-user's usual model and aspect: the text that follows gets the card)."""
+user's usual model and aspect: the text that follows gets the card). A prompt Telegram split
+in parts is joined first (pastes.py): one card, the whole prompt."""
 
 from __future__ import annotations
 
-from telegram import Update
+import functools
+
+from telegram import Message, Update
 from telegram.ext import Application, CommandHandler
 
 from ..texts import t
@@ -15,10 +18,13 @@ from .who import Context, Who
 
 @guarded
 async def imagine(update: Update, context: Context, who: Who) -> None:
-    message, bot = update.effective_message, update.get_bot()
-    if not pastes.first_time(context, message):  # the same update again: one card
-        return
-    command_and_text = (message.text or "").split(maxsplit=1)
+    """Collected as typed text is: a prompt longer than one message goes on in the next ones."""
+    await pastes.collect(update, context, who, functools.partial(_take, who))
+
+
+async def _take(who: Who, message: Message, text: str) -> None:
+    bot = message.get_bot()
+    command_and_text = text.split(maxsplit=1)
     text = command_and_text[1] if len(command_and_text) > 1 else ""
     if not text.strip():
         spec, aspect = await cards.starting_point(who)

@@ -9,8 +9,10 @@ card shows, once (a conditional UPDATE in the database decides, across processes
 
 from __future__ import annotations
 
+import functools
+
 from telegram import Message, Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from higgsctl.engine import Draft, GenerationRequest
 
@@ -46,37 +48,55 @@ async def model_chosen(update: Update, context: Context, who: Who) -> None:
     if draft is None or spec is None:
         await expired(update, who)
         return
-    refs = who.services.drafts.paths(draft)[: spec.max_references]
+    # The draft keeps its reference photos whatever the model: its card says which are sent.
     if draft.step == "confirm":  # the card's model menu: back to the card with this model
         aspect = draft.aspect if draft.aspect in spec.aspect_ratios else cards.fitting_aspect(spec)
-        draft = await who.services.drafts.change(who.id, draft, "confirm", model=key, aspect=aspect, refs=refs)
+        draft = await who.services.drafts.change(who.id, draft, "confirm", model=key, aspect=aspect)
         if draft is not None:
             await cards.show(who, draft, update=update)
         return
-    draft = await who.services.drafts.change(who.id, draft, ("model", "prompt"), model=key, step="prompt", refs=refs)
+    draft = await who.services.drafts.change(who.id, draft, ("model", "prompt"), model=key, step="prompt")
     if draft is not None:
         await reply(update, t(who.lang, "send_prompt", label=spec.label), keyboards.cancel_only(who.lang, draft.id))
 
 
 @guarded
 async def text_received(update: Update, context: Context, who: Who) -> None:
-    async def take(message: Message, text: str) -> None:
-        prompt, problem = cards.clean_prompt(who, text)
-        if problem:
-            await message.reply_text(problem)
-            return
-        result = await cards.replied_result(who, message)
-        draft = await current_draft(who)
-        if result is not None:  # "edit this": an explicit reply comes first
-            await cards.edit_result(who, message.get_bot(), message, result, prompt)
-        elif cards.unnamed_album_photo(message):  # an edit of an image we can't name: no card without it
-            await message.reply_text(t(who.lang, "reply_album_photo"))
-        elif draft is not None and draft.step == "prompt":
-            await prompt_received(message, who, draft, prompt)
-        else:
-            await cards.open_card(who, message.get_bot(), message.chat_id, prompt)
+    await pastes.collect(update, context, who, functools.partial(_take_text, who))
 
-    await pastes.collect(update, context, who, take)
+
+async def paste_continued(update: Update, context: Context) -> None:
+    """Every text passes here first, before any command handler: a part of a split paste is
+    text, whatever it starts with ("/or ...", "/start ..."), so it joins its paste and no
+    other handler sees it. Anything else goes on to the handlers that take it."""
+    if not pastes.continues(context, update.effective_message):  # before any await: in arrival order
+        return
+    await _continuation(update, context)
+    raise ApplicationHandlerStop
+
+
+@guarded
+async def _continuation(update: Update, context: Context, who: Who) -> None:
+    await pastes.collect(update, context, who, functools.partial(_take_text, who), continuation=True)
+
+
+async def _take_text(who: Who, message: Message, text: str) -> None:
+    """A typed text (a whole paste): the prompt a wizard waits for, an edit of the result it
+    replies to, or a prompt with a card of its own."""
+    prompt, problem = cards.clean_prompt(who, text)
+    if problem:
+        await message.reply_text(problem)
+        return
+    result = await cards.replied_result(who, message)
+    draft = await current_draft(who)
+    if result is not None:  # "edit this": an explicit reply comes first
+        await cards.edit_result(who, message.get_bot(), message, result, prompt)
+    elif cards.unnamed_album_photo(message):  # an edit of an image we can't name: no card without it
+        await message.reply_text(t(who.lang, "reply_album_photo"))
+    elif draft is not None and draft.step == "prompt":
+        await prompt_received(message, who, draft, prompt)
+    else:
+        await cards.open_card(who, message.get_bot(), message.chat_id, prompt)
 
 
 async def prompt_received(message: Message, who: Who, draft: Draft, prompt: str) -> None:
@@ -143,7 +163,8 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
             update.effective_chat.id, t(who.lang, "not_enough", needed=spec.price * shown.count, balance=who.balance),
             reply_markup=keyboards.low_balance(who.lang, who.services.settings.payments))
         return
-    if spec is not None and cards.stale_price(query, spec.price * shown.count):  # it spends what it names only
+    if spec is not None and (cards.stale_price(query, spec.price * shown.count)  # it spends what it names only
+                             or cards.unsaid_photos(who, query, shown)):
         context.user_data.get("presses", {}).pop((query.message.message_id, query.data), None)  # (press it again)
         await cards.show(who, shown, update=update)
         return
@@ -155,7 +176,7 @@ async def confirmed(update: Update, context: Context, who: Who) -> None:
         return
     request = GenerationRequest(
         user_id=who.id, model=draft.model, prompt=draft.prompt, aspect_ratio=draft.aspect,
-        references=tuple(who.services.drafts.paths(draft)), source="bot", chat_id=update.effective_chat.id,
+        references=tuple(cards.sent_refs(who, draft)), source="bot", chat_id=update.effective_chat.id,
         status_message_id=query.message.message_id, count=draft.count, style=draft.style,
         options=cards.request_options(who, draft),
     )
@@ -187,3 +208,5 @@ def register(app: Application, group: int = 0) -> None:
     app.add_handler(CallbackQueryHandler(confirmed, pattern=cb.CONFIRM.pattern), group)
     app.add_handler(CallbackQueryHandler(leave, pattern=cb.LEAVE.pattern), group)
     app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, text_received), group)
+    # a group of its own, before every other handler's: a paste's "/word" part never reaches a command
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, paste_continued), group - 1)

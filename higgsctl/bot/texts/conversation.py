@@ -13,6 +13,15 @@ EN = {
     "b_card_style": "🎭 Style", "b_card_option": "⚙ {name}: {value}", "b_back": "‹ Back",
     "b_no_style": "No style",
     "card_choose_model": "Choose a model (price per image):",
+    "card_choose_model_refs": "Choose a model (price per image). “No photos”: that model does not use your "
+                              "reference photos.",
+    "card_refs_unused": "⚠️ {label} does not use reference photos: your {count} photo(s) will not be sent "
+                        "(they stay on this card). To use them, pick a model that takes them.",
+    "card_refs_some": "⚠️ {label} takes at most {max} reference photos: only the first {max} of your {count} "
+                      "will be sent (all stay on this card).",
+    "b_card_use_refs": "🖼 Use the photos: {label}",
+    "b_model_no_refs": "{label} · {price} cr · no photos", "b_model_some_refs": "{label} · {price} cr · {max} photos",
+    "refs_models_hidden": "Not listed, as they take no reference photos: {labels}.",
     "card_choose_style": "Choose a style (it adds to your prompt):",
     "card_choose_option": "{name}:",
     "card_send_refs": "Send up to {max} reference photos, then press Continue.",
@@ -40,6 +49,15 @@ RU = {
     "b_card_style": "🎭 Стиль", "b_card_option": "⚙ {name}: {value}", "b_back": "‹ Назад",
     "b_no_style": "Без стиля",
     "card_choose_model": "Выберите модель (цена за картинку):",
+    "card_choose_model_refs": "Выберите модель (цена за картинку). «Без фото» — эта модель не использует "
+                              "ваши референсы.",
+    "card_refs_unused": "⚠️ {label} не использует референсы: ваши фото ({count}) не будут отправлены "
+                        "(они остаются в карточке). Чтобы их использовать, выберите модель, которая их принимает.",
+    "card_refs_some": "⚠️ {label} принимает не больше {max} референсов: будут отправлены только первые {max} "
+                      "из {count} (все остаются в карточке).",
+    "b_card_use_refs": "🖼 С фото: {label}",
+    "b_model_no_refs": "{label} · {price} кр. · без фото", "b_model_some_refs": "{label} · {price} кр. · до {max} фото",
+    "refs_models_hidden": "Не показаны, так как не принимают референсы: {labels}.",
     "card_choose_style": "Выберите стиль (он дополнит промпт):",
     "card_choose_option": "{name}:",
     "card_send_refs": "Отправьте до {max} референсов и нажмите «Дальше».",
