@@ -45,7 +45,7 @@ def test_the_same_key_again_is_refused_and_charges_nothing(any_engine):
     with pytest.raises(AlreadyHeld) as caught:
         hold(any_engine, "cb:1")
     assert caught.value.code == "already_held"
-    assert any_engine.generations.held_for("cb:1").id == first.id
+    assert any_engine.generations.held_for("cb:1") == first.id
     assert Generation.select().count() == 1 and holds_of() == 1
     assert any_engine.credits.balance(1) == 10000 - 50 and any_engine.credits.discrepancies() == []
 
@@ -86,7 +86,7 @@ def test_a_batch_is_held_once_under_its_key(any_engine):
     assert [g.origin_key for g in rows] == ["cb:batch", "cb:batch#2", "cb:batch#3"]
     assert len({g.batch for g in rows}) == 1 and holds_of() == 3
     assert any_engine.credits.balance(1) == 10000 - 150 and any_engine.credits.discrepancies() == []
-    assert any_engine.generations.held_for("cb:batch").id == rows[0].id
+    assert any_engine.generations.held_for("cb:batch") == rows[0].id
     hold(any_engine, "cb:other", count=3)  # another press: another batch
     assert Generation.select().count() == 6
 

@@ -112,9 +112,11 @@ class GenerationRows:
                 generations.append(generation)
         return generations
 
-    def held_for(self, origin_key: str) -> Generation | None:
-        """The generation (a batch's first) held under ``origin_key``, if any."""
-        return Generation.get_or_none(Generation.origin_key == origin_key)
+    def held_for(self, origin_key: str) -> int | None:
+        """The id of the generation (a batch's first) held under ``origin_key``, if any."""
+        db = database.obj
+        row = db.execute_sql(f"SELECT id FROM generation WHERE origin_key = {db.param}", (origin_key,)).fetchone()
+        return row[0] if row else None
 
     # --- reading -----------------------------------------------------------------------
 

@@ -378,7 +378,7 @@ class Generations:
     def batch(self, key: str) -> list[Generation]:
         return self.rows.batch(key)
 
-    def held_for(self, origin_key: str) -> Generation | None:
+    def held_for(self, origin_key: str) -> int | None:
         return self.rows.held_for(origin_key)
 
     def undelivered(self, source: str = "bot") -> list[Generation]:
