@@ -11,8 +11,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from higgsctl.engine import GenerationRequest, HiggsctlError, InsufficientCredits, InvalidInput, UserBlocked
+from higgsctl.engine.generations.rows import AlreadyHeld
 
 from . import keyboards
+from .services import db_read
 from .texts import error_text, t
 from .tracking import Target
 
@@ -25,11 +27,16 @@ log = logging.getLogger("higgsctl.bot")
 async def start_generation(update: Update, who: Who, request: GenerationRequest) -> bool:
     """Hold the credits and run the job(s) in the background; the status message
     (``request.status_message_id``) shows the outcome of the hold either way. The jobs of
-    one request share it (delivery sends a batch together when all are done)."""
+    one request share it (delivery sends a batch together when all are done). A press
+    started once: its hold is keyed on the press, so delivered again it holds nothing."""
     s, bot = who.services, update.get_bot()
     chat_id, message_id = request.chat_id, request.status_message_id
     try:
-        batch = await s.engine.generations.create_batch(request)
+        batch = await s.engine.generations.create_batch(request, origin_key=press_key(update))
+    except AlreadyHeld:  # another process handled the same press a moment earlier: its job runs
+        log.info("press %s already started its generation", press_key(update))
+        await forget_own_status(update, chat_id, message_id)
+        return True
     except InsufficientCredits as exc:
         await edit(bot, chat_id, message_id, t(who.lang, "not_enough", needed=exc.needed, balance=exc.balance),
                    keyboards.low_balance(who.lang, s.settings.payments))
@@ -53,6 +60,31 @@ async def start_generation(update: Update, who: Who, request: GenerationRequest)
         # stopping: the jobs stay pending and the next start resumes them
         await edit(bot, chat_id, message_id, t(who.lang, "st_pending", id=batch[0].id))
     return True
+
+
+def press_key(update: Update) -> str | None:
+    """What a spending press is held under: its callback query id, unique per press and the
+    same when Telegram delivers the press again (after a restart, or to another replica)."""
+    return f"cb:{update.callback_query.id}" if update.callback_query is not None else None
+
+
+async def pressed_before(update: Update, who: Who) -> bool:
+    """True when this press already started its generation (call it before drawing a status
+    message): the same update delivered again does nothing and says nothing."""
+    key = press_key(update)
+    return key is not None and await db_read(who.services.engine.generations.held_for, key) is not None
+
+
+async def forget_own_status(update: Update, chat_id: int, message_id: int) -> None:
+    """Delete the status message a press that lost its hold drew, unless it is the pressed
+    message itself (that one belongs to the press that won)."""
+    pressed = update.callback_query.message if update.callback_query is not None else None
+    if pressed is not None and pressed.message_id == message_id:
+        return
+    try:
+        await update.get_bot().delete_message(chat_id, message_id)
+    except BadRequest as exc:
+        log.info("could not delete message %s: %s", message_id, exc.message)
 
 
 def rejected(who: Who, exc: HiggsctlError) -> str:

@@ -81,6 +81,9 @@ class Generation(BaseModel):
     chat_id = BigIntegerField(null=True)  # where the bot delivers the result
     status_message_id = BigIntegerField(null=True)
     idempotency_key = CharField(unique=True)
+    # What started it, when a face names that (a bot button press: its callback query id; the
+    # batch's further rows add "#2", "#3"...): a second hold under the same key is refused.
+    origin_key = CharField(null=True, unique=True)
     request_id = CharField(null=True, unique=True)
     status_url = TextField(null=True)
     cancel_url = TextField(null=True)

@@ -2,6 +2,8 @@
 generations, generations by ledger entries and top-ups): an upgrade in the field, on SQLite
 (foreign keys on) and PostgreSQL."""
 
+import pytest
+from peewee import IntegrityError
 from playhouse.db_url import connect
 
 from higgsctl.engine.db import migration_runner, open_database
@@ -33,5 +35,13 @@ def test_all_migrations_apply_over_existing_rows(database_url):
         assert (generation.prompt, generation.slot_held, generation.batch) == ("a cat", False, None)
         assert LedgerEntry.select().count() == 1 and TopUpRequest.select().count() == 1
         assert (TopUpRequest.get().reason, TopUpRequest.get().reason_shared) == (None, False)
+        assert generation.origin_key is None  # 0021: a press is held once (unique, NULLs never collide)
+        for key in ("k2", "k3"):
+            Generation.create(user=7, model="m", prompt="p", aspect_ratio="1:1", cost=1, idempotency_key=key)
+        Generation.create(user=7, model="m", prompt="p", aspect_ratio="1:1", cost=1, idempotency_key="k4",
+                          origin_key="cb:1")
+        with pytest.raises(IntegrityError), db.atomic():
+            Generation.create(user=7, model="m", prompt="p", aspect_ratio="1:1", cost=1, idempotency_key="k5",
+                              origin_key="cb:1")
     finally:
         db.close()

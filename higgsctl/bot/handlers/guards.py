@@ -45,7 +45,9 @@ def guarded(fn: Handler, *, once: bool = False) -> Callable[[Update, Context], A
 
 def first_press(update: Update, context: Context, window: float = 5.0) -> bool:
     """False for a repeat of the same button on the same message within ``window`` seconds.
-    Call it before the handler's first await, so two taps handled concurrently can't both pass."""
+    Call it before the handler's first await, so two taps handled concurrently can't both pass.
+    This process's memory only: a press delivered again after a restart or to another replica
+    is stopped by its hold, keyed on the press (launch.py ``press_key``)."""
     query = update.callback_query
     queries = context.user_data.setdefault("queries", deque(maxlen=QUERIES_KEPT))
     if query.id in queries:  # the same press delivered again, however late (a webhook retried)

@@ -16,7 +16,7 @@ from higgsctl.engine import Generation, GenerationRequest
 
 from .. import callbacks as cb
 from .. import keyboards
-from ..launch import start_generation
+from ..launch import pressed_before, start_generation
 from ..texts import t
 from . import cards
 from .guards import guarded, spends
@@ -66,6 +66,8 @@ async def _ask_first(update: Update, who: Who, generation: Generation, aspect: s
 
 @spends
 async def regenerate(update: Update, context: Context, who: Who) -> None:
+    if await pressed_before(update, who):
+        return
     generation = await owned_generation(update, who)
     if generation is None or await _ask_first(update, who, generation, generation.aspect_ratio, edit=False):
         return
@@ -102,6 +104,8 @@ async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
         claimed.clear()
     first = message.message_id not in claimed  # checked and claimed before any await
     claimed.add(message.message_id)
+    if await pressed_before(update, who):
+        return
     generation = await owned_generation(update, who)
     if generation is None or await _ask_first(update, who, generation, aspect, edit=first):
         return

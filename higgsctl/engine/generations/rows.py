@@ -10,10 +10,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from peewee import IntegrityError
+
 from .. import audit, fastsql
 from ..credits import Credits
 from ..db import write_transaction
-from ..errors import InvalidInput, NotFound
+from ..errors import HiggsctlError, InvalidInput, NotFound
 from ..events import ACTIVE, TERMINAL, Charge, Status
 from ..folding import fold
 from ..models import Generation, database, utcnow
@@ -22,6 +24,23 @@ from ..pg_listen import SLOTS, notify
 STILL_ACTIVE = f"status IN ({', '.join('?' for _ in ACTIVE)})"  # with ACTIVE as its parameters
 NOT_SUBMITTED = f"{STILL_ACTIVE} AND submitted_at IS NULL"
 NOBODY_SUBMITTED = f"{STILL_ACTIVE} AND request_id IS NULL"
+
+
+class AlreadyHeld(HiggsctlError):
+    """A hold under this origin key exists (the same press handled before, by this process or
+    another): nothing was held again."""
+
+    default_code = "already_held"
+
+    def __init__(self, origin_key: str) -> None:
+        super().__init__(f"A generation was already started by {origin_key!r}; nothing was held again.",
+                         origin_key=origin_key)
+        self.origin_key = origin_key
+
+
+def _row_key(origin_key: str | None, n: int) -> str | None:
+    """A batch's rows: the first carries the key itself, the others "#2", "#3"..."""
+    return origin_key if origin_key is None or n == 0 else f"{origin_key}#{n + 1}"
 
 
 @dataclass(frozen=True)
@@ -62,22 +81,42 @@ class GenerationRows:
         """Debit ``cost`` and create the generation that owns the hold, atomically."""
         return self.hold_batch(user_id, cost, 1, **fields)[0]
 
-    def hold_batch(self, user_id: int, cost: int, count: int, **fields) -> list[Generation]:
+    def hold_batch(self, user_id: int, cost: int, count: int, *, origin_key: str | None = None,
+                   **fields) -> list[Generation]:
         """Debit ``count × cost`` and create ``count`` generations (one hold each, sharing a
-        ``batch`` key when there are several) in one transaction: all of them or none."""
+        ``batch`` key when there are several) in one transaction: all of them or none.
+        ``origin_key`` (what started it, e.g. a bot press) holds once: AlreadyHeld if a hold
+        under it exists, here or in another process, and nothing is charged."""
+        try:
+            return self._hold_batch(user_id, cost, count, origin_key, fields)
+        except IntegrityError:
+            if origin_key is not None and self.held_for(origin_key) is not None:  # a racing hold won
+                raise AlreadyHeld(origin_key) from None
+            raise
+
+    def _hold_batch(self, user_id: int, cost: int, count: int, origin_key: str | None, fields: dict) -> list[Generation]:
         batch = uuid.uuid4().hex if count > 1 else None
         generations = []
         with write_transaction(database.obj):
+            if origin_key is not None and self.held_for(origin_key) is not None:  # (before the debit: a
+                raise AlreadyHeld(origin_key)  # repeated press is never refused for its price instead)
             self.credits.debit(user_id, cost * count)
-            for _ in range(count):
+            for n in range(count):
                 generation = fastsql.insert(
                     Generation, user=user_id, cost=cost, charge=Charge.HELD, batch=batch,
-                    prompt_folded=fold(fields.get("prompt")), **{"idempotency_key": uuid.uuid4().hex, **fields},
+                    prompt_folded=fold(fields.get("prompt")), origin_key=_row_key(origin_key, n),
+                    **{"idempotency_key": uuid.uuid4().hex, **fields},
                 )
                 self.credits.record_hold(user_id, cost, generation.id, actor=generation.source,
                                          note=f"{generation.model} generation #{generation.id}")
                 generations.append(generation)
         return generations
+
+    def held_for(self, origin_key: str) -> int | None:
+        """The id of the generation (a batch's first) held under ``origin_key``, if any."""
+        db = database.obj
+        row = db.execute_sql(f"SELECT id FROM generation WHERE origin_key = {db.param}", (origin_key,)).fetchone()
+        return row[0] if row else None
 
     # --- reading -----------------------------------------------------------------------
 

@@ -29,12 +29,12 @@ from ..requests import CheckedRequest, GenerationRequest, check_request
 from ..storage import FileStore
 from .job import Job, JobPolicy, RunDb
 from .queue import FairQueue
-from .rows import AdminAct, GenerationRows
+from .rows import AdminAct, AlreadyHeld, GenerationRows
 from .service_times import recent_service_times
 from .storage_alarm import StorageAlarm
 from .webhook_tail import WebhookTail
 
-__all__ = ["ACTIVE", "TERMINAL", "Generations", "JobEvent"]
+__all__ = ["ACTIVE", "TERMINAL", "AlreadyHeld", "Generations", "JobEvent"]
 
 log = logging.getLogger("higgsctl.generations")
 
@@ -124,16 +124,19 @@ class Generations:
             raise ValueError("a request for several images is created with create_batch")
         return (await self.create_batch(request))[0]
 
-    async def create_batch(self, request: GenerationRequest, *, lease: bool = True) -> list[Generation]:
+    async def create_batch(self, request: GenerationRequest, *, lease: bool = True,
+                           origin_key: str | None = None) -> list[Generation]:
         """Validate, then hold ``count × price`` and record one job per image (sharing a
         ``batch`` key), all at once or not at all. Nothing is sent yet. The jobs are this
-        process's to run (leased to it), or, with ``lease=False``, any worker's to take."""
+        process's to run (leased to it), or, with ``lease=False``, any worker's to take.
+        ``origin_key`` (a bot press) is held once: AlreadyHeld when it was, nothing charged."""
         self.client  # no API key: ConfigError now, before any credit is held
         if request.references:  # Pillow reads the files: keep that off the database thread
             checked = await asyncio.to_thread(check_request, self.settings, request)
-            hold = asyncio.ensure_future(self.run_db(self._hold, checked, lease))
+            hold = asyncio.ensure_future(self.run_db(self._hold, checked, lease, origin_key))
         else:
-            hold = asyncio.ensure_future(self.run_db(lambda: self._hold(check_request(self.settings, request), lease)))
+            hold = asyncio.ensure_future(
+                self.run_db(lambda: self._hold(check_request(self.settings, request), lease, origin_key)))
         try:
             return await asyncio.shield(hold)
         except asyncio.CancelledError:
@@ -144,7 +147,7 @@ class Generations:
                                       "interrupted before submission", error_code="canceled")
             raise
 
-    def _hold(self, checked: CheckedRequest, lease: bool = True) -> list[Generation]:
+    def _hold(self, checked: CheckedRequest, lease: bool = True, origin_key: str | None = None) -> list[Generation]:
         request = checked.request
         paths = [self._own_copy(request.user_id, r.path) for r in checked.references]
         generations = self.rows.hold_batch(
@@ -152,7 +155,8 @@ class Generations:
             model=request.model, prompt=checked.prompt, aspect_ratio=request.aspect_ratio,
             style=request.style, options=checked.options or None,
             references=[self.store.relative(p) for p in paths], source=request.source, chat_id=request.chat_id,
-            status_message_id=request.status_message_id, **(self.leases.lease() if lease else {}),
+            status_message_id=request.status_message_id, origin_key=origin_key,
+            **(self.leases.lease() if lease else {}),
         )
         if paths:  # paid for: the uploads move on to `used` (as in the old bot); a crash
             # between these two steps is covered by FileStore.locate.
@@ -373,6 +377,9 @@ class Generations:
 
     def batch(self, key: str) -> list[Generation]:
         return self.rows.batch(key)
+
+    def held_for(self, origin_key: str) -> int | None:
+        return self.rows.held_for(origin_key)
 
     def undelivered(self, source: str = "bot") -> list[Generation]:
         return self.rows.undelivered(source)
