@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from higgsctl.engine import GenerationRequest, HiggsctlError, InsufficientCredits, InvalidInput, UserBlocked
-from higgsctl.engine.generations.rows import AlreadyHeld
+from higgsctl.engine import AlreadyHeld, GenerationRequest, HiggsctlError, InsufficientCredits, InvalidInput, UserBlocked
 
 from . import keyboards
 from .services import db_read

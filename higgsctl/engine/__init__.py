@@ -13,7 +13,7 @@ _EXPORTS = {
     "ModelSpec": "catalog",
     "Settings": "config", "config_path": "config", "load_settings": "config",
     "Engine": "core",
-    "ConfigError": "errors", "HiggsctlError": "errors", "HiggsfieldError": "errors",
+    "AlreadyHeld": "errors", "ConfigError": "errors", "HiggsctlError": "errors", "HiggsfieldError": "errors",
     "InsufficientCredits": "errors", "InvalidInput": "errors", "NotFound": "errors",
     "TopUpAlreadyDecided": "errors", "TopUpPending": "errors", "UserBlocked": "errors",
     "RefundFailed": "errors", "RefundPending": "errors", "RefundRefused": "errors",
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .config import Settings, config_path, load_settings
     from .core import Engine
     from .errors import (
-        ConfigError, HiggsctlError, HiggsfieldError, InsufficientCredits, InvalidInput, NotFound,
+        AlreadyHeld, ConfigError, HiggsctlError, HiggsfieldError, InsufficientCredits, InvalidInput, NotFound,
         TopUpAlreadyDecided, TopUpPending, UserBlocked, RefundFailed, RefundPending, RefundRefused,
     )
     from .packs import PackSpec, PaymentSettings

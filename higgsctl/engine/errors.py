@@ -178,3 +178,15 @@ class HiggsfieldTimeout(HiggsfieldError):
 
 class DownloadTooLarge(HiggsfieldError):
     default_code = "result_too_large"
+
+
+class AlreadyHeld(HiggsctlError):
+    """A hold under this origin key exists (the same press handled before, by this process or
+    another): nothing was held again."""
+
+    default_code = "already_held"
+
+    def __init__(self, origin_key: str) -> None:
+        super().__init__(f"A generation was already started by {origin_key!r}; nothing was held again.",
+                         origin_key=origin_key)
+        self.origin_key = origin_key

@@ -7,7 +7,7 @@ from threading import Barrier
 
 import pytest
 
-from higgsctl.engine.generations.rows import AlreadyHeld
+from higgsctl.engine import AlreadyHeld
 from higgsctl.engine.models import Generation, LedgerEntry
 from higgsctl.engine.requests import GenerationRequest
 

@@ -15,7 +15,7 @@ from peewee import IntegrityError
 from .. import audit, fastsql
 from ..credits import Credits
 from ..db import write_transaction
-from ..errors import HiggsctlError, InvalidInput, NotFound
+from ..errors import AlreadyHeld, InvalidInput, NotFound
 from ..events import ACTIVE, TERMINAL, Charge, Status
 from ..folding import fold
 from ..models import Generation, database, utcnow
@@ -24,18 +24,6 @@ from ..pg_listen import SLOTS, notify
 STILL_ACTIVE = f"status IN ({', '.join('?' for _ in ACTIVE)})"  # with ACTIVE as its parameters
 NOT_SUBMITTED = f"{STILL_ACTIVE} AND submitted_at IS NULL"
 NOBODY_SUBMITTED = f"{STILL_ACTIVE} AND request_id IS NULL"
-
-
-class AlreadyHeld(HiggsctlError):
-    """A hold under this origin key exists (the same press handled before, by this process or
-    another): nothing was held again."""
-
-    default_code = "already_held"
-
-    def __init__(self, origin_key: str) -> None:
-        super().__init__(f"A generation was already started by {origin_key!r}; nothing was held again.",
-                         origin_key=origin_key)
-        self.origin_key = origin_key
 
 
 def _row_key(origin_key: str | None, n: int) -> str | None:

@@ -29,12 +29,12 @@ from ..requests import CheckedRequest, GenerationRequest, check_request
 from ..storage import FileStore
 from .job import Job, JobPolicy, RunDb
 from .queue import FairQueue
-from .rows import AdminAct, AlreadyHeld, GenerationRows
+from .rows import AdminAct, GenerationRows
 from .service_times import recent_service_times
 from .storage_alarm import StorageAlarm
 from .webhook_tail import WebhookTail
 
-__all__ = ["ACTIVE", "TERMINAL", "AlreadyHeld", "Generations", "JobEvent"]
+__all__ = ["ACTIVE", "TERMINAL", "Generations", "JobEvent"]
 
 log = logging.getLogger("higgsctl.generations")
 
