@@ -236,7 +236,7 @@ class Delivery:
             await self.tracker.show(lead.id, target, t(target.lang, "st_completed", id=lead.id))
         else:
             key = "batch_done" if made else "batch_none"
-            markup = keyboards.result(target.lang, made[0].id) if made else None
+            markup = keyboards.result(target.lang, made[0].id, self.results.repeat_price(made[0])) if made else None
             await self.tracker.show(lead.id, target, t(target.lang, key, first=rows[0].id, last=rows[-1].id,
                                                        ready=len(made), count=len(rows)), markup)
 

@@ -118,9 +118,12 @@ def job_status(lang: str, generation_id: int, status: str) -> Markup | None:
     return Markup([[Button(t(lang, "b_cancel"), callback_data=cb.CANCEL.data(generation_id))]])
 
 
-def result(lang: str, generation_id: int) -> Markup:
+def result(lang: str, generation_id: int, price: int | None) -> Markup:
+    """Under a result. Regenerate names what it spends (``price``: one more image of that
+    model now; None when the model left the catalog and pressing it only says so)."""
+    regen = t(lang, "b_regen") if price is None else t(lang, "b_regen_price", price=price)
     return Markup([
-        [Button(t(lang, "b_regen"), callback_data=cb.REGENERATE.data(generation_id)),
+        [Button(regen, callback_data=cb.REGENERATE.data(generation_id)),
          Button(t(lang, "b_other_aspect"), callback_data=cb.OTHER_ASPECT.data(generation_id))],
         [Button(t(lang, "b_use_ref"), callback_data=cb.USE_AS_REFERENCE.data(generation_id))],
     ])

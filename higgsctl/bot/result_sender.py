@@ -65,6 +65,11 @@ class ResultSender:
         return result_caption(lang, first.prompt, spec.label if spec else first.model, first.aspect_ratio,
                               [g.id for g in generations], sum(g.cost for g in generations), balance)
 
+    def repeat_price(self, generation: Generation) -> int | None:
+        """What Regenerate spends: one more image of that model at today's price."""
+        spec = self.engine.settings.models.get(generation.model)
+        return None if spec is None else spec.price
+
     async def paths(self, generation: Generation) -> list[Path]:
         """The result files, fetched from the shared bucket first if another machine stored
         them ([storage] url): on a worker thread."""
@@ -91,7 +96,7 @@ class ResultSender:
             if parts is None or parts.due(2 * index):
                 photo = await self._photo(generation, path)
                 if photo is not None:
-                    markup = keyboards.result(lang, generation.id) if first else None
+                    markup = keyboards.result(lang, generation.id, self.repeat_price(generation)) if first else None
                     shown = await self._show_photo(generation.id, chat_id, InputMediaPhoto(
                         photo, caption=caption if first else None, caption_entities=entities if first else None),
                         markup, status_id if first else None)
@@ -201,7 +206,7 @@ class ResultSender:
         is replaced by a short note: it stays in the store, and retrying can't help.
         ``headline``: the result's caption and its entities, whose buttons then go under the
         file (or the note) because no photo could carry them."""
-        markup = keyboards.result(lang, generation.id) if headline else None
+        markup = keyboards.result(lang, generation.id, self.repeat_price(generation)) if headline else None
         caption, entities = headline or (t(lang, "original_caption", id=generation.id), None)
         size = (await asyncio.to_thread(path.stat)).st_size
         if size <= self.document_max_bytes:

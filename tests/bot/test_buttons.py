@@ -269,3 +269,14 @@ async def test_forged_callback_data_moves_nothing_and_says_expired(settings, emu
         assert bot.engine.topups.get(topup.id).status == "pending"
         assert [bot.engine.credits.balance(u) for u in (ALICE, ADMIN)] == [10000, 10000]
         assert bot.engine.history.count(HistoryFilter()) == 1
+
+
+@pytest.mark.parametrize(("lang", "price", "label"), [
+    ("en", 50, "🔁 Regenerate · 50 credits"), ("ru", 120, "🔁 Ещё раз · 120 кр."),
+    ("en", None, "🔁 Regenerate"),  # the model left the catalog: pressing it only says so, spends nothing
+])
+def test_regenerate_names_what_it_spends(lang, price, label):
+    from higgsctl.bot import keyboards
+
+    markup = keyboards.result(lang, 7, price)
+    assert markup.inline_keyboard[0][0].text == label

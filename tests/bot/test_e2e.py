@@ -68,7 +68,7 @@ async def test_wizard_with_album_delivers_photo_and_file_and_admin_tops_up(bot, 
     assert generation.status == "completed"
     assert is_image(photo.file_bytes)
     assert "Nano Banana · 1:1" in photo.caption and "Cost: 50 credits · Balance: 9950" in photo.caption
-    assert photo.button_texts() == ["🔁 Regenerate", "📐 Other aspect", "🖼 Use as reference"]
+    assert photo.button_texts() == ["🔁 Regenerate · 50 credits", "📐 Other aspect", "🖼 Use as reference"]
     stored = bot.engine.store.inside(Path(generation.result_files[0])).read_bytes()
     assert document.file_bytes == stored and is_image(document.file_bytes)
     assert len(generation.references) == 2  # the album became one set

@@ -27,7 +27,7 @@ EN = {
     # buttons
     "b_generate": "🎨 Generate", "b_balance": "💰 Balance", "b_history": "🗂 History",
     "b_topup": "➕ Top up", "b_help": "❓ Help", "b_cancel": "✖ Cancel", "b_skip": "Skip ➡",
-    "b_continue": "Continue ➡", "b_confirm": "✅ Generate for {price}", "b_regen": "🔁 Regenerate",
+    "b_continue": "Continue ➡", "b_confirm": "✅ Generate for {price}", "b_regen": "🔁 Regenerate", "b_regen_price": "🔁 Regenerate · {price} credits",
     "b_other_aspect": "📐 Other aspect", "b_use_ref": "🖼 Use as reference", "b_approve": "✅ Approve",
     "b_reject": "❌ Reject", "b_prev": "‹ Newer", "b_next": "Older ›", "b_model": "{label} · {price} cr",
     # wizard
@@ -177,7 +177,7 @@ RU = {
     "error": "У меня что-то пошло не так. Попробуйте ещё раз; ваши кредиты в сохранности.",
     "b_generate": "🎨 Сгенерировать", "b_balance": "💰 Баланс", "b_history": "🗂 История",
     "b_topup": "➕ Пополнить", "b_help": "❓ Помощь", "b_cancel": "✖ Отмена", "b_skip": "Пропустить ➡",
-    "b_continue": "Дальше ➡", "b_confirm": "✅ Сгенерировать за {price}", "b_regen": "🔁 Ещё раз",
+    "b_continue": "Дальше ➡", "b_confirm": "✅ Сгенерировать за {price}", "b_regen": "🔁 Ещё раз", "b_regen_price": "🔁 Ещё раз · {price} кр.",
     "b_other_aspect": "📐 Другой формат", "b_use_ref": "🖼 Как референс", "b_approve": "✅ Одобрить",
     "b_reject": "❌ Отклонить", "b_prev": "‹ Новее", "b_next": "Старее ›", "b_model": "{label} · {price} кр.",
     "choose_model": "Выберите модель (цена за картинку):",
