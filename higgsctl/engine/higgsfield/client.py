@@ -26,7 +26,7 @@ from higgsctl.engine.errors import (
 
 from higgsctl.engine.images import whole_image_problem
 from higgsctl.engine.metrics import HIGGSFIELD_ERRORS, timed_higgsfield
-from higgsctl.engine.partfiles import open_part, remove_orphans, tidy
+from higgsctl.engine.partfiles import durable_replace, open_part, remove_orphans, tidy
 from higgsctl.engine.redaction import Redactor
 
 from .errors_map import error_from_response, json_object, malformed
@@ -244,7 +244,7 @@ class HiggsfieldClient:
             not the image: it is fetched again, never stored in its place."""
             problem = whole_image_problem(part)
             if problem is None:
-                os.replace(part, dest)  # still locked: no sweep takes it
+                durable_replace(fh, part, dest)  # still locked: no sweep takes it
                 tidy(dest)
             return problem
 
