@@ -53,7 +53,7 @@ def test_callback_data_is_short_and_names_what_it_acts_on(settings):
               keyboards.styles("en", [(n, st.label("ru")) for n, st in settings.styles.items()], "anime", draft),
               *(keyboards.option_values("en", n, v, v[0], draft) for s in specs for n, v in s.options.items())]
     markups = [*wizard, keyboards.main_menu("en"),
-               keyboards.result("en", 123456789), keyboards.topup_decision("en", 987654),
+               keyboards.result("en", 123456789, 50), keyboards.topup_decision("en", 987654),
                keyboards.other_aspects(123456789, specs[0].aspect_ratios, "1:1"),
                keyboards.history("en", 1, 3, [(7, True), (8, False)]), keyboards.languages()]
     for markup in markups:
@@ -61,7 +61,7 @@ def test_callback_data_is_short_and_names_what_it_acts_on(settings):
             assert len(data.encode()) <= 64  # Telegram's limit
     for markup in wizard:  # every wizard button names its draft
         assert all(data.endswith(f":{draft}") and callbacks.draft_of(data)[1] == draft for data in all_data(markup))
-    assert all_data(keyboards.result("en", 5)) == ["rg:5", "oa:5", "ur:5"]
+    assert all_data(keyboards.result("en", 5, 50)) == ["rg:5", "oa:5", "ur:5"]
     assert all_data(keyboards.topup_decision("en", 3)) == ["tu:a:3", "tu:r:3"]
     assert all_data(keyboards.history("en", 1, 3, [(7, True), (8, False)])) == ["hi:7", "h:0", "h:2"]
     assert f"m:seedream-4.5:{draft}" in all_data(keyboards.models("en", specs, draft))

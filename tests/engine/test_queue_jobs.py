@@ -110,7 +110,8 @@ async def test_positions_are_emitted_and_updated_for_a_queue_of_ten(settings, sa
     assert first == list(range(1, 9))  # one line, in arrival order (one job per user)
     for gid in waited:
         positions = [e.position for e in submits.lines[gid]]
-        assert positions == sorted(set(positions), reverse=True) and positions[-1] == 1  # only forward
+        # only forward; two slots freed in one loop turn take the 2nd in line straight to a slot
+        assert positions == sorted(set(positions), reverse=True) and positions[-1] <= 2
         assert all(e.status == "pending" and e.detail.startswith(("1st", "2nd", "3rd", f"{e.position}th"))
                    for e in submits.lines[gid])
     assert submits.order == [g.id for g in jobs]  # everyone started in turn
