@@ -19,8 +19,9 @@ What the profiles showed on the 2-core machine (500 jobs, --timeline shows the p
 - What remains is per-request client CPU (httpx + aiohttp + asyncio ≈ 0.5 ms a request) on a
   machine whose other core runs the sandbox. httpx's cookie handling was 0.1 ms of it (the
   client now keeps none); the account slot and lease claims are one cached statement each.
-- With --webhooks a signed webhook names the image: no status request at all, 4.3-4.9 ms of
-  CPU a generation, wall/service ~1.7 at 500 jobs and 1.15 at 100 (2026-12-05). At 500 the
+- With --webhooks a signed webhook names the image: no status request at all, 4.1-4.7 ms of
+  CPU a generation (about 1 ms of it the fsyncs that make each result durable before it is
+  recorded), wall/service ~1.7 at 500 jobs and 1.15 at 100 (2026-12-05). At 500 the
   ~2.3 s of CPU falls before (holds, submits) and after (downloads, stores) the 3 s wait, and
   one Python process can't overlap it with the wait: that, not the waiting, is the gap to 1.2.
 """
