@@ -40,7 +40,8 @@ class Backup:
 
 
 def backup_sqlite(db: SqliteDatabase, dest: Path, *, overwrite: bool = False) -> Backup:
-    live = Path(db.database).resolve()
+    # db.database is a "file:...?mode=rw" URI for our files (db.SqliteFileDatabase): compare paths
+    live = Path(getattr(db, "path", db.database)).resolve()
     dest = dest.expanduser().resolve()
     if dest == live:
         raise InvalidInput(f"{dest} is the live database itself.")

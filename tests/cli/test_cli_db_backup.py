@@ -59,13 +59,17 @@ def test_a_backup_taken_while_another_process_writes_is_one_consistent_moment(cl
 def test_backup_refuses_what_would_lose_data(cli, engine, home, tmp_path):
     engine.users.register(1)
     live = home / "higgsctl.db"
+    (tmp_path / "link.db").symlink_to(live)
     refused = {
         "the live file": cli("db", "backup", live),
+        "the live file, forced": cli("db", "backup", live, "--force"),
+        "a link to the live file, forced": cli("db", "backup", tmp_path / "link.db", "--force"),
         "a folder": cli("db", "backup", tmp_path),
         "a missing folder": cli("db", "backup", tmp_path / "nope" / "x.db"),
     }
     for what, result in refused.items():
         assert result.exit_code == 2, what
+    assert (tmp_path / "link.db").is_symlink() and engine.users.get(1)  # the live file was never replaced
     (tmp_path / "old.db").write_bytes(b"yesterday's backup")
     assert cli("db", "backup", tmp_path / "old.db").exit_code == 2
     assert (tmp_path / "old.db").read_bytes() == b"yesterday's backup"
