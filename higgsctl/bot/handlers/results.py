@@ -35,10 +35,13 @@ def _starting(who: Who, generation: Generation, aspect: str) -> str:
 
 def _again(generation: Generation, who: Who, aspect: str, chat_id: int, message_id: int) -> GenerationRequest:
     store = who.services.engine.store
+    spec = who.services.settings.models.get(generation.model)
+    offered = spec.options if spec is not None else {}  # a value the catalog dropped since: its default
+    options = tuple((k, v) for k, v in (generation.options or {}).items() if v in offered.get(k, ()))
     return GenerationRequest(
         user_id=who.id, model=generation.model, prompt=generation.prompt, aspect_ratio=aspect,
         references=tuple(store.locate(p) for p in generation.references), source="bot",
-        chat_id=chat_id, status_message_id=message_id,
+        chat_id=chat_id, status_message_id=message_id, options=options,
     )
 
 
