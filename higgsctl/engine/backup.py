@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from peewee import SqliteDatabase
 
@@ -40,7 +41,8 @@ class Backup:
 
 
 def backup_sqlite(db: SqliteDatabase, dest: Path, *, overwrite: bool = False) -> Backup:
-    live = Path(db.database).resolve()
+    # db.database is a "file:...?mode=rw" URI for our files (db.SqliteFileDatabase): compare paths
+    live = Path(getattr(db, "path", db.database)).resolve()
     dest = dest.expanduser().resolve()
     if dest == live:
         raise InvalidInput(f"{dest} is the live database itself.")
@@ -81,7 +83,7 @@ def restore_sqlite(live: Path, source: Path, *, ignore_live_processes: bool = Fa
     _check_backup(source)
     if live.exists() and not ignore_live_processes:
         _refuse_while_in_use(live)
-    kept = live.with_name(f"{live.name}.before-restore-{utcnow():%Y%m%d-%H%M%S}")
+    kept = _unused(live.with_name(f"{live.name}.before-restore-{utcnow():%Y%m%d-%H%M%S}"))
     tmp = live.with_name(f".{live.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         shutil.copyfile(source, tmp)
@@ -97,9 +99,21 @@ def restore_sqlite(live: Path, source: Path, *, ignore_live_processes: bool = Fa
     return kept
 
 
+def _unused(path: Path) -> Path:
+    """``path``, or with ~2, ~3... when that exists: two restores within a second must not
+    replace the first one's kept database with the second's."""
+    n = 1
+    while path.exists():
+        n += 1
+        path = path.with_name(f"{path.name.rsplit('~', 1)[0]}~{n}")
+    return path
+
+
 def _check_backup(source: Path) -> None:
+    # immutable: no -wal/-shm beside it (a read-only folder refused even reading); exactly the
+    # file that is copied is checked
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as db:
+        with contextlib.closing(sqlite3.connect(f"file:{quote(str(source))}?mode=ro&immutable=1", uri=True)) as db:
             problem = db.execute("PRAGMA integrity_check").fetchone()[0]
             tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except sqlite3.DatabaseError as exc:
@@ -112,7 +126,7 @@ def _check_backup(source: Path) -> None:
 
 def _refuse_while_in_use(live: Path) -> None:
     now = utcnow()
-    with contextlib.closing(sqlite3.connect(f"file:{live}?mode=ro", uri=True)) as db:
+    with contextlib.closing(sqlite3.connect(f"file:{quote(str(live))}?mode=ro", uri=True)) as db:
         try:
             beats = db.execute('SELECT name, beat_at FROM "heartbeat" WHERE stopped_at IS NULL').fetchall()
             leases = db.execute('SELECT count(*) FROM "generation" WHERE lease_until > ?', (now,)).fetchone()[0]

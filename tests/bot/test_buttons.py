@@ -280,3 +280,54 @@ def test_regenerate_names_what_it_spends(lang, price, label):
 
     markup = keyboards.result(lang, 7, price)
     assert markup.inline_keyboard[0][0].text == label
+
+
+async def test_a_repeat_without_asking_keeps_the_options_it_was_made_with(bot, emu):
+    """Regenerate and Other aspect, with confirm_repeats off, run the generation's own options
+    (a JPEG stays a JPEG), as the confirm card's repeat does."""
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/start")
+    await bot.feed()
+    User.update(confirm_repeats=False).where(User.id == ALICE).execute()
+    engine = bot.engine
+    made = await engine.generations.create(GenerationRequest(
+        user_id=ALICE, model="nano-banana", prompt="jpeg fox", aspect_ratio="1:1", source="bot", chat_id=ALICE,
+        options=(("output_format", "jpeg"),)))
+    path = engine.store.result_path(ALICE, made.id, 0, ".png")
+    path.write_bytes(image(color=(10, 10, 10)))
+    engine.generations.finish(made.id, "completed", files=[engine.store.relative(path)])
+    engine.generations.mark_delivered(made.id)
+    shown = await show_result(bot, alice, made.id)
+    await alice.press(f"rg:{made.id}", message_id=shown)
+    await bot.feed()
+    await alice.press(f"oa:{made.id}", message_id=shown)
+    await bot.feed()
+    await alice.press(f"ra:{made.id}:16:9", message_id=newest(alice, "Another aspect ratio"))
+    await bot.feed()
+    repeats = [g for g in engine.history.list(HistoryFilter(user_id=ALICE)) if g.id != made.id]
+    assert sorted(g.aspect_ratio for g in repeats) == ["16:9", "1:1"]
+    assert [g.options for g in repeats] == [{"output_format": "jpeg"}] * 2
+
+
+async def test_regenerate_spends_only_the_price_its_button_names(bot, emu):
+    """The catalog's price changed since the result was sent: Regenerate and the aspect menu
+    (confirm_repeats off) show the card with today's price instead of spending what they did not name."""
+    alice = emu.user(ALICE, "Alice")
+    await alice.send_text("/start")
+    await bot.feed()
+    User.update(confirm_repeats=False).where(User.id == ALICE).execute()
+    first = await finished(bot, "priced fox", "1:1", (10, 10, 10))
+    shown = await show_result(bot, alice, first)
+    await alice.press(f"oa:{first}", message_id=shown)
+    await bot.feed()
+    menu = newest(alice, "Another aspect ratio")  # "... spends 50 credits"
+    models = bot.engine.settings.models
+    models["nano-banana"] = replace(models["nano-banana"], price=70)
+    for data, pressed in ((f"rg:{first}", shown), (f"ra:{first}:16:9", menu)):
+        await alice.press(data, message_id=pressed)
+        await bot.feed()
+        assert [g.id for g in bot.engine.history.list(HistoryFilter(user_id=ALICE))] == [first]  # nothing held
+        assert "Price: 70 credits" in last_text(alice)
+    await alice.press(f"rg:{first}", message_id=await show_result(bot, alice, first))  # it names 70 now
+    await bot.feed()
+    assert len(bot.engine.history.list(HistoryFilter(user_id=ALICE))) == 2

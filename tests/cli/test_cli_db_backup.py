@@ -9,10 +9,11 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
-from higgsctl.engine.models import LedgerEntry
+from higgsctl.engine.models import LedgerEntry, utcnow
 
 WRITER = """
 import sys
@@ -59,13 +60,17 @@ def test_a_backup_taken_while_another_process_writes_is_one_consistent_moment(cl
 def test_backup_refuses_what_would_lose_data(cli, engine, home, tmp_path):
     engine.users.register(1)
     live = home / "higgsctl.db"
+    (tmp_path / "link.db").symlink_to(live)
     refused = {
         "the live file": cli("db", "backup", live),
+        "the live file, forced": cli("db", "backup", live, "--force"),
+        "a link to the live file, forced": cli("db", "backup", tmp_path / "link.db", "--force"),
         "a folder": cli("db", "backup", tmp_path),
         "a missing folder": cli("db", "backup", tmp_path / "nope" / "x.db"),
     }
     for what, result in refused.items():
         assert result.exit_code == 2, what
+    assert (tmp_path / "link.db").is_symlink() and engine.users.get(1)  # the live file was never replaced
     (tmp_path / "old.db").write_bytes(b"yesterday's backup")
     assert cli("db", "backup", tmp_path / "old.db").exit_code == 2
     assert (tmp_path / "old.db").read_bytes() == b"yesterday's backup"
@@ -86,6 +91,7 @@ def test_restore_puts_a_backup_back_and_keeps_what_it_replaced(cli, engine, home
     engine.credits.grant(7, 500, actor="test")
     balance = engine.users.get(7).balance
     assert cli("db", "backup", tmp_path / "b.db").exit_code == 0
+    assert cli("db", "backup", tmp_path / "b #2?.db").exit_code == 0  # URI characters in the name
     engine.credits.grant(7, 1, actor="test")  # after the backup: undone by the restore
     engine.heartbeats.started("bot")  # the bot is up: a restore under it would lose its writes
     refused = run(home, "db", "restore", str(tmp_path / "b.db"))
@@ -94,11 +100,32 @@ def test_restore_puts_a_backup_back_and_keeps_what_it_replaced(cli, engine, home
     engine.close()
     (tmp_path / "junk.db").write_bytes(b"not a database at all")
     assert run(home, "db", "restore", str(tmp_path / "junk.db")).returncode == 2
+    assert run(home, "db", "restore", str(tmp_path / "b #2?.db")).returncode == 0
     done = run(home, "db", "restore", str(tmp_path / "b.db"))
     assert done.returncode == 0, done.stderr
+    # nothing written beside the backup: it may sit in a read-only folder or mount
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("b.db-")]
     shown = run(home, "credits", "show", "7", "--json")
     assert shown.returncode == 0 and json.loads(shown.stdout)["balance"] == balance
-    [kept] = home.glob("higgsctl.db.before-restore-*")
+    kept = home.glob("higgsctl.db.before-restore-*")
     assert run(home, "db", "status").returncode == 0
-    with sqlite3.connect(kept) as old:  # what it replaced, the last grant included
-        assert old.execute('SELECT balance FROM "user" WHERE id = 7').fetchone()[0] == balance + 1
+    balances = []
+    for path in kept:  # what each restore replaced, the first one's with the last grant (within a second too)
+        with sqlite3.connect(path) as old:
+            balances.append(old.execute('SELECT balance FROM "user" WHERE id = 7').fetchone()[0])
+    assert sorted(balances) == [balance, balance + 1]
+
+
+def test_a_restore_never_replaces_the_database_an_earlier_restore_kept(cli, engine, home, tmp_path):
+    """Two restores within one second (a script, an operator fixing a wrong pick) each keep what they replaced."""
+    engine.users.register(7)
+    assert cli("db", "backup", tmp_path / "b.db").exit_code == 0
+    engine.close()
+    now = utcnow()
+    kept = [home / f"higgsctl.db.before-restore-{now + timedelta(seconds=s):%Y%m%d-%H%M%S}" for s in range(-1, 60)]
+    for path in kept:  # whatever second the restore runs in, its name is taken already
+        path.write_bytes(b"what an earlier restore replaced")
+    done = run(home, "db", "restore", str(tmp_path / "b.db"))
+    assert done.returncode == 0, done.stderr
+    assert all(path.read_bytes() == b"what an earlier restore replaced" for path in kept)
+    assert len(list(home.glob("higgsctl.db.before-restore-*"))) == len(kept) + 1

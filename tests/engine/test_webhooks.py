@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import time
@@ -18,7 +19,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from higgsctl.engine import GenerationRequest
-from higgsctl.engine.models import WebhookDelivery
+from higgsctl.engine.models import Generation, WebhookDelivery
 from higgsctl.engine.webhooks import WebhookInbox, webhook_server
 from higgsctl.launch import open_engine, sandbox_options, settings_for_sandbox
 from higgsctl.sandbox import Sandbox
@@ -38,13 +39,13 @@ def signed(body: bytes, *secrets: str, webhook_id: str = "msg_1", at: datetime |
             "webhook-signature": " ".join(Webhook(s).sign(webhook_id, at, body) for s in secrets)}
 
 
-@pytest.fixture
-async def pushed(settings):
+@contextlib.asynccontextmanager
+async def hooked_engine(settings, service_time: float):
     """An engine that polls every 30 s, a sandbox that signs with NEW, a receiver that accepts OLD and NEW."""
     port = free_port()
     hooked = replace(settings, higgsfield=replace(settings.higgsfield, webhook_url=f"http://127.0.0.1:{port}/hf/hook",
                                                   webhook_secret=f"{OLD} {NEW}", webhook_port=port, webhook_poll=30.0))
-    async with Sandbox(sandbox_options(hooked, service_time=0.4, webhook_secrets=(NEW,))) as sandbox:
+    async with Sandbox(sandbox_options(hooked, service_time=service_time, webhook_secrets=(NEW,))) as sandbox:
         async with open_engine(settings_for_sandbox(hooked, sandbox)) as engine:
             server = webhook_server(engine)
             await server.start()
@@ -53,6 +54,12 @@ async def pushed(settings):
                 yield engine, sandbox
             finally:
                 await server.stop()
+
+
+@pytest.fixture
+async def pushed(settings):
+    async with hooked_engine(settings, 0.4) as running:
+        yield running
 
 
 async def test_a_webhook_finishes_the_job_long_before_its_next_poll(pushed):
@@ -77,6 +84,24 @@ async def test_bad_news_by_webhook_is_confirmed_by_the_api_before_credits_move(p
         user_id=1, model="nano-banana", prompt=f"pushed [sandbox:{fault}]", aspect_ratio="1:1")), timeout=20)
     assert generation.status == fault and engine.users.get(1).balance == balance
     assert sandbox.requests[generation.request_id].status_calls == 1
+
+
+@pytest.mark.parametrize("url", ["ftp://cdn.example/1.png", "/1.png", "http://127.0.0.1:1/1.png"])
+async def test_a_webhooks_image_url_that_cannot_be_fetched_gives_way_to_the_status_endpoints(settings, url):
+    """A signed "completed" naming a URL we can't download: the job asks the API for its URLs
+    on the next try, instead of retrying that URL for result_deadline_hours."""
+    async with hooked_engine(settings, 1.0) as (engine, sandbox):
+        balance = engine.users.get(1).balance
+        run = asyncio.ensure_future(engine.generations.run(GenerationRequest(
+            user_id=1, model="nano-banana", prompt="odd url", aspect_ratio="1:1")))
+        while not Generation.select().where(Generation.request_id.is_null(False)).exists():  # submitted
+            await asyncio.sleep(0.01)
+        [request_id] = sandbox.requests
+        body = json.dumps({"request_id": request_id, "status": "completed", "images": [{"url": url}]}).encode()
+        assert (await WebhookInbox(engine).receive(body, signed(body, NEW, webhook_id="odd")))[0] == 204
+        generation = await asyncio.wait_for(run, timeout=15)
+        assert generation.status == "completed" and len(generation.result_files) == 1
+        assert engine.users.get(1).balance == balance - generation.cost and generation.charge == "captured"
 
 
 @pytest.fixture

@@ -7,7 +7,10 @@ with that generation's settings, unless the user turned that off (User.confirm_r
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
+from typing import Callable
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
@@ -17,13 +20,15 @@ from higgsctl.engine import Generation, GenerationRequest
 from .. import callbacks as cb
 from .. import keyboards
 from ..launch import pressed_before, start_generation
-from ..texts import t
+from ..texts import LANGUAGES, t
 from . import cards
 from .guards import guarded, spends
 from .ids import owned_generation
 from .menus import model_menu
 from .replies import expired, reply
 from .who import Context, Who
+
+PRICED = ("b_regen_price", "b_try_again")  # the repeat buttons that name their price
 
 
 def _starting(who: Who, generation: Generation, aspect: str) -> str:
@@ -35,10 +40,13 @@ def _starting(who: Who, generation: Generation, aspect: str) -> str:
 
 def _again(generation: Generation, who: Who, aspect: str, chat_id: int, message_id: int) -> GenerationRequest:
     store = who.services.engine.store
+    spec = who.services.settings.models.get(generation.model)
+    offered = spec.options if spec is not None else {}  # a value the catalog dropped since: its default
+    options = tuple((k, v) for k, v in (generation.options or {}).items() if v in offered.get(k, ()))
     return GenerationRequest(
         user_id=who.id, model=generation.model, prompt=generation.prompt, aspect_ratio=aspect,
         references=tuple(store.locate(p) for p in generation.references), source="bot",
-        chat_id=chat_id, status_message_id=message_id,
+        chat_id=chat_id, status_message_id=message_id, options=options,
     )
 
 
@@ -50,13 +58,17 @@ def _settings_of(who: Who, generation: Generation, aspect: str) -> dict:
                 refs=[store.locate(p) for p in generation.references])
 
 
-async def _ask_first(update: Update, who: Who, generation: Generation, aspect: str, *, edit: bool) -> bool:
-    """A card for repeating ``generation`` in ``aspect`` when the user wants to be asked
-    (True: the card, or why not, was shown; False: spend right away)."""
-    if not who.confirm_repeats or generation.model not in who.services.settings.models:
+async def _ask_first(update: Update, who: Who, generation: Generation, aspect: str, *, edit: bool,
+                     named: Callable[[int], bool]) -> bool:
+    """A card for repeating ``generation`` in ``aspect`` when the user wants to be asked, or
+    when the press did not name today's price (``named(price)``): True when the card, or why
+    not, was shown; False: spend right away."""
+    spec = who.services.settings.models.get(generation.model)
+    if spec is None:
         return False  # (a model gone from the catalog: the engine's refusal says so, nothing is held)
+    if not who.confirm_repeats and named(spec.price):
+        return False
     fields = _settings_of(who, generation, aspect)
-    spec = who.services.settings.models[generation.model]
     bot, chat_id = update.get_bot(), update.effective_chat.id
     if await cards.affordable(who, bot, chat_id, spec.price):
         draft = await who.services.drafts.start(who.id, step="confirm", **fields)
@@ -69,7 +81,8 @@ async def regenerate(update: Update, context: Context, who: Who) -> None:
     if await pressed_before(update, who):
         return
     generation = await owned_generation(update, who)
-    if generation is None or await _ask_first(update, who, generation, generation.aspect_ratio, edit=False):
+    if generation is None or await _ask_first(update, who, generation, generation.aspect_ratio, edit=False,
+                                              named=lambda price: _button_price(update.callback_query) in (None, price)):
         return
     status = await update.get_bot().send_message(update.effective_chat.id,
                                                  _starting(who, generation, generation.aspect_ratio))
@@ -107,7 +120,8 @@ async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
     if await pressed_before(update, who):
         return
     generation = await owned_generation(update, who)
-    if generation is None or await _ask_first(update, who, generation, aspect, edit=first):
+    if generation is None or await _ask_first(update, who, generation, aspect, edit=first,
+                                              named=lambda price: _menu_names(message, price)):
         return
     if first:
         await reply(update, _starting(who, generation, aspect))
@@ -116,6 +130,27 @@ async def run_in_aspect(update: Update, context: Context, who: Who) -> None:
         status = await update.get_bot().send_message(message.chat.id, _starting(who, generation, aspect))
         chat_id, status_id = status.chat_id, status.message_id
     await start_generation(update, who, _again(generation, who, aspect, chat_id, status_id))
+
+
+@functools.cache
+def _priced_labels() -> list[re.Pattern]:
+    return [re.compile(re.escape(t(lang, key, price="PRICE")).replace("PRICE", r"(\d+)") + r"\Z")
+            for lang in LANGUAGES for key in PRICED]
+
+
+def _button_price(query) -> int | None:
+    """The price the pressed Regenerate / Try again button named (None: it named none)."""
+    markup = query.message.reply_markup if query.message is not None else None
+    for label in (b.text for row in (markup.inline_keyboard if markup else ()) for b in row if b.callback_data == query.data):
+        for pattern in _priced_labels():
+            if found := pattern.match(label):
+                return int(found[1])
+    return None
+
+
+def _menu_names(menu, price: int) -> bool:
+    """Whether the aspect menu said a ratio spends ``price`` (it says so when it spends at once)."""
+    return menu is not None and any(t(lang, "other_aspect_spends", price=price) in (menu.text or "") for lang in LANGUAGES)
 
 
 @guarded

@@ -250,7 +250,8 @@ class Job(ResultStorage):
             await self.sleep(min(next(delays), max(0.0, self.deadline - time.monotonic())))
         while True:
             try:
-                status = self.take_pushed() or await self.client().status(self.g.request_id, self.g.status_url)
+                pushed = self.take_pushed()
+                status = pushed or await self.client().status(self.g.request_id, self.g.status_url)
             except HiggsfieldError as exc:
                 if not exc.retryable:
                     await self.end(Status.FAILED, exc.message, error_code=exc.code)
@@ -264,7 +265,7 @@ class Job(ResultStorage):
                 unreachable = False
                 last = status.status.value
                 if status.status is Upstream.COMPLETED:
-                    await self.complete(status.image_urls)
+                    await self.complete(status.image_urls, from_webhook=status is pushed)
                     return
                 if status.status.terminal:
                     await self.end(last, status.error, error_code=UPSTREAM_CODES.get(last))
@@ -276,7 +277,7 @@ class Job(ResultStorage):
                 return
             await self.sleep(min(next(delays), remaining))
 
-    async def complete(self, urls: tuple[str, ...]) -> None:
+    async def complete(self, urls: tuple[str, ...], *, from_webhook: bool = False) -> None:
         if not urls:
             await self.end(Status.FAILED, "the generation finished without an image", error_code="no_image")
             return
@@ -284,7 +285,7 @@ class Job(ResultStorage):
         await self.db(self.rows.mark_downloading, self.g.id)
         self.g.status = Status.DOWNLOADING
         await self.emit(Status.DOWNLOADING)
-        await self.store_results(urls)
+        await self.store_results(urls, from_webhook=from_webhook)
 
     async def time_out(self) -> None:
         if self.g.status == Status.QUEUED:

@@ -21,12 +21,13 @@ UPSTREAM_CODES = {"failed": "upstream_failed", "nsfw": "nsfw", "canceled": "canc
 
 
 class ResultStorage:
-    async def store_results(self, urls: tuple[str, ...] | None) -> None:
+    async def store_results(self, urls: tuple[str, ...] | None, *, from_webhook: bool = False) -> None:
         """Download and store the finished image(s). They are paid for upstream, so every
         transient fault (5xx, network, a full or read-only disk) is retried with backoff while
         the credits stay held, in this process or after a restart. The job ends only when the
         files are stored, Higgsfield answers they are gone (404/410), or the deadline passes.
-        ``urls`` None: ask the status endpoint for them (a resume, or URLs that stopped working)."""
+        ``urls`` None: ask the status endpoint for them (a resume, or URLs that stopped working).
+        URLs ``from_webhook`` that fail are not retried: the status endpoint's are."""
         hours = self.policy.result_deadline_hours
         deadline = (self.g.submitted_at or utcnow()) + timedelta(hours=hours)
         attempt = 0
@@ -60,6 +61,8 @@ class ResultStorage:
                 await self.end(Status.COMPLETED, None, files)
                 return
             attempt += 1
+            if from_webhook:  # a payload's URL we can't fetch (not http, a shape we misread...)
+                urls, from_webhook = None, False
             if utcnow() >= deadline:
                 await self.end(Status.TIMED_OUT, f"the result was not stored within {hours:g} h: {reason}",
                                error_code="result_deadline")
