@@ -48,7 +48,7 @@ def generate(
       higgsctl generate "logo ideas for a bakery" --count 3 --out ./logos --yes
       higgsctl generate "a tea house in the rain" --style anime --option resolution=4K -m seedream-4.5
       higgsctl generate "a lighthouse at dusk" --sandbox --yes --json
-      higgsctl generate "a city of glass" --count 20 --queue --yes   # workers run them
+      higgsctl generate "a city of glass" --count 16 --queue --yes   # workers run them
     """
     settings = load_settings(log_to_file=True)
     if queue and sandbox:
@@ -153,11 +153,21 @@ def _prepare(settings: Settings, prompt, choice: Choice, refs, count, as_user, s
 
 
 async def _queue_for_workers(settings: Settings, requests: list[GenerationRequest]) -> list[int]:
-    """Hold the credits and record the jobs without a lease: any worker may take them."""
+    """Hold the credits and record the jobs without a lease: any worker may take them. All
+    or none: when one hold fails (the balance went meanwhile), the ones made are canceled
+    and their credits released (a job a worker already submitted runs on, and is charged)."""
     from higgsctl.launch import open_engine as open_async_engine
 
     async with open_async_engine(settings) as engine:
-        return [g.id for r in requests for g in await engine.generations.create_batch(r, lease=False)]
+        held = []
+        try:
+            for request in requests:
+                held += await engine.generations.create_batch(request, lease=False)
+        except BaseException:
+            for generation in held:
+                await engine.generations.cancel(generation.id)
+            raise
+        return [g.id for g in held]
 
 
 def _verify_key(settings: Settings) -> None:
