@@ -167,7 +167,7 @@ async def test_again_finds_a_reference_moved_to_used(settings, emu):
         moved = upload.parent.with_name("used") / upload.name
         moved.parent.mkdir(parents=True, exist_ok=True)
         upload.rename(moved)
-        generation = SimpleNamespace(model="nano-banana", prompt="p", references=[recorded])
-        who = SimpleNamespace(id=ALICE, services=SimpleNamespace(engine=bot.engine))
+        generation = SimpleNamespace(model="nano-banana", prompt="p", references=[recorded], options={})
+        who = SimpleNamespace(id=ALICE, services=SimpleNamespace(engine=bot.engine, settings=bot.engine.settings))
         request = _again(generation, who, "1:1", ALICE, 1)
         assert [Path(p) for p in request.references] == [moved.resolve()]
