@@ -40,6 +40,19 @@ def is_image(data: bytes | None) -> bool:
         return False
 
 
+def generations(bot) -> list:
+    """Alice's generations, oldest first."""
+    from higgsctl.engine import HistoryFilter
+
+    return list(reversed(bot.engine.history.list(HistoryFilter(user_id=ALICE))))
+
+
+def card_of(user) -> int:
+    """The newest confirm card (a message with a Generate button)."""
+    return next(m.message_id for m in reversed(user.messages()) if any(
+        (b.get("callback_data") or "").startswith("go:") for b in m.buttons()))
+
+
 def last_text(user) -> str:
     """What the bot last said in this user's chat."""
     return user.messages()[-1].text or ""

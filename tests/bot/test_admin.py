@@ -6,13 +6,7 @@ import pytest
 
 from higgsctl.engine import AuditFilter
 
-from .harness import ADMIN, ALICE, Offline, configure, last_text
-
-
-@pytest.fixture
-async def bot(settings, emu):
-    async with Offline(configure(settings, emu), emu) as offline:
-        yield offline
+from .harness import ADMIN, ALICE, last_text
 
 
 async def test_admin_commands_are_invisible_to_others(bot, emu):

@@ -19,12 +19,6 @@ EXPIRED = "This menu has expired, start again with /start."
 EXPIRED_TEXTS = (EXPIRED, "Это меню устарело, начните заново с /start.")
 
 
-@pytest.fixture
-async def bot(settings, emu):
-    async with Offline(configure(settings, emu), emu) as offline:
-        yield offline
-
-
 def newest(user, needle: str = "") -> int:
     """The id of the newest bot message with buttons (and ``needle`` in its text)."""
     return next(m.message_id for m in reversed(user.messages()) if m.buttons() and needle in (m.text or ""))

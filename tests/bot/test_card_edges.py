@@ -6,27 +6,12 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from telegram import Update
 
 from higgsctl.engine import User
 from higgsctl.engine.styles import StyleSpec
 
-from .harness import ALICE, Offline, Running, configure, eventually, image, last_text
-from .test_conversation import card_of, generations
-
-
-@pytest.fixture
-async def bot(settings, emu):
-    async with Offline(configure(settings, emu), emu) as offline:
-        yield offline
-
-
-@pytest.fixture
-async def live(settings, emu, sandbox):
-    running = await Running(configure(settings, emu, sandbox)).start()
-    yield running
-    await running.stop()
+from .harness import ALICE, Offline, card_of, configure, eventually, generations, image, last_text
 
 
 async def test_a_reply_to_a_batchs_photo_that_names_no_image_says_how_instead_of_a_card_without_it(live, emu):

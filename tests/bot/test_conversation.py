@@ -13,28 +13,11 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from higgsctl.engine import Draft, HistoryFilter, User
+from higgsctl.engine import Draft, User
 
-from .harness import ALICE, Offline, Running, configure, eventually, image, last_text
+from .harness import ALICE, Offline, card_of, configure, eventually, generations, image, last_text
 
 CARD = "Price: 50 credits. Balance: 10000."
-
-
-@pytest.fixture
-async def bot(settings, emu):
-    async with Offline(configure(settings, emu), emu) as offline:
-        yield offline
-
-
-@pytest.fixture
-async def live(settings, emu, sandbox):
-    running = await Running(configure(settings, emu, sandbox)).start()
-    yield running
-    await running.stop()
-
-
-def generations(bot) -> list:
-    return list(reversed(bot.engine.history.list(HistoryFilter(user_id=ALICE))))
 
 
 async def typed_card(bot, user, prompt: str, *presses: str) -> int:
@@ -46,12 +29,6 @@ async def typed_card(bot, user, prompt: str, *presses: str) -> int:
         await user.press(data, message_id=card)
         await bot.feed()
     return card
-
-
-def card_of(user) -> int:
-    """The newest confirm card (a message with a Generate button)."""
-    return next(m.message_id for m in reversed(user.messages()) if any(
-        (b.get("callback_data") or "").startswith("go:") for b in m.buttons()))
 
 
 async def test_a_typed_prompt_becomes_a_delivered_image_in_two_taps(live, emu):

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 
 from higgsctl.engine import HistoryFilter
 
 from .harness import ALICE, Offline, configure, image, last_text
-
-
-@pytest.fixture
-async def bot(settings, emu):
-    async with Offline(configure(settings, emu), emu) as offline:
-        yield offline
 
 
 async def test_start_registers_with_initial_credits_and_greets_in_user_language(bot, emu):

@@ -15,8 +15,7 @@ from higgsctl.bot.app import build_application, on_stop
 from higgsctl.engine import User
 from higgsctl.engine.models import LedgerEntry
 
-from .harness import ALICE, Offline, configure, eventually
-from .test_conversation import card_of, generations
+from .harness import ALICE, Offline, card_of, configure, eventually, generations
 
 STARTING = "Starting a new generation like"
 

@@ -11,7 +11,7 @@ import mimetypes
 import pytest
 from tests.hostile_images import DAMAGED, EXPECTED, NOT_IMAGE, TOO_MANY, encoded
 
-from .harness import ALICE, Offline, configure, last_text
+from .harness import ALICE, last_text
 from .test_handlers import choose_model
 
 WORDS = {
@@ -22,12 +22,6 @@ WORDS = {
            DAMAGED: "{name} повреждён или загружен не полностью",
            NOT_IMAGE: "{name} — не картинка."},
 }
-
-
-@pytest.fixture
-async def bot(settings, emu):
-    async with Offline(configure(settings, emu), emu) as offline:
-        yield offline
 
 
 async def at_refs_step(bot, user) -> None:

@@ -19,12 +19,6 @@ IVAN = 7
 EXPIRED_TEXTS = ("This menu has expired, start again with /start.", "Это меню устарело, начните заново с /start.")
 
 
-@pytest.fixture
-async def bot(settings, emu):
-    async with Offline(configure(settings, emu), emu) as offline:
-        yield offline
-
-
 async def open_settings(bot, user) -> int:
     await user.send_text("/settings")
     await bot.feed()

@@ -21,12 +21,6 @@ from .harness import ALICE, Offline, configure, image, last_text
 IVAN = 7
 
 
-@pytest.fixture
-async def bot(settings, emu):
-    async with Offline(configure(settings, emu), emu) as offline:
-        yield offline
-
-
 async def start(bot, user) -> None:
     await user.send_text("/start")
     await bot.feed()
