@@ -19,6 +19,7 @@ from higgsctl.engine import Engine
 from higgsctl.launch import open_engine, settings_for_sandbox
 from higgsctl.sandbox import Sandbox
 from tests.fakes.telegram_emulator import TelegramEmulator
+from tests.waiting import eventually  # noqa: F401  (the bot tests import it from here)
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ADMIN = 900
@@ -56,16 +57,6 @@ def card_of(user) -> int:
 def last_text(user) -> str:
     """What the bot last said in this user's chat."""
     return user.messages()[-1].text or ""
-
-
-async def eventually(predicate, timeout: float = 10.0) -> None:
-    """Wait until ``predicate()`` (a database fact, say) holds; checks every 20 ms."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise TimeoutError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.02)
 
 
 def configure(settings, emu: TelegramEmulator, sandbox: Sandbox | None = None, **telegram):

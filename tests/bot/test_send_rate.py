@@ -13,15 +13,9 @@ from telegram.ext import Application
 
 from higgsctl.bot import send_rate
 from tests.fakes.telegram_emulator import TelegramEmulator
+from tests.waiting import eventually
 
 PER_REPLICA = 45
-
-
-async def until(predicate, what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.01)
 
 
 async def replica(emu: TelegramEmulator) -> Application:
@@ -41,7 +35,8 @@ async def test_bot_replicas_together_stay_under_telegrams_rate(engine, monkeypat
                 for n, app in enumerate(apps):
                     monkeypatch.setenv("HIGGSCTL_PROCESS_NAME", f"replica-{n}")
                     await send_rate.start(app, engine, every=0.05)
-                await until(lambda: all(app.bot.rate_limiter.replicas == 2 for app in apps), "both to see two replicas")
+                await eventually(lambda: all(app.bot.rate_limiter.replicas == 2 for app in apps),
+                                 what="both to see two replicas")
             started = time.monotonic()
             await asyncio.gather(*(app.bot.send_message(chats[i % len(chats)], f"news {i}")
                                    for app in apps for i in range(PER_REPLICA)))
@@ -52,7 +47,8 @@ async def test_bot_replicas_together_stay_under_telegrams_rate(engine, monkeypat
                 # 90 messages: a burst of 30, then 60 at 30 a second
                 assert floods == [] and len(sent) == 2 * PER_REPLICA and took >= 1.5
                 await send_rate.stop(apps[0], engine)
-                await until(lambda: apps[1].bot.rate_limiter.replicas == 1, "the survivor to take the whole rate")
+                await eventually(lambda: apps[1].bot.rate_limiter.replicas == 1,
+                                 what="the survivor to take the whole rate")
             else:
                 assert floods, "two replicas at 30 a second each should have met Telegram's flood control"
         finally:

@@ -18,13 +18,7 @@ from higgsctl.engine.models import database
 from higgsctl.engine.pg_listen import SLOTS, Listener, notify
 from higgsctl.launch import open_engine, sandbox_options, settings_for_sandbox
 from higgsctl.sandbox import Sandbox
-
-
-async def until(predicate, what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.01)
+from tests.waiting import eventually
 
 
 async def test_news_goes_out_with_the_commit(pg_database):
@@ -37,14 +31,14 @@ async def test_news_goes_out_with_the_commit(pg_database):
             notify(SLOTS, "first")
             await asyncio.sleep(0.2)  # the transaction is open: nothing may be heard yet
             assert heard == []
-        await until(lambda: heard == ["first"], "the committed notification")
+        await eventually(lambda: heard == ["first"], what="the committed notification")
         with pytest.raises(RuntimeError):
             with write_transaction(database.obj):
                 notify(SLOTS, "rolled back")
                 raise RuntimeError
         with write_transaction(database.obj):
             notify(SLOTS, "second")
-        await until(lambda: heard == ["first", "second"], "the second notification")  # never "rolled back"
+        await eventually(lambda: heard == ["first", "second"], what="the second notification")  # never "rolled back"
     finally:
         listener.stop()
 
@@ -65,8 +59,8 @@ async def test_a_slot_freed_by_another_process_wakes_the_waiting_job_at_once(set
                 request, lambda e: busy.set() if e.code == job_module.ACCOUNT_BUSY else None))
             await asyncio.wait_for(busy.wait(), 10)
             # (news sent before the process listens is lost: its looks are the net for that)
-            await until(lambda: engine.generations.listener is not None and engine.generations.listener.listening,
-                        "the engine to listen")
+            await eventually(lambda: engine.generations.listener is not None and engine.generations.listener.listening,
+                             what="the engine to listen")
             freed = time.monotonic()
             await asyncio.to_thread(engine.generations.rows.mark_downloading, theirs.id)  # "its" request ended
             generation = await asyncio.wait_for(mine, 10)

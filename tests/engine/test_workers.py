@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -21,6 +20,7 @@ from higgsctl.engine.leases import process_name
 from higgsctl.engine.models import Generation, utcnow
 from higgsctl.launch import open_engine, sandbox_options, settings_for_sandbox
 from higgsctl.sandbox import Sandbox
+from tests.waiting import eventually
 
 LIMIT, JOBS = 4, 30
 
@@ -35,14 +35,6 @@ def spawn_worker(home) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", "from higgsctl.cli import main; main()", "worker", "--jobs", "10"],
                             env={**os.environ, "HIGGSCTL_HOME": str(home)}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-
-
-async def until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def test_three_processes_share_the_account_and_survive_a_kill(settings, home, database_url):
@@ -64,8 +56,8 @@ async def test_three_processes_share_the_account_and_survive_a_kill(settings, ho
                                                  & Generation.submitted_at.is_null(False)).count()
 
             try:  # the doomed worker first, so it surely holds submitted jobs when it is killed
-                await until(lambda: leased_to_doomed() >= 1, 60, "the doomed worker to submit a job")
-            except AssertionError:
+                await eventually(lambda: leased_to_doomed() >= 1, 60, "the doomed worker to submit a job")
+            except TimeoutError:
                 doomed.kill()
                 raise AssertionError(doomed.communicate()[1][-3000:]) from None
             survivor = spawn_worker(home)
@@ -76,9 +68,9 @@ async def test_three_processes_share_the_account_and_survive_a_kill(settings, ho
                 doomed.send_signal(signal.SIGKILL)
                 await asyncio.to_thread(doomed.wait, 10)
                 try:
-                    await until(lambda: Generation.select().where(Generation.status != "completed").count() == 0,
-                                60, "every job to complete")
-                except AssertionError:
+                    await eventually(lambda: Generation.select().where(Generation.status != "completed").count() == 0,
+                                     60, "every job to complete")
+                except TimeoutError:
                     left = [(g.id, g.status, g.lease_owner, g.lease_until, g.slot_held, g.request_id is not None)
                             for g in Generation.select().where(Generation.status != "completed")]
                     raise AssertionError(f"left (id, status, lease, until, slot, request): {left} at {utcnow()}") from None
