@@ -86,11 +86,14 @@ async def test_bad_news_by_webhook_is_confirmed_by_the_api_before_credits_move(p
     assert sandbox.requests[generation.request_id].status_calls == 1
 
 
-@pytest.mark.parametrize("url", ["ftp://cdn.example/1.png", "/1.png", "http://127.0.0.1:1/1.png"])
+@pytest.mark.parametrize("url", ["ftp://cdn.example/1.png", "/1.png", "http://127.0.0.1:1/1.png",
+                                 "{sandbox}/results/no-such-request/0.png"])  # a 404: not "the result is gone"
 async def test_a_webhooks_image_url_that_cannot_be_fetched_gives_way_to_the_status_endpoints(settings, url):
     """A signed "completed" naming a URL we can't download: the job asks the API for its URLs
-    on the next try, instead of retrying that URL for result_deadline_hours."""
+    on the next try, instead of retrying that URL for result_deadline_hours, or taking its 404
+    for the image being gone and releasing a picture Higgsfield made."""
     async with hooked_engine(settings, 1.0) as (engine, sandbox):
+        url = url.format(sandbox=sandbox.base_url)
         balance = engine.users.get(1).balance
         run = asyncio.ensure_future(engine.generations.run(GenerationRequest(
             user_id=1, model="nano-banana", prompt="odd url", aspect_ratio="1:1")))

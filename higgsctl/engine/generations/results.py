@@ -27,7 +27,8 @@ class ResultStorage:
         the credits stay held, in this process or after a restart. The job ends only when the
         files are stored, Higgsfield answers they are gone (404/410), or the deadline passes.
         ``urls`` None: ask the status endpoint for them (a resume, or URLs that stopped working).
-        URLs ``from_webhook`` that fail are not retried: the status endpoint's are."""
+        URLs ``from_webhook`` are a shortcut: whatever fails with them (a 404 included), the
+        status endpoint's URLs are fetched next, and only their answers can end the job."""
         hours = self.policy.result_deadline_hours
         deadline = (self.g.submitted_at or utcnow()) + timedelta(hours=hours)
         attempt = 0
@@ -39,14 +40,16 @@ class ResultStorage:
                         return
                 files = await self.download_all(urls)
             except HiggsfieldError as exc:
-                if exc.status_code in GONE:
+                if from_webhook:
+                    pass  # not the API's word: asked for below
+                elif exc.status_code in GONE:
                     await self.end(Status.FAILED, f"the result is gone from Higgsfield: {exc.message}",
                                    error_code="result_gone")
                     return
-                if isinstance(exc, DownloadTooLarge):
+                elif isinstance(exc, DownloadTooLarge):
                     await self.end(Status.FAILED, exc.message, error_code=exc.code)
                     return
-                if not exc.retryable:  # e.g. an expired link (403): ask for the URLs again
+                elif not exc.retryable:  # e.g. an expired link (403): ask for the URLs again
                     urls = None
                 code, reason = DOWNLOAD_RETRY, exc.message
                 if attempt & (attempt + 1) == 0:  # attempts 1, 2, 4, 8...: a long outage logs a few lines
